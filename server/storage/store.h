@@ -1,0 +1,141 @@
+/*
+ * store.h: the storage port of mutuad.
+ *
+ * Services talk to storage only through this header; adapters (storage/sqlite/,
+ * storage/mongo/) implement the ops tables below and hold no business rule. The port is
+ * domain-shaped (networks, members, accounts, revoked tokens; later listings, calendars,
+ * reservations...) and carries documents as bson_t.
+ *
+ * Documents
+ *   Every document has a string "id" (mt_id) and every mutable document an int64 "version".
+ *   Inserts store version 1 whatever the document says. Updates are compare-and-set: the
+ *   caller passes the version it read; the adapter writes the document with version + 1 only
+ *   if the stored version still equals it, and otherwise fails with MT_ERR_STALE.
+ *   Fields the adapter indexes are named in the comments of each op (e.g. accounts'
+ *   "email_key", which the service fills with the normalised e-mail).
+ *
+ * Errors (mt_error_t, domain MT_DOMAIN_STORE)
+ *   MT_ERR_NOT_FOUND    no such document
+ *   MT_ERR_STALE        compare-and-set lost: the stored version differs
+ *   MT_ERR_DUPLICATE    a unique key is taken (id, accounts' email_key, networks' slug)
+ *   MT_ERR_UNAVAILABLE  the store is busy or unreachable; the request may be retried
+ *   MT_ERR_INTERNAL     anything else (corruption, bad document)
+ *
+ * Outputs
+ *   Every `bson_t *out` parameter is initialised by the callee in every case (empty on
+ *   failure) and destroyed by the caller. Pages (mt_store_page_t) likewise.
+ *
+ * Threads
+ *   A backend (mt_store_backend_t) is opened once per process and runs migrations. Each
+ *   thread then opens its own mt_store_t handle; a handle is never shared between threads.
+ */
+#ifndef MT_STORE_H
+#define MT_STORE_H
+
+#include "mt_error.h"
+
+#include <bson/bson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MT_STORE_CURSOR_MAX 512
+#define MT_STORE_PAGE_MAX 100
+
+typedef struct mt_store mt_store_t;
+typedef struct mt_store_backend mt_store_backend_t;
+
+/* One page of a list: documents in order and the cursor of the next page. */
+typedef struct {
+  bson_t items;                          /* array-shaped: {"0": doc, "1": doc, ...} */
+  uint32_t count;                        /* number of documents in items */
+  char next_cursor[MT_STORE_CURSOR_MAX]; /* opaque; "" when this is the last page */
+} mt_store_page_t;
+
+void mt_store_page_init (mt_store_page_t *page);
+void mt_store_page_destroy (mt_store_page_t *page);
+
+/* Filter and window of mt_store_member_list. */
+typedef struct {
+  const char *status;     /* "pending" | "active" | "suspended" | "deleted"; NULL = any */
+  const char *network_id; /* only members of this network; NULL = any */
+  const char *cursor;     /* from a previous page's next_cursor; NULL or "" = first page */
+  uint32_t limit;         /* 1..MT_STORE_PAGE_MAX */
+} mt_store_member_query_t;
+
+typedef struct mt_store_ops {
+  const char *name; /* "sqlite", "mongodb" */
+
+  void (*close) (mt_store_t *store);
+  bool (*ping) (mt_store_t *store, mt_error_t *error);
+  /* Full consistency check of the stored data (sqlite: PRAGMA integrity_check and
+   * foreign keys; mongodb: validate). */
+  bool (*check_integrity) (mt_store_t *store, mt_error_t *error);
+
+  /* Networks. Unique: "id", "slug". */
+  bool (*network_insert) (mt_store_t *store, const bson_t *network, mt_error_t *error);
+  bool (*network_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  /* All networks, ordered by "name". */
+  bool (*network_list) (mt_store_t *store, mt_store_page_t *out, mt_error_t *error);
+
+  /* Members. Indexed: "status", "name" (ordering), "networks" (array of network ids).
+   * member_insert stores a member and, when @first_account is not NULL, that account too,
+   * atomically: either both exist afterwards or neither (DUPLICATE on a taken e-mail). */
+  bool (*member_insert) (mt_store_t *store, const bson_t *member, const bson_t *first_account,
+                         mt_error_t *error);
+  bool (*member_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*member_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                         const bson_t *member, mt_error_t *error);
+  /* Ordered by "name" then "id"; see mt_store_member_query_t. */
+  bool (*member_list) (mt_store_t *store, const mt_store_member_query_t *query,
+                       mt_store_page_t *out, mt_error_t *error);
+
+  /* Accounts. Unique: "id", "email_key". Indexed: "member_id", "platform_role". */
+  bool (*account_insert) (mt_store_t *store, const bson_t *account, mt_error_t *error);
+  bool (*account_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*account_find_by_email) (mt_store_t *store, const char *email_key, bson_t *out,
+                                 mt_error_t *error);
+  bool (*account_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                          const bson_t *account, mt_error_t *error);
+  /* Every account of a member, ordered by "created_at" then "id". */
+  bool (*account_list_by_member) (mt_store_t *store, const char *member_id, mt_store_page_t *out,
+                                  mt_error_t *error);
+  /* Number of accounts whose "platform_role" is "admin" and "status" is "active". */
+  bool (*account_count_admins) (mt_store_t *store, int64_t *count, mt_error_t *error);
+
+  /* Revoked token ids (PASETO "jti"), kept until the token would have expired anyway. */
+  bool (*token_revoke) (mt_store_t *store, const char *jti, int64_t expires_at_ms,
+                        mt_error_t *error);
+  bool (*token_is_revoked) (mt_store_t *store, const char *jti, bool *revoked, mt_error_t *error);
+  /* Forgets revocations whose expiry is before @now_ms. */
+  bool (*token_purge) (mt_store_t *store, int64_t now_ms, mt_error_t *error);
+} mt_store_ops_t;
+
+/* Every handle starts with this header; adapters embed it as their first member. */
+struct mt_store {
+  const mt_store_ops_t *ops;
+};
+
+typedef struct mt_store_backend_ops {
+  const char *name;
+  /* Opens one handle for the calling thread. */
+  mt_store_t *(*open) (mt_store_backend_t *backend, mt_error_t *error);
+  void (*destroy) (mt_store_backend_t *backend);
+} mt_store_backend_ops_t;
+
+struct mt_store_backend {
+  const mt_store_backend_ops_t *ops;
+};
+
+/*
+ * Opens the backend named by @uri: "sqlite:<path to the database file>" or a
+ * "mongodb://..." URI. Runs migrations. Returns NULL and sets @error on failure.
+ */
+mt_store_backend_t *mt_store_backend_new (const char *uri, mt_error_t *error);
+void mt_store_backend_destroy (mt_store_backend_t *backend);
+mt_store_t *mt_store_open (mt_store_backend_t *backend, mt_error_t *error);
+void mt_store_close (mt_store_t *store);
+
+/* Adapter constructors (used by mt_store_backend_new). */
+mt_store_backend_t *mt_store_sqlite_backend_new (const char *path, mt_error_t *error);
+
+#endif
