@@ -1,0 +1,720 @@
+/*
+ * store_sqlite.c: the SQLite adapter of the store port (embedded default of mutuad).
+ *
+ * One database file. The backend opens it once to set it to WAL and run the migrations;
+ * each thread then opens its own connection (mt_store_open) with synchronous=FULL (an
+ * acknowledged write survives power loss), foreign_keys=ON and a busy timeout, and caches its
+ * prepared statements. Read-check-write sequences run in BEGIN IMMEDIATE so that a writer
+ * takes the write lock before reading what it checks, and never meets SQLITE_BUSY_SNAPSHOT.
+ *
+ * This file holds the machinery; the ops are in store_sqlite_documents.c and
+ * store_sqlite_tokens.c. The adapter keeps no business rule: it stores documents and indexes
+ * the fields store.h names.
+ */
+#define MT_LOG_DOMAIN "store"
+
+#include "store_sqlite_private.h"
+
+#include "mt_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  mt_store_backend_t base; /* first */
+  char *path;
+} mt_sqlite_backend_t;
+
+/* ---- SQL of the cached statements ------------------------------------------------------- */
+
+#define MT_SQL_MEMBER_COLUMNS "SELECT m.doc, m.name, m.id FROM members AS m "
+#define MT_SQL_MEMBER_JOIN                                                                         \
+  "SELECT m.doc, m.name, m.id FROM member_networks AS mn JOIN members AS m"                        \
+  " ON m.id = mn.member_id WHERE mn.network_id = ?2 "
+#define MT_SQL_MEMBER_AFTER "(m.name, m.id) > (?3, ?4) "
+#define MT_SQL_MEMBER_ORDER "ORDER BY m.name, m.id LIMIT ?5"
+
+/* Parameters of member_list: ?1 status, ?2 network id, ?3 ?4 cursor (name, id), ?5 limit. */
+static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
+  [MT_SQL_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+  [MT_SQL_COMMIT] = "COMMIT",
+  [MT_SQL_ROLLBACK] = "ROLLBACK",
+  [MT_SQL_PING] = "SELECT 1",
+
+  [MT_SQL_NETWORK_INSERT] =
+    "INSERT INTO networks (id, version, slug, name, doc) VALUES (?1, 1, ?2, ?3, ?4)",
+  [MT_SQL_NETWORK_GET] = "SELECT doc FROM networks WHERE id = ?1",
+  [MT_SQL_NETWORK_LIST] = "SELECT doc, name, id FROM networks ORDER BY name, id LIMIT ?1",
+
+  [MT_SQL_MEMBER_INSERT] =
+    "INSERT INTO members (id, version, status, name, doc) VALUES (?1, 1, ?2, ?3, ?4)",
+  [MT_SQL_MEMBER_GET] = "SELECT doc FROM members WHERE id = ?1",
+  [MT_SQL_MEMBER_UPDATE] = "UPDATE members SET version = ?3, status = ?4, name = ?5, doc = ?6"
+                           " WHERE id = ?1 AND version = ?2",
+  [MT_SQL_MEMBER_VERSION] = "SELECT version FROM members WHERE id = ?1",
+  [MT_SQL_MEMBER_NAME] = "SELECT name FROM members WHERE id = ?1",
+  [MT_SQL_MEMBER_NETWORK_INSERT] =
+    "INSERT OR IGNORE INTO member_networks (member_id, network_id) VALUES (?1, ?2)",
+  [MT_SQL_MEMBER_NETWORK_DELETE] = "DELETE FROM member_networks WHERE member_id = ?1",
+  [MT_SQL_MEMBER_LIST] = MT_SQL_MEMBER_COLUMNS MT_SQL_MEMBER_ORDER,
+  [MT_SQL_MEMBER_LIST_S] = MT_SQL_MEMBER_COLUMNS "WHERE m.status = ?1 " MT_SQL_MEMBER_ORDER,
+  [MT_SQL_MEMBER_LIST_N] = MT_SQL_MEMBER_JOIN MT_SQL_MEMBER_ORDER,
+  [MT_SQL_MEMBER_LIST_NS] = MT_SQL_MEMBER_JOIN "AND m.status = ?1 " MT_SQL_MEMBER_ORDER,
+  [MT_SQL_MEMBER_LIST_C] = MT_SQL_MEMBER_COLUMNS "WHERE " MT_SQL_MEMBER_AFTER MT_SQL_MEMBER_ORDER,
+  [MT_SQL_MEMBER_LIST_SC] =
+    MT_SQL_MEMBER_COLUMNS "WHERE m.status = ?1 AND " MT_SQL_MEMBER_AFTER MT_SQL_MEMBER_ORDER,
+  [MT_SQL_MEMBER_LIST_NC] = MT_SQL_MEMBER_JOIN "AND " MT_SQL_MEMBER_AFTER MT_SQL_MEMBER_ORDER,
+  [MT_SQL_MEMBER_LIST_NSC] =
+    MT_SQL_MEMBER_JOIN "AND m.status = ?1 AND " MT_SQL_MEMBER_AFTER MT_SQL_MEMBER_ORDER,
+
+  [MT_SQL_ACCOUNT_INSERT] = "INSERT INTO accounts (id, version, email_key, member_id,"
+                            " platform_role, status, created_at, doc)"
+                            " VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7)",
+  [MT_SQL_ACCOUNT_GET] = "SELECT doc FROM accounts WHERE id = ?1",
+  [MT_SQL_ACCOUNT_GET_BY_EMAIL] = "SELECT doc FROM accounts WHERE email_key = ?1",
+  [MT_SQL_ACCOUNT_UPDATE] = "UPDATE accounts SET version = ?3, email_key = ?4, member_id = ?5,"
+                            " platform_role = ?6, status = ?7, created_at = ?8, doc = ?9"
+                            " WHERE id = ?1 AND version = ?2",
+  [MT_SQL_ACCOUNT_VERSION] = "SELECT version FROM accounts WHERE id = ?1",
+  [MT_SQL_ACCOUNT_LIST_BY_MEMBER] = "SELECT doc, id FROM accounts WHERE member_id = ?1"
+                                    " ORDER BY created_at, id LIMIT ?2",
+  [MT_SQL_ACCOUNT_COUNT_ADMINS] =
+    "SELECT count(*) FROM accounts WHERE platform_role = 'admin' AND status = 'active'",
+
+  [MT_SQL_TOKEN_REVOKE] = "INSERT INTO revoked_tokens (jti, expires_at_ms) VALUES (?1, ?2)"
+                          " ON CONFLICT (jti) DO UPDATE"
+                          " SET expires_at_ms = max (expires_at_ms, excluded.expires_at_ms)",
+  [MT_SQL_TOKEN_IS_REVOKED] = "SELECT 1 FROM revoked_tokens WHERE jti = ?1",
+  [MT_SQL_TOKEN_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at_ms < ?1",
+};
+
+/* ---- Errors ------------------------------------------------------------------------------ */
+
+bool
+mt_sqlite_fail (sqlite3 *db, int rc, const char *what, mt_error_t *error)
+{
+  const char *detail = db ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_UNAVAILABLE,
+                  "base de données occupée (%s : %s), réessayer plus tard",
+                  "database busy (%s: %s), retry later", what, detail);
+    if (error) {
+      error->retry_after = MT_SQLITE_RETRY_AFTER_S;
+    }
+    break;
+  case SQLITE_CONSTRAINT:
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_DUPLICATE, "clé unique déjà prise (%s : %s)",
+                    "unique key already taken (%s: %s)", what, detail);
+      break;
+    }
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "contrainte SQLite violée (%s : %s)",
+                  "SQLite constraint violated (%s: %s)", what, detail);
+    break;
+  default:
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "erreur SQLite (%s : %s)",
+                  "SQLite error (%s: %s)", what, detail);
+    break;
+  }
+  return false;
+}
+
+bool
+mt_sqlite_bad_document (const char *what, const char *field, mt_error_t *error)
+{
+  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                "document invalide (%s) : champ « %s » absent ou mal typé",
+                "bad document (%s): field \"%s\" missing or of the wrong type", what, field);
+  return false;
+}
+
+/* ---- Statement cache and transactions ---------------------------------------------------- */
+
+bool
+mt_sqlite_stmt (mt_sqlite_store_t *store, mt_sql_id_t id, sqlite3_stmt **out, mt_error_t *error)
+{
+  int rc;
+
+  *out = NULL;
+  if (id < 0 || id >= MT_SQL_COUNT || !mt_sqlite_sql[id]) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "requête SQL inconnue (%d)",
+                  "unknown SQL statement (%d)", (int) id);
+    return false;
+  }
+  if (!store->stmts[id]) {
+    rc = sqlite3_prepare_v3 (store->db, mt_sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                             &store->stmts[id], NULL);
+    if (rc != SQLITE_OK) {
+      store->stmts[id] = NULL;
+      return mt_sqlite_fail (store->db, rc, "prepare", error);
+    }
+  }
+  *out = store->stmts[id];
+  return true;
+}
+
+void
+mt_sqlite_release (sqlite3_stmt *stmt)
+{
+  if (stmt) {
+    sqlite3_reset (stmt);
+    sqlite3_clear_bindings (stmt);
+  }
+}
+
+bool
+mt_sqlite_step_done (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const char *what,
+                     mt_error_t *error)
+{
+  int rc = sqlite3_step (stmt);
+  bool ok = rc == SQLITE_DONE;
+
+  if (!ok) {
+    mt_sqlite_fail (store->db, rc, what, error);
+  }
+  mt_sqlite_release (stmt);
+  return ok;
+}
+
+static bool
+mt_sqlite_run (mt_sqlite_store_t *store, mt_sql_id_t id, const char *what, mt_error_t *error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (!mt_sqlite_stmt (store, id, &stmt, error)) {
+    return false;
+  }
+  return mt_sqlite_step_done (store, stmt, what, error);
+}
+
+bool
+mt_sqlite_begin (mt_sqlite_store_t *store, mt_error_t *error)
+{
+  return mt_sqlite_run (store, MT_SQL_BEGIN_IMMEDIATE, "begin", error);
+}
+
+bool
+mt_sqlite_commit (mt_sqlite_store_t *store, mt_error_t *error)
+{
+  return mt_sqlite_run (store, MT_SQL_COMMIT, "commit", error);
+}
+
+void
+mt_sqlite_rollback (mt_sqlite_store_t *store)
+{
+  if (!sqlite3_get_autocommit (store->db)) {
+    mt_sqlite_run (store, MT_SQL_ROLLBACK, "rollback", NULL);
+  }
+}
+
+/* ---- Connections ------------------------------------------------------------------------- */
+
+/* Runs @sql (no result rows wanted) on @db. */
+static bool
+mt_sqlite_exec (sqlite3 *db, const char *sql, const char *what, mt_error_t *error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK) {
+    return mt_sqlite_fail (db, rc, what, error);
+  }
+  return true;
+}
+
+/* Runs a PRAGMA returning one integer. */
+static bool
+mt_sqlite_pragma_int (sqlite3 *db, const char *sql, int64_t *value, mt_error_t *error)
+{
+  sqlite3_stmt *stmt = NULL;
+  bool ok = false;
+  int rc;
+
+  *value = 0;
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK) {
+    mt_sqlite_fail (db, rc, sql, error);
+    goto done;
+  }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW) {
+    mt_sqlite_fail (db, rc, sql, error);
+    goto done;
+  }
+  *value = sqlite3_column_int64 (stmt, 0);
+  ok = true;
+done:
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/* Switches @db to WAL and checks that it took (it cannot for in-memory databases). */
+static bool
+mt_sqlite_set_wal (sqlite3 *db, mt_error_t *error)
+{
+  sqlite3_stmt *stmt = NULL;
+  const char *mode;
+  bool ok = false;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+  if (rc != SQLITE_OK) {
+    mt_sqlite_fail (db, rc, "journal_mode", error);
+    goto done;
+  }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW) {
+    mt_sqlite_fail (db, rc, "journal_mode", error);
+    goto done;
+  }
+  mode = (const char *) sqlite3_column_text (stmt, 0);
+  if (!mode || strcmp (mode, "wal") != 0) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "la base SQLite refuse le mode WAL (mode « %s ») : un fichier sur un disque "
+                  "local est nécessaire",
+                  "the SQLite database refuses WAL mode (mode \"%s\"): a file on a local disk "
+                  "is needed",
+                  mode ? mode : "?");
+    goto done;
+  }
+  ok = true;
+done:
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/*
+ * Opens a connection to @path with the settings every connection of mutua has. The
+ * connection is for one thread (SQLITE_OPEN_NOMUTEX). *@out is NULL on failure.
+ */
+static bool
+mt_sqlite_connect (const char *path, sqlite3 **out, mt_error_t *error)
+{
+  sqlite3 *db = NULL;
+  int64_t foreign_keys = 0;
+  int64_t synchronous = 0;
+  bool ok = false;
+  int rc;
+
+  *out = NULL;
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "impossible d'ouvrir la base SQLite « %s » : %s",
+                  "cannot open the SQLite database \"%s\": %s", path,
+                  db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+    goto done;
+  }
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_busy_timeout (db, MT_SQLITE_BUSY_TIMEOUT_MS);
+  /* No writable_schema tricks, no shadow-table writes: SQL cannot corrupt the file. */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  if (!mt_sqlite_exec (db,
+                       "PRAGMA foreign_keys = ON;"
+                       "PRAGMA synchronous = FULL;"
+                       "PRAGMA temp_store = MEMORY;"
+                       "PRAGMA trusted_schema = OFF;",
+                       "pragmas", error) ||
+      !mt_sqlite_set_wal (db, error) ||
+      !mt_sqlite_pragma_int (db, "PRAGMA foreign_keys", &foreign_keys, error) ||
+      !mt_sqlite_pragma_int (db, "PRAGMA synchronous", &synchronous, error)) {
+    goto done;
+  }
+  if (foreign_keys != 1 || synchronous != 2) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "SQLite refuse foreign_keys=ON ou synchronous=FULL",
+                  "SQLite refuses foreign_keys=ON or synchronous=FULL");
+    goto done;
+  }
+  *out = db;
+  db = NULL;
+  ok = true;
+done:
+  sqlite3_close_v2 (db);
+  return ok;
+}
+
+/* ---- Migrations -------------------------------------------------------------------------- */
+
+static int
+mt_sqlite_latest_version (void)
+{
+  return mt_sqlite_migrations[mt_sqlite_migration_count - 1].version;
+}
+
+/* Refuses a file of another application, or a schema newer than this binary knows. */
+static bool
+mt_sqlite_check_file (sqlite3 *db, int64_t *user_version, mt_error_t *error)
+{
+  int64_t application_id = 0;
+
+  if (!mt_sqlite_pragma_int (db, "PRAGMA application_id", &application_id, error) ||
+      !mt_sqlite_pragma_int (db, "PRAGMA user_version", user_version, error)) {
+    return false;
+  }
+  if (application_id != 0 && application_id != MT_SQLITE_APPLICATION_ID) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "ce fichier SQLite n'est pas une base mutua (application_id %lld)",
+                  "this SQLite file is not a mutua database (application_id %lld)",
+                  (long long) application_id);
+    return false;
+  }
+  if (*user_version > mt_sqlite_latest_version () || *user_version < 0) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "le schéma de la base (version %lld) est plus récent que celui de ce mutuad "
+                  "(version %d) : mettre mutuad à jour",
+                  "the database schema (version %lld) is newer than this mutuad knows "
+                  "(version %d): upgrade mutuad",
+                  (long long) *user_version, mt_sqlite_latest_version ());
+    return false;
+  }
+  return true;
+}
+
+/*
+ * Applies the pending migrations of @db in one BEGIN IMMEDIATE transaction (another process
+ * migrating the same file at the same time waits, then finds nothing left to do).
+ */
+static bool
+mt_sqlite_migrate (sqlite3 *db, mt_error_t *error)
+{
+  int64_t current = 0;
+  char sql[96];
+  bool ok = false;
+  size_t i;
+
+  for (i = 0; i < mt_sqlite_migration_count; i++) {
+    if (mt_sqlite_migrations[i].version != (int) i + 1) {
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "migrations SQLite mal numérotées",
+                    "SQLite migrations are misnumbered");
+      return false;
+    }
+  }
+  if (!mt_sqlite_check_file (db, &current, error)) {
+    return false;
+  }
+  if (current == mt_sqlite_latest_version ()) {
+    return true;
+  }
+  if (!mt_sqlite_exec (db, "BEGIN IMMEDIATE", "begin migrations", error)) {
+    return false;
+  }
+  /* Re-read under the write lock: someone may have migrated meanwhile. */
+  if (!mt_sqlite_check_file (db, &current, error)) {
+    goto done;
+  }
+  for (i = (size_t) current; i < mt_sqlite_migration_count; i++) {
+    MT_INFO ("applying SQLite migration %d (%s)", mt_sqlite_migrations[i].version,
+             mt_sqlite_migrations[i].name);
+    if (!mt_sqlite_exec (db, mt_sqlite_migrations[i].sql, "migration", error)) {
+      goto done;
+    }
+  }
+  snprintf (sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d;",
+            mt_sqlite_latest_version (), MT_SQLITE_APPLICATION_ID);
+  if (!mt_sqlite_exec (db, sql, "record migrations", error) ||
+      !mt_sqlite_exec (db, "COMMIT", "commit migrations", error)) {
+    goto done;
+  }
+  MT_INFO ("SQLite schema at version %d (was %lld)", mt_sqlite_latest_version (),
+           (long long) current);
+  ok = true;
+done:
+  if (!ok && !sqlite3_get_autocommit (db)) {
+    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  return ok;
+}
+
+/* ---- Handle ops: close, ping, check_integrity -------------------------------------------- */
+
+static void
+mt_sqlite_close (mt_store_t *base)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+  size_t i;
+
+  if (!store) {
+    return;
+  }
+  for (i = 0; i < MT_SQL_COUNT; i++) {
+    sqlite3_finalize (store->stmts[i]);
+  }
+  sqlite3_close_v2 (store->db);
+  free (store);
+}
+
+static bool
+mt_sqlite_ping (mt_store_t *base, mt_error_t *error)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+  sqlite3_stmt *stmt = NULL;
+  bool ok = false;
+  int rc;
+
+  if (!mt_sqlite_stmt (store, MT_SQL_PING, &stmt, error)) {
+    return false;
+  }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW) {
+    mt_sqlite_fail (store->db, rc, "ping", error);
+    goto done;
+  }
+  ok = true;
+done:
+  mt_sqlite_release (stmt);
+  return ok;
+}
+
+/* PRAGMA integrity_check: one row "ok", or rows describing problems. */
+static bool
+mt_sqlite_check_pages (sqlite3 *db, mt_error_t *error)
+{
+  sqlite3_stmt *stmt = NULL;
+  const char *row;
+  bool ok = false;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL);
+  if (rc != SQLITE_OK) {
+    mt_sqlite_fail (db, rc, "integrity_check", error);
+    goto done;
+  }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    row = (const char *) sqlite3_column_text (stmt, 0);
+    if (!row || strcmp (row, "ok") != 0) {
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                    "base SQLite corrompue (integrity_check : %s)",
+                    "corrupted SQLite database (integrity_check: %s)", row ? row : "?");
+      goto done;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    mt_sqlite_fail (db, rc, "integrity_check", error);
+    goto done;
+  }
+  ok = true;
+done:
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/* PRAGMA foreign_key_check: no row when every reference holds. */
+static bool
+mt_sqlite_check_foreign_keys (sqlite3 *db, mt_error_t *error)
+{
+  sqlite3_stmt *stmt = NULL;
+  const char *table;
+  bool ok = false;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA foreign_key_check", -1, &stmt, NULL);
+  if (rc != SQLITE_OK) {
+    mt_sqlite_fail (db, rc, "foreign_key_check", error);
+    goto done;
+  }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW) {
+    table = (const char *) sqlite3_column_text (stmt, 0);
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "référence brisée dans la table SQLite « %s »",
+                  "broken reference in SQLite table \"%s\"", table ? table : "?");
+    goto done;
+  }
+  if (rc != SQLITE_DONE) {
+    mt_sqlite_fail (db, rc, "foreign_key_check", error);
+    goto done;
+  }
+  ok = true;
+done:
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/* Every document of @table is valid BSON whose "id" and int64 "version" equal its columns. */
+static bool
+mt_sqlite_check_documents (sqlite3 *db, const char *table, mt_error_t *error)
+{
+  sqlite3_stmt *stmt = NULL;
+  char sql[96];
+  bool ok = false;
+  int rc;
+
+  snprintf (sql, sizeof sql, "SELECT id, version, doc FROM %s", table);
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK) {
+    mt_sqlite_fail (db, rc, table, error);
+    goto done;
+  }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    const char *id = (const char *) sqlite3_column_text (stmt, 0);
+    int64_t version = sqlite3_column_int64 (stmt, 1);
+    const uint8_t *data = sqlite3_column_blob (stmt, 2);
+    int len = sqlite3_column_bytes (stmt, 2);
+    bson_t doc;
+    bson_iter_t it;
+    uint32_t doc_id_len = 0;
+    const char *doc_id;
+
+    id = id ? id : "?";
+    if (!data || len <= 0 || !bson_init_static (&doc, data, (size_t) len) ||
+        !bson_validate (&doc, BSON_VALIDATE_UTF8 | BSON_VALIDATE_EMPTY_KEYS, NULL)) {
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "%s %s : document BSON invalide",
+                    "%s %s: invalid BSON document", table, id);
+      goto done;
+    }
+    if (sqlite3_column_type (stmt, 1) != SQLITE_INTEGER ||
+        !bson_iter_init_find (&it, &doc, "version") || !BSON_ITER_HOLDS_INT64 (&it) ||
+        bson_iter_int64 (&it) != version) {
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                    "%s %s : la version du document diffère de la colonne « version » (%lld)",
+                    "%s %s: the document's version differs from the \"version\" column (%lld)",
+                    table, id, (long long) version);
+      goto done;
+    }
+    if (!bson_iter_init_find (&it, &doc, "id") || !BSON_ITER_HOLDS_UTF8 (&it) ||
+        !(doc_id = bson_iter_utf8 (&it, &doc_id_len)) || doc_id_len != strlen (id) ||
+        memcmp (doc_id, id, doc_id_len) != 0) {
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                    "%s %s : l'id du document diffère de la colonne « id »",
+                    "%s %s: the document's id differs from the \"id\" column", table, id);
+      goto done;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    mt_sqlite_fail (db, rc, table, error);
+    goto done;
+  }
+  ok = true;
+done:
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+static bool
+mt_sqlite_check_integrity (mt_store_t *base, mt_error_t *error)
+{
+  static const char *const tables[] = { "networks", "members", "accounts" };
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+  bool ok = false;
+  size_t i;
+
+  /* One read transaction: every check sees the same snapshot. */
+  if (!mt_sqlite_exec (store->db, "BEGIN", "begin integrity check", error)) {
+    return false;
+  }
+  if (!mt_sqlite_check_pages (store->db, error) ||
+      !mt_sqlite_check_foreign_keys (store->db, error)) {
+    goto done;
+  }
+  for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+    if (!mt_sqlite_check_documents (store->db, tables[i], error)) {
+      goto done;
+    }
+  }
+  ok = true;
+done:
+  sqlite3_exec (store->db, "COMMIT", NULL, NULL, NULL);
+  return ok;
+}
+
+static const mt_store_ops_t mt_sqlite_store_ops = {
+  .name = "sqlite",
+  .close = mt_sqlite_close,
+  .ping = mt_sqlite_ping,
+  .check_integrity = mt_sqlite_check_integrity,
+  .network_insert = mt_sqlite_network_insert,
+  .network_get = mt_sqlite_network_get,
+  .network_list = mt_sqlite_network_list,
+  .member_insert = mt_sqlite_member_insert,
+  .member_get = mt_sqlite_member_get,
+  .member_update = mt_sqlite_member_update,
+  .member_list = mt_sqlite_member_list,
+  .account_insert = mt_sqlite_account_insert,
+  .account_get = mt_sqlite_account_get,
+  .account_find_by_email = mt_sqlite_account_find_by_email,
+  .account_update = mt_sqlite_account_update,
+  .account_list_by_member = mt_sqlite_account_list_by_member,
+  .account_count_admins = mt_sqlite_account_count_admins,
+  .token_revoke = mt_sqlite_token_revoke,
+  .token_is_revoked = mt_sqlite_token_is_revoked,
+  .token_purge = mt_sqlite_token_purge,
+};
+
+/* ---- Backend ----------------------------------------------------------------------------- */
+
+static mt_store_t *
+mt_sqlite_open (mt_store_backend_t *base, mt_error_t *error)
+{
+  mt_sqlite_backend_t *backend = (mt_sqlite_backend_t *) base;
+  mt_sqlite_store_t *store = calloc (1, sizeof *store);
+
+  if (!store) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "mémoire épuisée", "out of memory");
+    return NULL;
+  }
+  store->base.ops = &mt_sqlite_store_ops;
+  if (!mt_sqlite_connect (backend->path, &store->db, error)) {
+    free (store);
+    return NULL;
+  }
+  return &store->base;
+}
+
+static void
+mt_sqlite_backend_destroy (mt_store_backend_t *base)
+{
+  mt_sqlite_backend_t *backend = (mt_sqlite_backend_t *) base;
+
+  if (backend) {
+    free (backend->path);
+    free (backend);
+  }
+}
+
+static const mt_store_backend_ops_t mt_sqlite_backend_ops = {
+  .name = "sqlite",
+  .open = mt_sqlite_open,
+  .destroy = mt_sqlite_backend_destroy,
+};
+
+mt_store_backend_t *
+mt_store_sqlite_backend_new (const char *path, mt_error_t *error)
+{
+  mt_sqlite_backend_t *backend = NULL;
+  sqlite3 *db = NULL;
+  bool ok = false;
+
+  if (!path || !*path || strcmp (path, ":memory:") == 0) {
+    mt_error_set (error, MT_DOMAIN_CONFIG, MT_ERR_BAD_REQUEST,
+                  "chemin de base SQLite manquant ou en mémoire",
+                  "SQLite database path missing or in-memory");
+    goto done;
+  }
+  if (!sqlite3_threadsafe ()) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "la bibliothèque SQLite n'est pas compilée pour les threads",
+                  "the SQLite library is not built thread-safe");
+    goto done;
+  }
+  backend = calloc (1, sizeof *backend);
+  if (!backend || !(backend->path = strdup (path))) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "mémoire épuisée", "out of memory");
+    goto done;
+  }
+  backend->base.ops = &mt_sqlite_backend_ops;
+  if (!mt_sqlite_connect (path, &db, error) || !mt_sqlite_migrate (db, error)) {
+    goto done;
+  }
+  ok = true;
+done:
+  sqlite3_close_v2 (db);
+  if (!ok) {
+    mt_sqlite_backend_destroy (backend ? &backend->base : NULL);
+    backend = NULL;
+  }
+  return backend ? &backend->base : NULL;
+}
