@@ -1,7 +1,331 @@
-/* mutuad: placeholder entry point while the server modules are being written. */
-int main (void);
-int
-main (void)
+/*
+ * mutuad: the mutua server.
+ *
+ *   mutuad [--option value]...           serve (see --help for the options)
+ *   mutuad rotate-key [--data-dir DIR]   add a new signing key (then SIGHUP or restart)
+ *
+ * Start-up: configuration, data directory, store (migrations), signing keys, schemas,
+ * routes, first administrator, demo data, worker pool, event loops, then the port file and
+ * a banner on stdout saying where mutua listens and how to sign in. The main thread then
+ * waits for signals: SIGTERM/SIGINT drain and exit 0, SIGHUP reloads the keys and the log
+ * level.
+ */
+#include "app.h"
+#include "bootstrap.h"
+#include "config.h"
+#include "demo.h"
+#include "keyring.h"
+#include "metrics.h"
+#include "mt_log.h"
+#include "mt_schema.h"
+#include "mt_time.h"
+#include "router.h"
+#include "routes.h"
+#include "server.h"
+#include "workers.h"
+
+#include <errno.h>
+#include <event2/thread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MT_LOG_DOMAIN "main"
+
+extern char **environ;
+extern const mt_embed_file_t mutua_schema_files[];
+
+static void
+mt_main_fail (const char *what, const mt_error_t *error)
 {
+  fprintf (stderr, "mutuad: %s : %s\nmutuad: %s: %s\n", what, error->message_fr, what,
+           error->message);
+  mt_log_printf (MT_LOG_ERROR, MT_LOG_DOMAIN, "%s: %s", what, error->message);
+}
+
+static bool
+mt_main_keys_dir (const mt_config_t *config, char *out, size_t size)
+{
+  int n = snprintf (out, size, "%s/keys", config->data_dir);
+  return n > 0 && (size_t) n < size;
+}
+
+static bool
+mt_main_prepare_data_dir (const mt_config_t *config, mt_error_t *error)
+{
+  struct stat st;
+
+  if (mkdir (config->data_dir, 0700) != 0 && errno != EEXIST) {
+    mt_error_set (error, MT_DOMAIN_IO, MT_ERR_INTERNAL, "impossible de créer %s : %s",
+                  "cannot create %s: %s", config->data_dir, strerror (errno));
+    return false;
+  }
+  if (stat (config->data_dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
+    mt_error_set (error, MT_DOMAIN_IO, MT_ERR_INTERNAL, "%s n'est pas un dossier",
+                  "%s is not a directory", config->data_dir);
+    return false;
+  }
+  return true;
+}
+
+static bool
+mt_main_write_port_file (const char *path, int port, mt_error_t *error)
+{
+  char tmp[MT_CONFIG_STR_MAX + 8];
+  FILE *f;
+
+  snprintf (tmp, sizeof tmp, "%s.tmp", path);
+  f = fopen (tmp, "w");
+  if (!f || fprintf (f, "%d\n", port) < 0 || fclose (f) != 0 || rename (tmp, path) != 0) {
+    mt_error_set (error, MT_DOMAIN_IO, MT_ERR_INTERNAL, "impossible d'écrire %s : %s",
+                  "cannot write %s: %s", path, strerror (errno));
+    return false;
+  }
+  return true;
+}
+
+static void
+mt_main_banner (const mt_app_t *app, int port, const mt_bootstrap_result_t *admin,
+                const mt_demo_result_t *demo)
+{
+  const mt_config_t *config = &app->config;
+  char host[256];
+  const char *colon = strrchr (config->listen, ':');
+  size_t host_len = colon ? (size_t) (colon - config->listen) : 0;
+
+  snprintf (host, sizeof host, "%.*s", (int) host_len, config->listen);
+  if (host[0] == '\0' || strcmp (host, "0.0.0.0") == 0) {
+    snprintf (host, sizeof host, "127.0.0.1");
+  }
+  printf ("\nmutua est prêt / mutua is ready : http://%s:%d\n", host, port);
+  if (admin->created && admin->password_generated) {
+    printf (
+      "Premier administrateur / first administrator : %s\n"
+      "Mot de passe (affiché une seule fois, changez-le) / password (shown once, change it) : %s\n",
+      config->admin_email, admin->password);
+  } else if (admin->created) {
+    printf (
+      "Premier administrateur / first administrator : %s (mot de passe de MUTUA_ADMIN_PASSWORD "
+      "/ password from MUTUA_ADMIN_PASSWORD)\n",
+      config->admin_email);
+  } else {
+    printf ("Connectez-vous avec le compte administrateur créé au premier démarrage (%s).\n"
+            "Sign in with the administrator account created at first start (%s).\n",
+            config->admin_email, config->admin_email);
+  }
+  printf ("Connexion / sign in :\n  curl -s http://%s:%d/v1/auth/login -H 'Content-Type: "
+          "application/json' -d '{\"email\":\"%s\",\"password\":\"…\"}'\n",
+          host, port, config->admin_email);
+  if (demo->loaded) {
+    printf ("Démonstration / demo : %d structures ; comptes « prenom.nom@… » avec le mot de passe "
+            "/ accounts with the password « %s »\n",
+            demo->members, MT_DEMO_PASSWORD);
+  }
+  printf ("\n");
+  fflush (stdout);
+}
+
+static int
+mt_main_rotate_key (int argc, char **argv)
+{
+  mt_config_t config;
+  mt_error_t error;
+  char dir[MT_CONFIG_STR_MAX + 8];
+  char kid[MT_PASERK_K4_PID_SIZE];
+
+  if (!mt_config_load (&config, argc, argv, 2, environ, &error) ||
+      !mt_main_prepare_data_dir (&config, &error) || !mt_main_keys_dir (&config, dir, sizeof dir) ||
+      !mt_keyring_rotate (dir, kid, &error)) {
+    mt_main_fail ("rotate-key", &error);
+    return 1;
+  }
+  printf ("nouvelle clé de signature / new signing key: %s\n"
+          "Rechargez mutuad (SIGHUP) ou redémarrez-le / reload mutuad (SIGHUP) or restart it.\n",
+          kid);
   return 0;
+}
+
+static void
+mt_main_reload (mt_app_t *app)
+{
+  mt_error_t error;
+  char dir[MT_CONFIG_STR_MAX + 8];
+  mt_keyring_t *keyring;
+
+  mt_main_keys_dir (&app->config, dir, sizeof dir);
+  keyring = mt_keyring_load (dir, false, &error);
+  if (!keyring) {
+    mt_log_printf (MT_LOG_ERROR, MT_LOG_DOMAIN, "reload: keys kept as they were: %s",
+                   error.message);
+    return;
+  }
+  mt_service_env_set_keyring (&app->env, keyring);
+  MT_INFO ("reload: %zu signing keys loaded", mt_keyring_count (keyring));
+}
+
+int
+main (int argc, char **argv)
+{
+  mt_app_t app;
+  mt_error_t error;
+  mt_bootstrap_result_t admin;
+  mt_demo_result_t demo;
+  mt_log_level_t level = MT_LOG_INFO;
+  mt_keyring_t *keyring = NULL;
+  mt_store_t *store = NULL;
+  char keys_dir[MT_CONFIG_STR_MAX + 8];
+  sigset_t signals;
+  int exit_code = 1;
+
+  memset (&app, 0, sizeof app);
+  memset (&demo, 0, sizeof demo);
+  memset (&admin, 0, sizeof admin);
+  if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {
+    mt_config_usage (stdout);
+    return 0;
+  }
+  if (argc > 1 && strcmp (argv[1], "--version") == 0) {
+    printf ("mutuad %s\n", MUTUA_VERSION);
+    return 0;
+  }
+  if (sodium_init () < 0 || evthread_use_pthreads () != 0) {
+    fprintf (stderr, "mutuad: libsodium or libevent threads unavailable\n");
+    return 1;
+  }
+  if (argc > 1 && strcmp (argv[1], "rotate-key") == 0) {
+    return mt_main_rotate_key (argc, argv);
+  }
+  /* Every thread inherits this mask; only the main thread waits for these signals. */
+  sigemptyset (&signals);
+  sigaddset (&signals, SIGTERM);
+  sigaddset (&signals, SIGINT);
+  sigaddset (&signals, SIGHUP);
+  pthread_sigmask (SIG_BLOCK, &signals, NULL);
+  signal (SIGPIPE, SIG_IGN);
+
+  if (!mt_config_load (&app.config, argc, argv, 1, environ, &error)) {
+    mt_main_fail ("configuration", &error);
+    return 2;
+  }
+  mt_log_level_parse (app.config.log_level, &level);
+  mt_log_set_level (level);
+  mt_config_log (&app.config);
+  app.started_ms = mt_time_now_ms ();
+
+  if (!mt_service_env_init (&app.env, &app.config)) {
+    goto done;
+  }
+  if (!mt_main_prepare_data_dir (&app.config, &error)) {
+    mt_main_fail ("data_dir", &error);
+    goto done;
+  }
+  app.backend = mt_store_backend_new (app.config.store, &error);
+  if (!app.backend) {
+    mt_main_fail ("store", &error);
+    goto done;
+  }
+  mt_main_keys_dir (&app.config, keys_dir, sizeof keys_dir);
+  keyring = mt_keyring_load (keys_dir, true, &error);
+  if (!keyring) {
+    mt_main_fail ("keys", &error);
+    goto done;
+  }
+  mt_service_env_set_keyring (&app.env, keyring);
+  app.schemas = mt_schema_registry_new (MT_SCHEMA_ASSERT_FORMAT);
+  if (!app.schemas || !mt_schema_registry_add_embedded (app.schemas, mutua_schema_files, &error)) {
+    mt_main_fail ("schemas", &error);
+    goto done;
+  }
+  app.router = mt_router_new (mt_routes, mt_route_count, &error);
+  if (!app.router) {
+    mt_main_fail ("routes", &error);
+    goto done;
+  }
+  app.metrics = mt_metrics_new (mt_route_count, mt_router_labels (app.router));
+  app.workers = mt_workers_new ((int) app.config.workers, (int) app.config.worker_queue);
+  if (!app.metrics || !app.workers) {
+    fprintf (stderr, "mutuad: out of memory\n");
+    goto done;
+  }
+  if (!mt_services_start (&app.env, &error)) {
+    mt_main_fail ("services", &error);
+    goto done;
+  }
+
+  store = mt_store_open (app.backend, &error);
+  if (!store) {
+    mt_main_fail ("store", &error);
+    goto done;
+  }
+  {
+    mt_ctx_t ctx = { .env = &app.env, .store = store, .now_ms = mt_time_now_ms () };
+    if (!mt_bootstrap_admin (&ctx, &admin, &error)) {
+      mt_main_fail ("first administrator", &error);
+      goto done;
+    }
+    if (app.config.demo && !mt_demo_load (&ctx, &demo, &error)) {
+      mt_main_fail ("demo", &error);
+      goto done;
+    }
+  }
+  mt_store_close (store);
+  store = NULL;
+
+  if (!mt_server_new (&app, &error) || !mt_server_start (app.server, &error)) {
+    mt_main_fail ("http", &error);
+    goto done;
+  }
+  if (app.config.port_file[0] &&
+      !mt_main_write_port_file (app.config.port_file, mt_server_port (app.server), &error)) {
+    mt_main_fail ("port_file", &error);
+    goto done;
+  }
+  {
+    bson_t fields = BSON_INITIALIZER;
+    BSON_APPEND_INT32 (&fields, "port", mt_server_port (app.server));
+    BSON_APPEND_INT64 (&fields, "threads", app.config.threads);
+    BSON_APPEND_UTF8 (&fields, "store", app.backend->ops->name);
+    mt_log_fields (MT_LOG_INFO, MT_LOG_DOMAIN, "listening", &fields);
+    bson_destroy (&fields);
+  }
+  mt_main_banner (&app, mt_server_port (app.server), &admin, &demo);
+  sodium_memzero (admin.password, sizeof admin.password);
+
+  while (true) {
+    int sig = 0;
+    if (sigwait (&signals, &sig) != 0) {
+      continue;
+    }
+    if (sig == SIGHUP) {
+      mt_main_reload (&app);
+      continue;
+    }
+    MT_INFO ("signal %d: draining", sig);
+    break;
+  }
+  {
+    int left = mt_server_drain (app.server, (int) app.config.drain_timeout_s);
+    if (left > 0) {
+      mt_log_printf (MT_LOG_WARN, MT_LOG_DOMAIN, "%d requests still in flight at exit", left);
+    }
+  }
+  exit_code = 0;
+done:
+  mt_server_destroy (app.server);
+  mt_workers_destroy (app.workers);
+  mt_services_stop (&app.env);
+  mt_store_close (store);
+  mt_metrics_destroy (app.metrics);
+  mt_router_destroy (app.router);
+  mt_schema_registry_destroy (app.schemas);
+  mt_store_backend_destroy (app.backend);
+  mt_service_env_destroy (&app.env);
+  if (exit_code == 0) {
+    MT_INFO ("stopped");
+  }
+  return exit_code;
 }

@@ -1,0 +1,67 @@
+/*
+ * config: mutuad's settings, declared once in a table {name, type, default, min, max}
+ * (config.c) and read, in increasing order of precedence, from the defaults, the config
+ * file (--config or MUTUA_CONFIG; "name = value" lines, '#' comments), the environment
+ * (MUTUA_<NAME>, e.g. MUTUA_DATA_DIR) and the command line (--name value, --name=value;
+ * booleans also as a bare --name).
+ */
+#ifndef MT_CONFIG_H
+#define MT_CONFIG_H
+
+#include "mt_error.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MT_CONFIG_STR_MAX 1024
+
+typedef struct mt_config {
+  char config_file[MT_CONFIG_STR_MAX];
+  char listen[MT_CONFIG_STR_MAX];
+  char data_dir[MT_CONFIG_STR_MAX];
+  char store[MT_CONFIG_STR_MAX];
+  char port_file[MT_CONFIG_STR_MAX];
+  char public_url[MT_CONFIG_STR_MAX];
+  char admin_email[MT_CONFIG_STR_MAX];
+  char admin_password[MT_CONFIG_STR_MAX];
+  char log_level[MT_CONFIG_STR_MAX];
+  bool demo;
+  int64_t threads;
+  int64_t workers;
+  int64_t worker_queue;
+  int64_t max_connections;
+  int64_t max_body_bytes;
+  int64_t max_header_bytes;
+  int64_t header_timeout_s;
+  int64_t body_timeout_s;
+  int64_t idle_timeout_s;
+  int64_t drain_timeout_s;
+  int64_t token_ttl_s;
+  int64_t password_opslimit;
+  int64_t password_memlimit_kib;
+  int64_t login_account_limit;
+  int64_t login_address_limit;
+  int64_t login_window_s;
+} mt_config_t;
+
+/* Fills @config with the defaults of the table. */
+void mt_config_defaults (mt_config_t *config);
+
+/*
+ * Reads the config file, the environment (@envp, NULL-terminated "NAME=value" strings) and
+ * the arguments (argv[first_arg..argc-1]) over the defaults, then derives what depends on
+ * other settings (threads 0 = number of cores; store "" = sqlite file in data_dir).
+ * Unknown names, malformed values and values out of range are errors (MT_DOMAIN_CONFIG).
+ */
+bool mt_config_load (mt_config_t *config, int argc, char **argv, int first_arg, char **envp,
+                     mt_error_t *error);
+
+/* Logs the effective configuration as one JSON line; secrets are shown as "***". */
+void mt_config_log (const mt_config_t *config);
+
+/* Prints the options with their defaults, environment names and help (French, English). */
+void mt_config_usage (FILE *out);
+
+#endif
