@@ -53,41 +53,35 @@ mt_sqlite_cursor_decode (const char *text, mt_sqlite_cursor_t *out, mt_error_t *
 {
   size_t text_len = strnlen (text, MT_STORE_CURSOR_MAX);
   size_t len = 0;
-  size_t id_len;
+  size_t id_len = 0;
+  bool ok = false;
 
   memset (out, 0, sizeof *out);
   if (text_len >= MT_STORE_CURSOR_MAX ||
       !mt_b64url_decode (text, text_len, out->raw, sizeof out->raw, &len) || len < 3) {
-    goto bad;
+    goto done;
   }
   id_len = out->raw[1];
   if (id_len == 0 || 2 + id_len > len) {
-    goto bad;
+    goto done;
   }
   out->id = (const char *) out->raw + 2;
   out->id_len = id_len;
   if (!bson_utf8_validate (out->id, out->id_len, false)) {
-    goto bad;
+    goto done;
   }
-  switch (out->raw[0]) {
-  case MT_SQLITE_CURSOR_KEY_NAME:
+  if (out->raw[0] == MT_SQLITE_CURSOR_KEY_NAME) {
     out->name = out->id + id_len;
     out->name_len = len - 2 - id_len;
-    if (!bson_utf8_validate (out->name, out->name_len, false)) {
-      goto bad;
-    }
-    return true;
-  case MT_SQLITE_CURSOR_ID_ONLY:
-    if (len != 2 + id_len) {
-      goto bad;
-    }
-    return true;
-  default:
-    goto bad;
+    ok = bson_utf8_validate (out->name, out->name_len, false);
+  } else if (out->raw[0] == MT_SQLITE_CURSOR_ID_ONLY) {
+    ok = len == 2 + id_len;
   }
-bad:
-  memset (out, 0, sizeof *out);
-  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST, "curseur de pagination invalide",
-                "invalid pagination cursor");
-  return false;
+done:
+  if (!ok) {
+    memset (out, 0, sizeof *out);
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST, "curseur de pagination invalide",
+                  "invalid pagination cursor");
+  }
+  return ok;
 }
