@@ -16,6 +16,53 @@ const mt_route_t mt_routes[] = {
   ROUTE ("GET", "/readyz", mt_route_readyz, MT_AUTH_NONE, NULL, "readiness (store reachable)"),
   ROUTE ("GET", "/metrics", mt_route_metrics, MT_AUTH_NONE, NULL, "Prometheus metrics"),
   ROUTE ("GET", "/v1/openapi.json", mt_route_openapi, MT_AUTH_NONE, NULL, "OpenAPI description"),
+  ROUTE ("GET", "/v1/schemas/{name}", mt_route_schema_get, MT_AUTH_NONE, NULL,
+         "a JSON Schema of schemas/"),
+
+  /* auth */
+  ROUTE ("POST", "/v1/auth/signup", mt_route_auth_signup, MT_AUTH_NONE, "signup.json",
+         "create a pending member and its first manager"),
+  ROUTE ("POST", "/v1/auth/login", mt_route_auth_login, MT_AUTH_NONE, "login.json",
+         "sign in: token and session cookie"),
+  ROUTE ("POST", "/v1/auth/logout", mt_route_auth_logout, MT_AUTH_ACCOUNT, NULL,
+         "sign out: revoke the token"),
+  ROUTE ("POST", "/v1/auth/password", mt_route_auth_password, MT_AUTH_ACCOUNT,
+         "password_change.json", "change one's password (revokes other sessions)"),
+  ROUTE ("POST", "/v1/auth/invitations/accept", mt_route_auth_invitation_accept, MT_AUTH_NONE,
+         "invitation_accept.json", "accept an invitation and choose a password"),
+
+  /* me */
+  ROUTE ("GET", "/v1/me", mt_route_me_get, MT_AUTH_ACCOUNT, NULL, "one's account and member"),
+  ROUTE ("PATCH", "/v1/me", mt_route_me_patch, MT_AUTH_ACCOUNT, "me_patch.json",
+         "update one's account"),
+  ROUTE ("GET", "/v1/me/export", mt_route_me_export, MT_AUTH_ACCOUNT, NULL,
+         "export one's data (JSON)"),
+  ROUTE ("DELETE", "/v1/me", mt_route_me_delete, MT_AUTH_ACCOUNT, NULL,
+         "delete one's account (anonymised)"),
+
+  /* members */
+  ROUTE ("GET", "/v1/members", mt_route_members_list, MT_AUTH_MEMBER, NULL,
+         "directory of the members of one's networks"),
+  ROUTE ("GET", "/v1/members/{id}", mt_route_member_get, MT_AUTH_ACCOUNT, NULL, "a member"),
+  ROUTE ("PATCH", "/v1/members/{id}", mt_route_member_patch, MT_AUTH_ACCOUNT, "member_patch.json",
+         "update a member (its managers)"),
+  ROUTE ("POST", "/v1/members/{id}/accounts", mt_route_member_invite, MT_AUTH_ACCOUNT,
+         "invitation_create.json", "invite a colleague (managers)"),
+  ROUTE ("DELETE", "/v1/members/{id}/accounts/{aid}", mt_route_member_remove_account,
+         MT_AUTH_ACCOUNT, NULL, "remove a colleague (managers)"),
+
+  /* networks */
+  ROUTE ("GET", "/v1/networks", mt_route_networks_list, MT_AUTH_NONE, NULL, "the networks"),
+  ROUTE ("POST", "/v1/networks", mt_route_networks_create, MT_AUTH_ADMIN, "network_create.json",
+         "create a network (admins)"),
+
+  /* admin */
+  ROUTE ("GET", "/v1/admin/members", mt_route_admin_members_list, MT_AUTH_ADMIN, NULL,
+         "members by status (admins)"),
+  ROUTE ("POST", "/v1/admin/members/{id}/approve", mt_route_admin_member_approve, MT_AUTH_ADMIN,
+         NULL, "approve a member (admins)"),
+  ROUTE ("POST", "/v1/admin/members/{id}/suspend", mt_route_admin_member_suspend, MT_AUTH_ADMIN,
+         "member_suspend.json", "suspend a member (admins)"),
 };
 
 const size_t mt_route_count = sizeof mt_routes / sizeof mt_routes[0];

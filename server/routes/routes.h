@@ -1,6 +1,7 @@
 /*
  * routes: the route table of mutuad (routes.c) and the handlers it names, one file per area
- * (routes_ops.c, routes_auth.c, routes_me.c, routes_members.c, routes_admin.c, ...).
+ * (routes_ops.c, routes_auth.c, routes_me.c, routes_members.c, routes_networks.c,
+ * routes_admin.c, ...).
  *
  * Handlers decode what the dispatcher has not (query parameters, If-Match), call one
  * service, and encode its result; the rules themselves live in services/.
@@ -13,10 +14,40 @@
 extern const mt_route_t mt_routes[];
 extern const size_t mt_route_count;
 
-/* ops */
+/* ops (routes_ops.c) */
 void mt_route_healthz (mt_request_t *r);
 void mt_route_readyz (mt_request_t *r);
 void mt_route_metrics (mt_request_t *r);
 void mt_route_openapi (mt_request_t *r);
+void mt_route_schema_get (mt_request_t *r);
+
+/* auth (routes_auth.c) */
+void mt_route_auth_signup (mt_request_t *r);
+void mt_route_auth_login (mt_request_t *r);
+void mt_route_auth_logout (mt_request_t *r);
+void mt_route_auth_password (mt_request_t *r);
+void mt_route_auth_invitation_accept (mt_request_t *r);
+
+/* me (routes_me.c) */
+void mt_route_me_get (mt_request_t *r);
+void mt_route_me_patch (mt_request_t *r);
+void mt_route_me_export (mt_request_t *r);
+void mt_route_me_delete (mt_request_t *r);
+
+/* members (routes_members.c) */
+void mt_route_members_list (mt_request_t *r);
+void mt_route_member_get (mt_request_t *r);
+void mt_route_member_patch (mt_request_t *r);
+void mt_route_member_invite (mt_request_t *r);
+void mt_route_member_remove_account (mt_request_t *r);
+
+/* networks (routes_networks.c) */
+void mt_route_networks_list (mt_request_t *r);
+void mt_route_networks_create (mt_request_t *r);
+
+/* admin (routes_admin.c) */
+void mt_route_admin_members_list (mt_request_t *r);
+void mt_route_admin_member_approve (mt_request_t *r);
+void mt_route_admin_member_suspend (mt_request_t *r);
 
 #endif

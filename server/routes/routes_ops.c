@@ -8,6 +8,8 @@
 #include "server.h"
 #include "workers.h"
 
+#include <string.h>
+
 extern const mt_embed_file_t mutua_schema_files[];
 
 void
@@ -71,4 +73,18 @@ mt_route_openapi (mt_request_t *r)
   }
   mt_request_set_header (r, "Cache-Control", "public, max-age=300");
   mt_reply_bytes (r, 200, "application/json; charset=utf-8", file->data, file->len);
+}
+
+void
+mt_route_schema_get (mt_request_t *r)
+{
+  const char *name = mt_request_param (r, "name");
+  const mt_embed_file_t *file = name ? mt_embed_find (mutua_schema_files, name) : NULL;
+
+  if (!file || strcmp (name, "openapi.json") == 0) {
+    mt_reply_error (r, MT_ERR_NOT_FOUND, "schéma inconnu", "unknown schema");
+    return;
+  }
+  mt_request_set_header (r, "Cache-Control", "public, max-age=300");
+  mt_reply_bytes (r, 200, "application/schema+json", file->data, file->len);
 }

@@ -13,11 +13,20 @@
  *   if the stored version still equals it, and otherwise fails with MT_ERR_STALE.
  *   Fields the adapter indexes are named in the comments of each op (e.g. accounts'
  *   "email_key", which the service fills with the normalised e-mail).
+ *   Required fields: networks "id", "slug", "name"; members "id", "name" (strings), optional
+ *   "status" (string) and "networks" (array of strings); accounts "id", "email_key"
+ *   (strings), optional "member_id", "platform_role", "status" (strings) and "created_at"
+ *   (date-time). A missing required field or a wrong type is MT_ERR_INTERNAL.
+ *   The document passed to an update must carry the "id" being updated (MT_ERR_INTERNAL
+ *   otherwise); its "version" is ignored and replaced with expected_version + 1.
+ *   Orders compare "name" by its UTF-8 bytes (binary collation), then "id".
  *
  * Errors (mt_error_t, domain MT_DOMAIN_STORE)
  *   MT_ERR_NOT_FOUND    no such document
  *   MT_ERR_STALE        compare-and-set lost: the stored version differs
- *   MT_ERR_DUPLICATE    a unique key is taken (id, accounts' email_key, networks' slug)
+ *   MT_ERR_DUPLICATE    a unique key is taken (id, accounts' email_key, networks' slug);
+ *                       nothing is stored
+ *   MT_ERR_BAD_REQUEST  a list cursor this adapter did not produce, or a limit of 0
  *   MT_ERR_UNAVAILABLE  the store is busy or unreachable; the request may be retried
  *   MT_ERR_INTERNAL     anything else (corruption, bad document)
  *
@@ -59,7 +68,7 @@ typedef struct {
   const char *status;     /* "pending" | "active" | "suspended" | "deleted"; NULL = any */
   const char *network_id; /* only members of this network; NULL = any */
   const char *cursor;     /* from a previous page's next_cursor; NULL or "" = first page */
-  uint32_t limit;         /* 1..MT_STORE_PAGE_MAX */
+  uint32_t limit;         /* 1..MT_STORE_PAGE_MAX; larger is clamped; 0 is MT_ERR_BAD_REQUEST */
 } mt_store_member_query_t;
 
 typedef struct mt_store_ops {
@@ -74,7 +83,7 @@ typedef struct mt_store_ops {
   /* Networks. Unique: "id", "slug". */
   bool (*network_insert) (mt_store_t *store, const bson_t *network, mt_error_t *error);
   bool (*network_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
-  /* All networks, ordered by "name". */
+  /* All networks, ordered by "name" (at most 1000; next_cursor is non-empty beyond). */
   bool (*network_list) (mt_store_t *store, mt_store_page_t *out, mt_error_t *error);
 
   /* Members. Indexed: "status", "name" (ordering), "networks" (array of network ids).
@@ -96,13 +105,14 @@ typedef struct mt_store_ops {
                                  mt_error_t *error);
   bool (*account_update) (mt_store_t *store, const char *id, int64_t expected_version,
                           const bson_t *account, mt_error_t *error);
-  /* Every account of a member, ordered by "created_at" then "id". */
+  /* Every account of a member, ordered by "created_at" then "id" (at most 1000). */
   bool (*account_list_by_member) (mt_store_t *store, const char *member_id, mt_store_page_t *out,
                                   mt_error_t *error);
   /* Number of accounts whose "platform_role" is "admin" and "status" is "active". */
   bool (*account_count_admins) (mt_store_t *store, int64_t *count, mt_error_t *error);
 
-  /* Revoked token ids (PASETO "jti"), kept until the token would have expired anyway. */
+  /* Revoked token ids (PASETO "jti"), kept until the token would have expired anyway.
+   * Revoking an already revoked jti succeeds and keeps the later expiry. */
   bool (*token_revoke) (mt_store_t *store, const char *jti, int64_t expires_at_ms,
                         mt_error_t *error);
   bool (*token_is_revoked) (mt_store_t *store, const char *jti, bool *revoked, mt_error_t *error);

@@ -94,7 +94,7 @@ rejects_duplicate_among_many_keys (void **state)
   char *text = malloc (200000);
   size_t n = 0;
 
-  n += (size_t) sprintf (text + n, "{");
+  n += (size_t) snprintf (text + n, 200000 - n, "{");
   for (int i = 0; i < 5000; i++) {
     n += (size_t) snprintf (text + n, 200000 - n, "\"k%d\":%d,", i, i);
   }
@@ -151,7 +151,7 @@ rejects_deep_nesting (void **state)
   mt_error_t error;
 
   /* 32 levels are allowed: the root object and 31 nested arrays. */
-  n += (size_t) sprintf (text, "{\"a\":");
+  n += (size_t) snprintf (text, sizeof text, "{\"a\":");
   for (int i = 0; i < 31; i++) {
     text[n++] = '[';
   }
@@ -163,7 +163,7 @@ rejects_deep_nesting (void **state)
   assert_true (parse (text, &doc, &error));
   bson_destroy (&doc);
 
-  n = (size_t) sprintf (text, "{\"a\":");
+  n = (size_t) snprintf (text, sizeof text, "{\"a\":");
   for (int i = 0; i < 32; i++) {
     text[n++] = '[';
   }
