@@ -226,11 +226,18 @@ mt_schema_flags (const mt_schema_t *schema)
 /* ------------------------------------------------------------------------------------------ */
 /* Compilation                                                                                */
 
+/* The resources enclosing the node being compiled, innermost first. */
+typedef struct mt_compile_scope {
+  mt_schema_resource_t *res;
+  size_t start; /* where this resource's JSON pointer starts in the compiler's ptr */
+  struct mt_compile_scope *up;
+} mt_compile_scope_t;
+
 typedef struct {
   mt_schema_registry_t *reg;
   mt_error_t *error;
-  mt_buf_t ptr;     /* JSON pointer of the current node from the document (escaped) */
-  size_t res_start; /* where the current resource's pointer starts in ptr */
+  mt_buf_t ptr; /* JSON pointer of the current node from the document (escaped) */
+  mt_compile_scope_t *scope;
 } mt_compiler_t;
 
 static mt_schema_t *mt_schema_compile (mt_compiler_t *c, const bson_iter_t *value,
@@ -312,6 +319,22 @@ mt_compile_register (mt_compiler_t *c, mt_schema_resource_t *res, const char *fr
   }
   mt_buf_destroy (&key);
   return ok;
+}
+
+/*
+ * Registers @schema under its JSON pointer from every enclosing resource, so that a pointer
+ * may cross an embedded "$id" ("outer.json#/$defs/inner/$defs/x" as well as
+ * "inner.json#/$defs/x").
+ */
+static bool
+mt_compile_register_pointer (mt_compiler_t *c, mt_schema_t *schema)
+{
+  for (mt_compile_scope_t *sc = c->scope; sc; sc = sc->up) {
+    if (!mt_compile_register (c, sc->res, mt_buf_cstr (&c->ptr) + sc->start, schema)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 static bool
@@ -910,7 +933,7 @@ mt_compile_keyword (mt_compiler_t *c, const bson_iter_t *it, mt_schema_resource_
 static bool
 mt_compile_identifiers (mt_compiler_t *c, const bson_iter_t *value, const bson_iter_t *doc,
                         mt_schema_resource_t **resp, unsigned depth, mt_schema_t *s,
-                        size_t *saved_res_start)
+                        mt_compile_scope_t *frame)
 {
   mt_schema_resource_t *res = *resp;
   bson_iter_t it = *doc;
@@ -953,13 +976,15 @@ mt_compile_identifiers (mt_compiler_t *c, const bson_iter_t *value, const bson_i
       inner->raw_len = len;
       inner->outer = res;
       res = inner;
-      *saved_res_start = c->res_start;
-      c->res_start = c->ptr.len;
+      frame->res = inner;
+      frame->start = c->ptr.len;
+      frame->up = c->scope;
+      c->scope = frame;
     }
   }
   s->resource = res;
   *resp = res;
-  if (!mt_compile_register (c, res, mt_buf_cstr (&c->ptr) + c->res_start, s)) {
+  if (!mt_compile_register_pointer (c, s)) {
     return false;
   }
   if (res->root == s && res->raw == NULL) {
@@ -970,7 +995,7 @@ mt_compile_identifiers (mt_compiler_t *c, const bson_iter_t *value, const bson_i
   {
     mt_buf_t loc;
     mt_buf_init (&loc, MT_SCHEMA_URI_MAX);
-    mt_buf_appendf (&loc, "%s#%s", res->base, mt_buf_cstr (&c->ptr) + c->res_start);
+    mt_buf_appendf (&loc, "%s#%s", res->base, mt_buf_cstr (&c->ptr) + c->scope->start);
     s->location = mt_arena_strndup (c->reg, mt_buf_cstr (&loc), loc.len);
     mt_buf_destroy (&loc);
     if (!s->location) {
@@ -1043,7 +1068,8 @@ mt_schema_compile (mt_compiler_t *c, const bson_iter_t *value, mt_schema_resourc
 {
   mt_schema_t *s;
   bson_iter_t doc, it;
-  size_t saved_res_start = c->res_start;
+  mt_compile_scope_t *saved_scope = c->scope;
+  mt_compile_scope_t frame;
   bool ok = false;
 
   if (depth > MT_JSON_TRUSTED_MAX_DEPTH) {
@@ -1063,7 +1089,7 @@ mt_schema_compile (mt_compiler_t *c, const bson_iter_t *value, mt_schema_resourc
   if (BSON_ITER_HOLDS_BOOL (value)) {
     s->kind = bson_iter_bool (value) ? MT_SCHEMA_KIND_TRUE : MT_SCHEMA_KIND_FALSE;
     s->location = res->base;
-    return mt_compile_register (c, res, mt_buf_cstr (&c->ptr) + c->res_start, s) ? s : NULL;
+    return mt_compile_register_pointer (c, s) ? s : NULL;
   }
   if (!BSON_ITER_HOLDS_DOCUMENT (value) || !bson_iter_recurse (value, &doc)) {
     mt_compile_fail (c, "un schéma doit être un objet ou un booléen",
@@ -1072,7 +1098,7 @@ mt_schema_compile (mt_compiler_t *c, const bson_iter_t *value, mt_schema_resourc
   }
   s->kind = MT_SCHEMA_KIND_OBJECT;
   /* "$id" first: every other keyword resolves against the base it sets. */
-  if (!mt_compile_identifiers (c, value, &doc, &res, depth, s, &saved_res_start)) {
+  if (!mt_compile_identifiers (c, value, &doc, &res, depth, s, &frame)) {
     goto done;
   }
   it = doc;
@@ -1083,7 +1109,7 @@ mt_schema_compile (mt_compiler_t *c, const bson_iter_t *value, mt_schema_resourc
   }
   ok = true;
 done:
-  c->res_start = saved_res_start;
+  c->scope = saved_scope;
   return ok ? s : NULL;
 }
 
@@ -1096,7 +1122,8 @@ mt_schema_registry_add_json (mt_schema_registry_t *reg, const char *name, const 
 {
   mt_schema_doc_t *doc = NULL;
   mt_schema_resource_t *res;
-  mt_compiler_t c = { reg, error, { 0 }, 0 };
+  mt_compiler_t c = { reg, error, { 0 }, NULL };
+  mt_compile_scope_t top = { NULL, 0, NULL };
   bson_iter_t it;
   mt_buf_t uri;
   bool ok = false;
@@ -1129,19 +1156,21 @@ mt_schema_registry_add_json (mt_schema_registry_t *reg, const char *name, const 
                   "out of memory");
     goto done;
   }
+  top.res = res;
+  c.scope = &top;
   if (!mt_schema_compile (&c, &it, res, 0)) {
-    if (error) {
-      /* Say which file. */
-      char msg[MT_ERROR_MESSAGE_MAX];
-      snprintf (msg, sizeof msg, "%.60s: %.190s", name, error->message);
-      memcpy (error->message, msg, sizeof msg);
-      snprintf (msg, sizeof msg, "%.60s : %.190s", name, error->message_fr);
-      memcpy (error->message_fr, msg, sizeof msg);
-    }
     goto done;
   }
   ok = true;
 done:
+  if (!ok && error) {
+    /* Say which file. */
+    char msg[MT_ERROR_MESSAGE_MAX];
+    snprintf (msg, sizeof msg, "%.60s: %.190s", name, error->message);
+    memcpy (error->message, msg, sizeof msg);
+    snprintf (msg, sizeof msg, "%.60s : %.190s", name, error->message_fr);
+    memcpy (error->message_fr, msg, sizeof msg);
+  }
   mt_buf_destroy (&c.ptr);
   mt_buf_destroy (&uri);
   return ok;
@@ -1259,7 +1288,8 @@ mt_schema_compile_at (mt_schema_registry_t *reg, const char *base, const char *p
                       mt_error_t *error)
 {
   mt_schema_t *root = mt_schema_map_get (reg, base);
-  mt_compiler_t c = { reg, error, { 0 }, 0 };
+  mt_compiler_t c = { reg, error, { 0 }, NULL };
+  mt_compile_scope_t top = { NULL, 0, NULL };
   mt_schema_t *s = NULL;
   mt_schema_doc_t *doc;
   bson_t wrapper;
@@ -1285,6 +1315,8 @@ mt_schema_compile_at (mt_schema_registry_t *reg, const char *base, const char *p
       (BSON_ITER_HOLDS_DOCUMENT (&it) || BSON_ITER_HOLDS_BOOL (&it))) {
     mt_buf_init (&c.ptr, MT_SCHEMA_URI_MAX);
     mt_buf_append_str (&c.ptr, pointer);
+    top.res = root->resource;
+    c.scope = &top;
     s = mt_schema_compile (&c, &it, root->resource, 1);
     mt_buf_destroy (&c.ptr);
   }
@@ -1359,9 +1391,16 @@ mt_schema_registry_get (const mt_schema_registry_t *reg, const char *name_or_uri
   mt_buf_t uri, key;
   size_t frag_at;
   const mt_schema_t *s = NULL;
+  char fast[256];
 
   if (!reg || !name_or_uri) {
     return NULL;
+  }
+  /* Per-request path: a plain file name ("member.json") needs no resolution nor allocation. */
+  if (strcspn (name_or_uri, ":#/%?") == strlen (name_or_uri) && name_or_uri[0] != '.' &&
+      (size_t) snprintf (fast, sizeof fast, "%s%s", MT_SCHEMA_BASE_URI, name_or_uri) <
+        sizeof fast) {
+    return mt_schema_map_get (reg, fast);
   }
   mt_buf_init (&uri, MT_SCHEMA_URI_MAX);
   mt_buf_init (&key, MT_SCHEMA_URI_MAX);

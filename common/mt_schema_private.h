@@ -1,7 +1,8 @@
 /*
  * mt_schema_private: the compiled form of a schema, shared by the files of mt_schema
  * (mt_schema.c compiles and links, mt_schema_validate.c evaluates, mt_schema_regex.c
- * translates patterns, mt_schema_uri.c resolves URI references). Not for other modules.
+ * translates patterns, mt_schema_uri.c resolves URI references) and its unit test. Not for
+ * other modules.
  */
 #ifndef MT_SCHEMA_PRIVATE_H
 #define MT_SCHEMA_PRIVATE_H

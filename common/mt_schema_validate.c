@@ -1453,12 +1453,23 @@ mt_eval (mt_eval_t *ev, const mt_schema_t *s, const mt_inst_t *v, const mt_eval_
 /* ------------------------------------------------------------------------------------------ */
 /* Entry points                                                                               */
 
+static bool
+mt_eval_no_schema (mt_error_t *error)
+{
+  mt_error_set (error, MT_DOMAIN_SCHEMA, MT_ERR_INTERNAL, "schéma absent", "no schema");
+  return false;
+}
+
 bool
 mt_schema_validate (const mt_schema_t *schema, const bson_t *doc, mt_error_t *error)
 {
-  mt_eval_t ev = { mt_schema_flags (schema), 0 };
+  mt_eval_t ev = { 0, 0 };
   mt_inst_t v = { 0 };
 
+  if (!schema || !doc) {
+    return mt_eval_no_schema (error);
+  }
+  ev.flags = mt_schema_flags (schema);
   v.type = BSON_TYPE_DOCUMENT;
   v.data = bson_get_data (doc);
   v.len = doc->len;
@@ -1468,9 +1479,13 @@ mt_schema_validate (const mt_schema_t *schema, const bson_t *doc, mt_error_t *er
 bool
 mt_schema_validate_value (const mt_schema_t *schema, const bson_iter_t *value, mt_error_t *error)
 {
-  mt_eval_t ev = { mt_schema_flags (schema), 0 };
+  mt_eval_t ev = { 0, 0 };
   mt_inst_t v;
 
+  if (!schema || !value) {
+    return mt_eval_no_schema (error);
+  }
+  ev.flags = mt_schema_flags (schema);
   mt_inst_from_iter (value, &v);
   return mt_eval (&ev, schema, &v, NULL, NULL, NULL, error);
 }

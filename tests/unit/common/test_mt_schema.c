@@ -4,8 +4,7 @@
  * JSON-Schema-Test-Suite (draft 2020-12) read from MUTUA_TEST_DATA_DIR.
  *
  * Thread-safety is by construction (see mt_schema_validate.c: read-only tree, state on the
- * stack), so no test races threads; validate_is_reentrant checks that one registry serves
- * interleaved validations with no state carried between them.
+ * stack); validate_from_threads is only a smoke test of it (run it under TSan to go further).
  */
 #include "mt_test.h"
 
@@ -14,6 +13,7 @@
 #include "mt_schema.h"
 #include "mt_schema_private.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,6 +480,84 @@ registry_reports_dangling_refs (void **state)
 }
 
 static void
+registry_resolves_pointers_across_ids (void **state)
+{
+  mt_schema_registry_t *reg =
+    registry_with ("outer.json",
+                   "{\"$id\": \"https://x.example/outer.json\","
+                   " \"$defs\": {\"inner\": {\"$id\": \"inner.json\", \"$defs\": {\"n\": "
+                   "{\"type\": \"integer\"}}}},"
+                   " \"properties\": {\"a\": {\"$ref\": \"#/$defs/inner/$defs/n\"},"
+                   "  \"b\": {\"$ref\": \"inner.json#/$defs/n\"},"
+                   "  \"c\": {\"$ref\": \"outer.json#/$defs/inner/$defs/n\"}}}",
+                   0);
+  const mt_schema_t *s = mt_schema_registry_get (reg, "outer.json");
+
+  assert_valid (s, "{\"a\": 1, \"b\": 2, \"c\": 3}");
+  assert_invalid (s, "{\"a\": \"x\"}", "/a", "must be an integer", NULL);
+  assert_invalid (s, "{\"b\": \"x\"}", "/b", "must be an integer", NULL);
+  assert_invalid (s, "{\"c\": \"x\"}", "/c", "must be an integer", NULL);
+  assert_non_null (mt_schema_registry_get (reg, "https://x.example/inner.json#/$defs/n"));
+  mt_schema_registry_destroy (reg);
+}
+
+/* The JSON Schemas of schemas/, embedded by CMake. */
+extern const mt_embed_file_t mutua_schema_files[];
+
+static void
+registry_loads_mutua_schemas (void **state)
+{
+  static const char probe[] =
+    "{\"type\": \"object\", \"additionalProperties\": false,"
+    " \"properties\": {\"territory\": {\"$ref\": \"common.json#/$defs/territory\"},"
+    "  \"email\": {\"$ref\": \"common.json#/$defs/email\"}}}";
+  mt_schema_registry_t *reg = mt_schema_registry_new (MT_SCHEMA_ASSERT_FORMAT);
+  const mt_schema_t *meta, *s;
+  mt_error_t error;
+  int files = 0;
+
+  if (!mt_schema_registry_add_metaschema (reg, &error) ||
+      !mt_schema_registry_add_json (reg, "probe.json", probe, sizeof probe - 1, &error) ||
+      !mt_schema_registry_add_embedded (reg, mutua_schema_files, &error)) {
+    fail_msg ("%s", error.message);
+  }
+  meta = mt_schema_registry_get (reg, "https://json-schema.org/draft/2020-12/schema");
+  assert_non_null (meta);
+  /* Every schema file of mutua is itself valid against the official meta-schema. */
+  for (const mt_embed_file_t *f = mutua_schema_files; f->name; f++) {
+    bson_t doc;
+    size_t n = strlen (f->name);
+    if (n < 5 || strcmp (f->name + n - 5, ".json") != 0) {
+      continue;
+    }
+    if (!mt_json_parse_object ((const char *) f->data, f->len, MT_JSON_TRUSTED, &doc, &error)) {
+      fail_msg ("%s: %s", f->name, error.message);
+    }
+    if (!mt_schema_validate (meta, &doc, &error)) {
+      fail_msg ("%s is not a valid schema: %s at \"%s\"", f->name, error.message, error.path);
+    }
+    bson_destroy (&doc);
+    files++;
+  }
+  printf ("schemas/: %d file(s) compiled and valid against the 2020-12 meta-schema\n", files);
+  s = mt_schema_registry_get (reg, "probe.json");
+  assert_non_null (s);
+  if (mt_schema_registry_get (reg, "common.json#/$defs/territory")) {
+    assert_valid (s, "{\"territory\": {\"departement\": \"2A\", \"commune\": \"Ajaccio\"},"
+                     " \"email\": \"contact@mutua.coop\"}");
+    assert_invalid (s, "{\"territory\": {\"departement\": \"2A\"}}", "/territory/commune",
+                    "missing required field \"commune\"", "champ requis manquant « commune »");
+    assert_invalid (s, "{\"territory\": {\"departement\": \"2A\", \"commune\": \"A\", \"x\": 1}}",
+                    "/territory/x", "unknown field \"x\"", "champ inconnu « x »");
+    assert_invalid (s, "{\"email\": \"pas-une-adresse\"}", "/email",
+                    "must be a valid email address", NULL);
+  } else {
+    printf ("schemas/common.json has no $defs/territory: cross-file probe skipped\n");
+  }
+  mt_schema_registry_destroy (reg);
+}
+
+static void
 format_is_an_annotation_unless_asserted (void **state)
 {
   const char *schema = "{\"format\": \"uuid\"}";
@@ -520,6 +598,58 @@ validate_is_reentrant (void **state)
     assert_valid (s, "{\"email\": \"a@b.fr\", \"name\": \"x\"}");
     assert_invalid (s, "{\"email\": \"a@b.fr\", \"name\": \"x\", \"zz\": 1}", "/zz", NULL, NULL);
   }
+  mt_schema_registry_destroy (reg);
+}
+
+typedef struct {
+  const mt_schema_t *schema;
+  const bson_t *good;
+  const bson_t *bad;
+  int mismatches;
+} thread_job_t;
+
+static void *
+thread_validate (void *arg)
+{
+  thread_job_t *job = arg;
+
+  for (int i = 0; i < 500; i++) {
+    mt_error_t error;
+    if (!mt_schema_validate (job->schema, job->good, &error)) {
+      job->mismatches++;
+    }
+    if (mt_schema_validate (job->schema, job->bad, &error) ||
+        strcmp (error.path, "/items/1/name")) {
+      job->mismatches++;
+    }
+  }
+  return NULL;
+}
+
+/* Smoke test of the by-construction claim: one registry, several threads, no lock. */
+static void
+validate_from_threads (void **state)
+{
+  mt_schema_registry_t *reg = registry_with ("member.json", member_schema, MT_SCHEMA_ASSERT_FORMAT);
+  const char *good = "{\"email\": \"a@b.fr\", \"name\": \"Zoé\", \"items\": [{\"name\": \"x\"}]}";
+  const char *bad = "{\"email\": \"a@b.fr\", \"name\": \"x\", \"items\": [{}, {\"name\": 1}]}";
+  bson_t good_doc, bad_doc;
+  pthread_t threads[4];
+  thread_job_t jobs[4];
+  mt_error_t error;
+
+  assert_true (mt_json_parse_object (good, strlen (good), 0, &good_doc, &error));
+  assert_true (mt_json_parse_object (bad, strlen (bad), 0, &bad_doc, &error));
+  for (int i = 0; i < 4; i++) {
+    jobs[i] = (thread_job_t){ mt_schema_registry_get (reg, "member.json"), &good_doc, &bad_doc, 0 };
+    assert_int_equal (pthread_create (&threads[i], NULL, thread_validate, &jobs[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join (threads[i], NULL);
+    assert_int_equal (jobs[i].mismatches, 0);
+  }
+  bson_destroy (&good_doc);
+  bson_destroy (&bad_doc);
   mt_schema_registry_destroy (reg);
 }
 
@@ -723,9 +853,12 @@ main (void)
     MT_TEST ("schema/patterns/refused_at_add_time", patterns_refused_at_add_time),
     MT_TEST ("schema/registry/resolves_cross_file_refs", registry_resolves_cross_file_refs),
     MT_TEST ("schema/registry/reports_dangling_refs", registry_reports_dangling_refs),
+    MT_TEST ("schema/registry/resolves_pointers_across_ids", registry_resolves_pointers_across_ids),
+    MT_TEST ("schema/registry/loads_mutua_schemas", registry_loads_mutua_schemas),
     MT_TEST ("schema/format/annotation_unless_asserted", format_is_an_annotation_unless_asserted),
     MT_TEST ("schema/ref/loops_fail_cleanly", ref_loops_fail_cleanly),
     MT_TEST ("schema/validate/is_reentrant", validate_is_reentrant),
+    MT_TEST ("schema/validate/from_threads", validate_from_threads),
     MT_TEST ("schema/suite/draft2020-12", suite_draft2020_12),
   };
 
