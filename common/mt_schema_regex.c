@@ -14,7 +14,9 @@
  *   (?: ...) (?<name> ...) -> ( ... )
  *   *? +? ?? {n,m}?      -> greedy (same answer for a yes/no search)
  *   [...]                -> a POSIX bracket expression with ']' first, '-' last, and escapes
- *                           resolved (POSIX brackets have no escapes)
+ *                           resolved (POSIX brackets have no escapes); ranges beyond ASCII
+ *                           ("[À-ÿ]") are listed character by character, since glibc refuses
+ *                           multibyte ranges (at most 4096 code points per range)
  * Refused (error at add time): lookahead and lookbehind, back-references, \p{...} classes
  * other than the ones above, empty classes "[]" and "[^]", and \D \W \S inside a class.
  * Differences that remain: POSIX chooses the longest alternative, which changes nothing for a
@@ -25,6 +27,11 @@
 
 #include <stdio.h>
 #include <string.h>
+
+/* Widest range of non-ASCII code points in a class (listed one by one). */
+#define MT_REGEX_RANGE_MAX 4096
+/* Longest translated expression. */
+#define MT_REGEX_POSIX_MAX (256 * 1024)
 
 /* ECMA-262 WhiteSpace and LineTerminator, for \s. */
 static const char mt_regex_space_ascii[] = " \t\n\r\f\v";
@@ -373,7 +380,7 @@ mt_regex_class (mt_regex_tr_t *t, char *space_buf, size_t space_size)
   bool ok = false;
   size_t items = 0;
 
-  mt_buf_init (&body, 4 * t->len + 256);
+  mt_buf_init (&body, MT_REGEX_POSIX_MAX);
   if (t->pos < t->len && t->p[t->pos] == '^') {
     negated = true;
     t->pos++;
@@ -429,9 +436,29 @@ mt_regex_class (mt_regex_tr_t *t, char *space_buf, size_t space_size)
         mt_regex_fail (t, "intervalle invalide dans une classe", "invalid range in a class");
         goto done;
       }
-      mt_regex_put_class_char (&body, lo.cp);
-      mt_buf_append_char (&body, '-');
-      mt_regex_put_class_char (&body, hi.cp);
+      if (hi.cp < 0x80) {
+        mt_regex_put_class_char (&body, lo.cp);
+        mt_buf_append_char (&body, '-');
+        mt_regex_put_class_char (&body, hi.cp);
+        continue;
+      }
+      /* glibc refuses ranges of multibyte characters (REG_ECOLLATE, even in C.UTF-8): keep
+       * the ASCII part as a range and list the other code points one by one. */
+      if (lo.cp < 0x80) {
+        mt_regex_put_class_char (&body, lo.cp);
+        mt_buf_append_char (&body, '-');
+        mt_regex_put_class_char (&body, 0x7f);
+        lo.cp = 0x80;
+      }
+      if (hi.cp - lo.cp >= MT_REGEX_RANGE_MAX) {
+        mt_regex_fail (t, "intervalle non ASCII trop grand", "non-ASCII range too large");
+        goto done;
+      }
+      for (uint32_t cp = lo.cp; cp <= hi.cp; cp++) {
+        if (cp < 0xd800 || cp > 0xdfff) {
+          mt_regex_put_utf8 (&body, cp);
+        }
+      }
       continue;
     }
     switch (lo.cp) {
@@ -632,7 +659,7 @@ mt_schema_regex_compile (mt_schema_regex_t *regex, const char *pattern, mt_error
   bool ok = false;
   int rc;
 
-  mt_buf_init (&posix, 16 * strlen (pattern) + 1024);
+  mt_buf_init (&posix, MT_REGEX_POSIX_MAX);
   if (!mt_schema_regex_translate (pattern, strlen (pattern), regex->locale != (locale_t) 0, &posix,
                                   error)) {
     goto done;
