@@ -244,7 +244,7 @@ mt_config_env_name (const char *name, char *out, size_t size)
 }
 
 static const char *
-mt_config_getenv (char **envp, const char *name)
+mt_config_getenv (const char *const *envp, const char *name)
 {
   size_t len = strlen (name);
   for (; envp && *envp; envp++) {
@@ -257,7 +257,7 @@ mt_config_getenv (char **envp, const char *name)
 
 /* Finds the config file among flags, then environment. */
 static const char *
-mt_config_find_file (int argc, char **argv, int first_arg, char **envp)
+mt_config_find_file (int argc, const char *const *argv, int first_arg, const char *const *envp)
 {
   for (int i = first_arg; i < argc; i++) {
     if (strcmp (argv[i], "--config") == 0 && i + 1 < argc) {
@@ -271,7 +271,8 @@ mt_config_find_file (int argc, char **argv, int first_arg, char **envp)
 }
 
 static bool
-mt_config_read_flags (mt_config_t *config, int argc, char **argv, int first_arg, mt_error_t *error)
+mt_config_read_flags (mt_config_t *config, int argc, const char *const *argv, int first_arg,
+                      mt_error_t *error)
 {
   for (int i = first_arg; i < argc; i++) {
     const char *arg = argv[i];
@@ -325,8 +326,8 @@ mt_config_read_flags (mt_config_t *config, int argc, char **argv, int first_arg,
 }
 
 bool
-mt_config_load (mt_config_t *config, int argc, char **argv, int first_arg, char **envp,
-                mt_error_t *error)
+mt_config_load (mt_config_t *config, int argc, const char *const *argv, int first_arg,
+                const char *const *envp, mt_error_t *error)
 {
   const char *file = mt_config_find_file (argc, argv, first_arg, envp);
   mt_log_level_t level;

@@ -55,8 +55,8 @@ void mt_config_defaults (mt_config_t *config);
  * other settings (threads 0 = number of cores; store "" = sqlite file in data_dir).
  * Unknown names, malformed values and values out of range are errors (MT_DOMAIN_CONFIG).
  */
-bool mt_config_load (mt_config_t *config, int argc, char **argv, int first_arg, char **envp,
-                     mt_error_t *error);
+bool mt_config_load (mt_config_t *config, int argc, const char *const *argv, int first_arg,
+                     const char *const *envp, mt_error_t *error);
 
 /* Logs the effective configuration as one JSON line; secrets are shown as "***". */
 void mt_config_log (const mt_config_t *config);

@@ -137,7 +137,8 @@ mt_main_rotate_key (int argc, char **argv)
   char dir[MT_CONFIG_STR_MAX + 8];
   char kid[MT_PASERK_K4_PID_SIZE];
 
-  if (!mt_config_load (&config, argc, argv, 2, environ, &error) ||
+  if (!mt_config_load (&config, argc, (const char *const *) argv, 2, (const char *const *) environ,
+                       &error) ||
       !mt_main_prepare_data_dir (&config, &error) || !mt_main_keys_dir (&config, dir, sizeof dir) ||
       !mt_keyring_rotate (dir, kid, &error)) {
     mt_main_fail ("rotate-key", &error);
@@ -207,7 +208,8 @@ main (int argc, char **argv)
   pthread_sigmask (SIG_BLOCK, &signals, NULL);
   signal (SIGPIPE, SIG_IGN);
 
-  if (!mt_config_load (&app.config, argc, argv, 1, environ, &error)) {
+  if (!mt_config_load (&app.config, argc, (const char *const *) argv, 1,
+                       (const char *const *) environ, &error)) {
     mt_main_fail ("configuration", &error);
     return 2;
   }

@@ -170,6 +170,9 @@ mt_router_match_path (const mt_compiled_route_t *cr, const char *path, mt_route_
   if (match) {
     match->param_count = 0;
   }
+  if (path[0] != '/') {
+    return false;
+  }
   if (strcmp (path, "/") == 0) {
     return cr->segment_count == 0;
   }
