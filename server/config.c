@@ -62,6 +62,11 @@ static const mt_option_t mt_options[] = {
          "first administrator's password (generated when empty)"),
   OPT_S (log_level, "info", false, "niveau de journal : debug, info, warn, error",
          "log level: debug, info, warn, error"),
+  OPT_S (trusted_proxies, "", false,
+         "adresses des mandataires inverses de confiance, séparées par des virgules "
+         "(leur X-Forwarded-For donne l'adresse du client)",
+         "trusted reverse proxy addresses, comma-separated (their X-Forwarded-For gives the "
+         "client address)"),
   OPT_B (demo, "false", "charge le réseau de démonstration", "loads the demo network"),
   OPT_I (threads, "0", 0, 256, "boucles d'événements (0 : nombre de cœurs)",
          "event loops (0: number of cores)"),

@@ -27,6 +27,7 @@ typedef struct mt_config {
   char admin_email[MT_CONFIG_STR_MAX];
   char admin_password[MT_CONFIG_STR_MAX];
   char log_level[MT_CONFIG_STR_MAX];
+  char trusted_proxies[MT_CONFIG_STR_MAX];
   bool demo;
   int64_t threads;
   int64_t workers;

@@ -150,12 +150,26 @@ mt_main_rotate_key (int argc, char **argv)
   return 0;
 }
 
+static int mt_main_argc;
+static char **mt_main_argv;
+
 static void
 mt_main_reload (mt_app_t *app)
 {
   mt_error_t error;
   char dir[MT_CONFIG_STR_MAX + 8];
   mt_keyring_t *keyring;
+  mt_config_t fresh;
+  mt_log_level_t level;
+
+  /* The log level follows the configuration; other settings need a restart. */
+  if (mt_config_load (&fresh, mt_main_argc, (const char *const *) mt_main_argv, 1,
+                      (const char *const *) environ, &error) &&
+      mt_log_level_parse (fresh.log_level, &level)) {
+    mt_log_set_level (level);
+  } else {
+    mt_log_printf (MT_LOG_ERROR, MT_LOG_DOMAIN, "reload: configuration kept: %s", error.message);
+  }
 
   mt_main_keys_dir (&app->config, dir, sizeof dir);
   keyring = mt_keyring_load (dir, false, &error);
@@ -183,6 +197,8 @@ main (int argc, char **argv)
   int exit_code = 1;
 
   memset (&app, 0, sizeof app);
+  mt_main_argc = argc;
+  mt_main_argv = argv;
   memset (&demo, 0, sizeof demo);
   memset (&admin, 0, sizeof admin);
   if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {

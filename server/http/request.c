@@ -42,6 +42,7 @@ struct mt_request {
   unsigned char *raw_body; /* owned copy, made on demand */
   size_t raw_body_len;
   bool replied;
+  char client_addr[64];
 };
 
 /* --- small helpers ------------------------------------------------------------------------ */
@@ -234,7 +235,57 @@ mt_request_id (const mt_request_t *r)
 const char *
 mt_request_client_addr (const mt_request_t *r)
 {
-  return r->conn ? r->conn->addr : "";
+  return r->client_addr;
+}
+
+/* True when @addr is one of the comma-separated addresses of @list. */
+static bool
+mt_request_addr_listed (const char *list, const char *addr)
+{
+  size_t len = strlen (addr);
+
+  while (*addr && list && *list) {
+    const char *end = strchr (list, ',');
+    size_t n = end ? (size_t) (end - list) : strlen (list);
+    while (n && *list == ' ') {
+      list++;
+      n--;
+    }
+    while (n && list[n - 1] == ' ') {
+      n--;
+    }
+    if (n == len && strncmp (list, addr, n) == 0) {
+      return true;
+    }
+    list = end ? end + 1 : NULL;
+  }
+  return false;
+}
+
+/* The peer's address, or, behind a trusted reverse proxy, the last address its
+ * X-Forwarded-For names (the one the proxy itself saw). */
+static void
+mt_request_find_client_addr (mt_request_t *r)
+{
+  const char *peer = r->conn ? r->conn->addr : "";
+  const char *forwarded;
+
+  snprintf (r->client_addr, sizeof r->client_addr, "%s", peer);
+  if (!mt_request_addr_listed (r->loop->server->app->config.trusted_proxies, peer)) {
+    return;
+  }
+  forwarded = mt_request_header (r, "X-Forwarded-For");
+  if (forwarded) {
+    const char *last = strrchr (forwarded, ',');
+    last = last ? last + 1 : forwarded;
+    while (*last == ' ') {
+      last++;
+    }
+    if (*last && strlen (last) < sizeof r->client_addr &&
+        strspn (last, "0123456789abcdefABCDEF.:") == strlen (last)) {
+      snprintf (r->client_addr, sizeof r->client_addr, "%s", last);
+    }
+  }
 }
 
 mt_ctx_t *
@@ -761,7 +812,8 @@ mt_request_dispatch (struct evhttp_request *req, void *arg)
   r->ctx.env = &app->env;
   r->ctx.store = loop->store;
   r->ctx.now_ms = mt_time_now_ms ();
-  r->ctx.client_addr = mt_request_client_addr (r);
+  mt_request_find_client_addr (r);
+  r->ctx.client_addr = r->client_addr;
 
   found = mt_router_match (app->router, r->method, r->path, &r->match, allow, sizeof allow);
   if (found == MT_ROUTE_NOT_FOUND) {

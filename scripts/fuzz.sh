@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of tests/fuzz for a while (default 30 s each), with ASan and
+# UBSan, starting from the seed corpus. Usage: scripts/fuzz.sh [seconds per target]
+# New interesting inputs stay in build-fuzz/corpus/<name>; copy a crashing input into
+# tests/fuzz/corpus/<name>/ once fixed, so that it is replayed by every test run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-30}"
+
+command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (scripts/install-deps.sh installs it)"; exit 1; }
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DMUTUA_FUZZ=ON -DMUTUA_BUILD_TESTS=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+targets=$(ls tests/fuzz/fuzz_*.c | xargs -n1 basename | sed 's/\.c$//' | grep -v '^fuzz_main$')
+make -C build-fuzz -j"$(nproc)" $targets >/dev/null
+
+for target in $targets; do
+  name="${target#fuzz_}"
+  corpus="build-fuzz/corpus/$name"
+  mkdir -p "$corpus"
+  echo "== fuzzing $name for ${seconds}s"
+  "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$corpus" "tests/fuzz/corpus/$name" 2>&1 | tail -n 4
+done
