@@ -4,6 +4,7 @@
 #include "keyring.h"
 #include "mt_id.h"
 #include "passwords.h"
+#include "ratelimit.h"
 
 #include <sodium.h>
 
@@ -66,17 +67,37 @@ mt_service_env_keyring (const mt_service_env_t *env)
 bool
 mt_services_start (mt_service_env_t *env, mt_error_t *error)
 {
+  const mt_config_t *config = env->config;
   char password[48];
-  bool ok;
+  bool ok = false;
 
+  env->ratelimit_account =
+    mt_ratelimit_new ((uint32_t) config->login_account_limit, (uint32_t) config->login_window_s,
+                      MT_RATELIMIT_LOGIN_CAPACITY);
+  env->ratelimit_address =
+    mt_ratelimit_new ((uint32_t) config->login_address_limit, (uint32_t) config->login_window_s,
+                      MT_RATELIMIT_LOGIN_CAPACITY);
+  if (!env->ratelimit_account || !env->ratelimit_address) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                  "mémoire insuffisante pour les limites de connexion",
+                  "out of memory for the sign-in rate limits");
+    goto done;
+  }
   mt_id_random_token (24, password, sizeof password);
-  ok = mt_password_hash (env->config, password, env->dummy_password_hash, error);
+  ok = mt_password_hash (config, password, env->dummy_password_hash, error);
   sodium_memzero (password, sizeof password);
+done:
+  if (!ok) {
+    mt_services_stop (env);
+  }
   return ok;
 }
 
 void
 mt_services_stop (mt_service_env_t *env)
 {
-  (void) env;
+  mt_ratelimit_destroy (env->ratelimit_account);
+  mt_ratelimit_destroy (env->ratelimit_address);
+  env->ratelimit_account = NULL;
+  env->ratelimit_address = NULL;
 }

@@ -20,7 +20,10 @@ struct mt_ratelimit;
 
 typedef struct {
   const mt_config_t *config;
-  struct mt_ratelimit *ratelimit;
+  /* Failed sign-ins per e-mail (login_account_limit) and per client address
+   * (login_address_limit) within login_window_s; see ratelimit.h. */
+  struct mt_ratelimit *ratelimit_account;
+  struct mt_ratelimit *ratelimit_address;
   /* Argon2id hash of a random password, verified when an e-mail is unknown so that
    * "unknown e-mail" and "wrong password" take the same time. */
   char dummy_password_hash[128];
@@ -42,8 +45,10 @@ bool mt_service_env_init (mt_service_env_t *env, const mt_config_t *config);
 void mt_service_env_destroy (mt_service_env_t *env);
 
 /*
- * Prepares what the services need before serving (the login rate limiter, the dummy
+ * Prepares what the services need before serving (the login rate limiters, the dummy
  * password hash). Slow (one Argon2id hash): runs once on the main thread.
+ * mt_services_stop frees them (safe when start failed or never ran); call it once no
+ * request or worker job can use them any more.
  */
 bool mt_services_start (mt_service_env_t *env, mt_error_t *error);
 void mt_services_stop (mt_service_env_t *env);
