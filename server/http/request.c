@@ -397,7 +397,13 @@ mt_request_send (mt_request_t *r, int status, const char *content_type, const vo
     mt_request_set_header (r, "Content-Type", content_type);
   }
   mt_request_add_common_headers (r);
-  if (buf && body && len) {
+  /* evhttp writes whatever body it is given, even to HEAD: a HEAD reply carries the length
+   * of the body a GET would get, and no body. */
+  if (strcmp (r->method, "HEAD") == 0) {
+    char length[24];
+    snprintf (length, sizeof length, "%zu", len);
+    mt_request_set_header (r, "Content-Length", length);
+  } else if (buf && body && len) {
     evbuffer_add (buf, body, len);
   }
   if (r->conn) {

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  const int modes[] = {MT_JSON_STRICT, MT_JSON_TRUSTED};
+  const int modes[] = { MT_JSON_STRICT, MT_JSON_TRUSTED };
 
   for (size_t m = 0; m < 2; m++) {
     bson_t doc;

@@ -21,8 +21,15 @@ static mt_test_server_t server;
 static int
 start_server (void **state)
 {
-  const char *args[] = {"--max-body-bytes", "4096", "--max-header-bytes", "2048",
-                        "--header-timeout-s", "1", "--max-connections", "6", NULL};
+  const char *args[] = { "--max-body-bytes",
+                         "4096",
+                         "--max-header-bytes",
+                         "2048",
+                         "--header-timeout-s",
+                         "1",
+                         "--max-connections",
+                         "6",
+                         NULL };
   (void) state;
   if (!mt_test_server_start (&server, args, NULL)) {
     mt_test_server_destroy (&server);
@@ -98,7 +105,8 @@ healthz_answers_json_with_security_headers (void **state)
   assert_string_equal (mt_http_header (&resp, "X-Frame-Options"), "DENY");
   assert_string_equal (mt_http_header (&resp, "Referrer-Policy"), "no-referrer");
   assert_string_equal (mt_http_header (&resp, "Cache-Control"), "no-store");
-  assert_non_null (strstr (mt_http_header (&resp, "Content-Security-Policy"), "default-src 'none'"));
+  assert_non_null (
+    strstr (mt_http_header (&resp, "Content-Security-Policy"), "default-src 'none'"));
   assert_true (strlen (mt_http_header (&resp, "X-Request-Id")) >= 16);
   mt_http_response_destroy (&resp);
 }
@@ -107,8 +115,8 @@ static void
 request_ids_are_kept_when_plain_and_replaced_otherwise (void **state)
 {
   mt_http_response_t resp;
-  const char *plain[] = {"X-Request-Id: abc-123.DEF_4", NULL};
-  const char *hostile[] = {"X-Request-Id: a\"b{c}", NULL};
+  const char *plain[] = { "X-Request-Id: abc-123.DEF_4", NULL };
+  const char *hostile[] = { "X-Request-Id: a\"b{c}", NULL };
 
   get ("/healthz", plain, &resp);
   assert_string_equal (mt_http_header (&resp, "X-Request-Id"), "abc-123.DEF_4");
@@ -122,8 +130,8 @@ static void
 unknown_paths_get_a_problem_in_french_or_english (void **state)
 {
   mt_http_response_t resp;
-  const char *english[] = {"Accept-Language: en-GB,en;q=0.9,fr;q=0.5", NULL};
-  const char *french[] = {"Accept-Language: de, fr;q=0.8, en;q=0.2", NULL};
+  const char *english[] = { "Accept-Language: en-GB,en;q=0.9,fr;q=0.5", NULL };
+  const char *french[] = { "Accept-Language: de, fr;q=0.8, en;q=0.2", NULL };
 
   get ("/v1/nowhere", NULL, &resp);
   assert_int_equal (resp.status, 404);
@@ -132,7 +140,8 @@ unknown_paths_get_a_problem_in_french_or_english (void **state)
   assert_string_equal (mt_http_json_string (&resp, "type"), "urn:mutua:problem:not-found");
   assert_string_equal (mt_http_json_string (&resp, "title"), "Introuvable");
   assert_string_equal (mt_http_json_string (&resp, "instance"), "/v1/nowhere");
-  assert_string_equal (mt_http_json_string (&resp, "request_id"), mt_http_header (&resp, "X-Request-Id"));
+  assert_string_equal (mt_http_json_string (&resp, "request_id"),
+                       mt_http_header (&resp, "X-Request-Id"));
   assert_string_equal (mt_http_header (&resp, "Content-Language"), "fr");
   mt_http_response_destroy (&resp);
 
@@ -227,9 +236,10 @@ refuses_smuggling_shapes (void **state)
            "bad-request");
   REFUSED ("POST /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 400,
            "bad-request");
-  REFUSED ("POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
-           "\r\n0\r\n\r\n",
-           400, "bad-request");
+  REFUSED (
+    "POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
+    "\r\n0\r\n\r\n",
+    400, "bad-request");
   REFUSED ("GET /healthz HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n", 400, "bad-request");
   REFUSED ("GET /healthz HTTP/1.1\r\n\r\n", 400, "bad-request");
   REFUSED ("BREW /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 501, "not-implemented");
@@ -239,8 +249,9 @@ static void
 accepts_a_plain_chunked_body (void **state)
 {
   /* The guard lets a well-formed chunked body through; the route then refuses the method. */
-  static const char req[] = "POST /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            "4\r\nabcd\r\n0\r\n\r\n";
+  static const char req[] =
+    "POST /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "4\r\nabcd\r\n0\r\n\r\n";
   mt_http_response_t resp;
 
   raw (req, sizeof req - 1, &resp, NULL);
@@ -254,8 +265,9 @@ refuses_oversized_headers_and_bodies (void **state)
   char big[4096];
   size_t n;
   mt_http_response_t resp;
-  static const char chunked[] = "POST /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                "800\r\n";
+  static const char chunked[] =
+    "POST /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "800\r\n";
 
   n = (size_t) snprintf (big, sizeof big, "GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: ");
   memset (big + n, 'x', 2500);
@@ -294,7 +306,7 @@ cuts_off_a_slowloris_client (void **state)
   /* One byte every 300 ms against a 1 s header deadline: the server must answer 408 and
    * close before the request is complete. */
   for (size_t i = 0; req[i] && !refused; i++) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
+    struct pollfd p = { .fd = fd, .events = POLLIN };
     if (!mt_http_send (fd, req + i, 1, &error)) {
       break; /* the server closed: read what it said */
     }
@@ -384,9 +396,12 @@ metrics_count_requests_by_route_and_status (void **state)
   assert_int_equal (resp.status, 200);
   assert_string_equal (mt_http_header (&resp, "Content-Type"),
                        "text/plain; version=0.0.4; charset=utf-8");
-  assert_non_null (strstr (resp.body, "mutua_http_requests_total{route=\"GET /healthz\",status=\"200\"}"));
-  assert_non_null (strstr (resp.body, "mutua_http_requests_total{route=\"unmatched\",status=\"404\"}"));
-  assert_non_null (strstr (resp.body, "mutua_http_request_duration_seconds_bucket{route=\"GET /healthz\",le=\"+Inf\"}"));
+  assert_non_null (
+    strstr (resp.body, "mutua_http_requests_total{route=\"GET /healthz\",status=\"200\"}"));
+  assert_non_null (
+    strstr (resp.body, "mutua_http_requests_total{route=\"unmatched\",status=\"404\"}"));
+  assert_non_null (strstr (
+    resp.body, "mutua_http_request_duration_seconds_bucket{route=\"GET /healthz\",le=\"+Inf\"}"));
   assert_non_null (strstr (resp.body, "mutua_http_connections "));
   mt_http_response_destroy (&resp);
 }
@@ -427,9 +442,11 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     MT_TEST ("http/healthz/json_with_security_headers", healthz_answers_json_with_security_headers),
-    MT_TEST ("http/request_id/kept_or_replaced", request_ids_are_kept_when_plain_and_replaced_otherwise),
+    MT_TEST ("http/request_id/kept_or_replaced",
+             request_ids_are_kept_when_plain_and_replaced_otherwise),
     MT_TEST ("http/problem/french_or_english", unknown_paths_get_a_problem_in_french_or_english),
-    MT_TEST ("http/routing/405_allow_options_head", wrong_methods_get_405_with_allow_and_options_lists_them),
+    MT_TEST ("http/routing/405_allow_options_head",
+             wrong_methods_get_405_with_allow_and_options_lists_them),
     MT_TEST ("http/ops/readiness_openapi_schemas", readiness_and_openapi),
     MT_TEST ("http/keep_alive", keep_alive_serves_several_requests),
     MT_TEST ("http/hostile/nul_in_headers", refuses_nul_bytes_in_headers),
@@ -438,9 +455,11 @@ main (void)
     MT_TEST ("http/hostile/oversized_headers_and_bodies", refuses_oversized_headers_and_bodies),
     MT_TEST ("http/hostile/slowloris", cuts_off_a_slowloris_client),
     MT_TEST ("http/hostile/connection_limit", refuses_connections_over_the_limit),
-    MT_TEST ("http/pipelining/in_order_before_refusing", answers_pipelined_requests_in_order_before_refusing),
+    MT_TEST ("http/pipelining/in_order_before_refusing",
+             answers_pipelined_requests_in_order_before_refusing),
     MT_TEST ("http/metrics/by_route_and_status", metrics_count_requests_by_route_and_status),
-    MT_TEST ("http/logs/json_lines_without_query_strings", logs_are_json_lines_without_query_strings),
+    MT_TEST ("http/logs/json_lines_without_query_strings",
+             logs_are_json_lines_without_query_strings),
   };
   return cmocka_run_group_tests_name ("integration/http", tests, start_server, stop_server);
 }

@@ -174,7 +174,8 @@ build_argv (mt_test_server_t *srv, const char *binary, const char *const *extra_
   return true;
 }
 
-/* The test's environment, with the admin defaults, then @extra_env applied over it. */
+/* The test's environment without its MUTUA_* variables, with the admin defaults, then
+ * @extra_env applied over it. */
 static bool
 build_envp (mt_test_server_t *srv, const char *const *extra_env)
 {
@@ -188,6 +189,10 @@ build_envp (mt_test_server_t *srv, const char *const *extra_env)
     return false;
   }
   for (size_t i = 0; inherited && inherited[i]; i++) {
+    /* A developer's own MUTUA_* settings (MUTUA_STORE...) must not reach the test server. */
+    if (strncmp (inherited[i], "MUTUA_", 6) == 0) {
+      continue;
+    }
     if (!env_overridden (defaults, inherited[i]) && !env_overridden (extra_env, inherited[i]) &&
         !push (srv->envp, &n, inherited[i])) {
       return false;
