@@ -311,10 +311,26 @@ mt_signin_patched (const bson_t *account, const bson_t *patch, bson_t *out)
   bson_destroy (&with_version);
 }
 
-/* Issues a token for @account_id / @member_id into @out->token and @out->expires_at_ms. */
+/*
+ * The start of the next second: a password change sets the account's tokens_not_before to it,
+ * so that every token issued until then, including those of the current second (token times
+ * are whole seconds), stops working.
+ */
+static int64_t
+mt_signin_next_second (int64_t now_ms)
+{
+  return now_ms - now_ms % 1000 + 1000;
+}
+
+/*
+ * Issues a token for @account_id / @member_id into @out->token and @out->expires_at_ms, dated
+ * now, or @not_before_ms when later (at most a second ahead after a password change, well
+ * within the verifiers' clock skew), so that it is never older than the account's
+ * tokens_not_before.
+ */
 static bool
 mt_signin_issue (const mt_ctx_t *ctx, const char *account_id, const char *member_id,
-                 mt_session_t *out, mt_error_t *error)
+                 int64_t not_before_ms, mt_session_t *out, mt_error_t *error)
 {
   struct mt_keyring *keyring = mt_service_env_keyring (ctx->env);
   mt_token_claims_t claims;
@@ -325,8 +341,9 @@ mt_signin_issue (const mt_ctx_t *ctx, const char *account_id, const char *member
                   "signing keys unavailable");
     goto done;
   }
-  if (!mt_token_issue (keyring, account_id, member_id, ctx->now_ms, ctx->env->config->token_ttl_s,
-                       &out->token, &claims, error)) {
+  if (!mt_token_issue (keyring, account_id, member_id,
+                       not_before_ms > ctx->now_ms ? not_before_ms : ctx->now_ms,
+                       ctx->env->config->token_ttl_s, &out->token, &claims, error)) {
     goto done;
   }
   out->expires_at_ms = claims.exp_ms;
@@ -604,7 +621,7 @@ mt_login_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session_t *out, m
   bson_t account = BSON_INITIALIZER;
   bson_t member = BSON_INITIALIZER;
   mt_error_t store_error;
-  const char *member_id;
+  char member_id[MT_ID_SIZE];
   bool refused = false; /* a failed attempt, counted */
   bool ok = false;
 
@@ -625,12 +642,14 @@ mt_login_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session_t *out, m
     }
     goto done;
   }
-  member_id = mt_bson_str (&account, "member_id");
-  if (!mt_signin_account_usable (&account) || !member_id ||
-      strcmp (mt_bson_str (&account, "password_hash"), job->hash) != 0) {
+  if (!mt_signin_account_usable (&account) ||
+      strcmp (mt_bson_str (&account, "password_hash"), job->hash) != 0 ||
+      !mt_id_is_valid (mt_bson_str (&account, "member_id"), NULL)) {
     refused = true;
     goto done;
   }
+  /* Copied: the account document is replaced when the hash is upgraded. */
+  memcpy (member_id, mt_bson_str (&account, "member_id"), MT_ID_SIZE);
   bson_destroy (&member);
   if (!ctx->store->ops->member_get (ctx->store, member_id, &member, &store_error)) {
     refused = store_error.code == MT_ERR_NOT_FOUND;
@@ -646,7 +665,8 @@ mt_login_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session_t *out, m
   if (job->hashed) {
     mt_login_rehash (ctx, job, &account);
   }
-  if (!mt_signin_issue (ctx, job->account_id, member_id, out, error)) {
+  if (!mt_signin_issue (ctx, job->account_id, member_id,
+                        mt_bson_date (&account, "tokens_not_before", 0), out, error)) {
     goto done;
   }
   mt_account_public_view (&account, &out->account);
@@ -783,8 +803,8 @@ mt_password_change_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session
       goto done;
     }
     BSON_APPEND_UTF8 (&patch, "password_hash", job->new_hash);
-    /* Every token issued before this second stops working (auth.c compares iat). */
-    BSON_APPEND_DATE_TIME (&patch, "tokens_not_before", ctx->now_ms - ctx->now_ms % 1000);
+    /* Every token issued so far stops working (auth.c compares iat with it). */
+    BSON_APPEND_DATE_TIME (&patch, "tokens_not_before", mt_signin_next_second (ctx->now_ms));
     BSON_APPEND_DATE_TIME (&patch, "updated_at", ctx->now_ms);
     bson_destroy (&updated);
     mt_signin_patched (&account, &patch, &updated);
@@ -806,7 +826,8 @@ mt_password_change_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session
   mt_signin_limits_conclude (job, true, ctx->now_ms);
   MT_INFO ("account %s changed its password", job->account_id);
   if (!ctx->store->ops->token_revoke (ctx->store, principal->jti, principal->token_exp_ms, error) ||
-      !mt_signin_issue (ctx, job->account_id, principal->member_id, out, error)) {
+      !mt_signin_issue (ctx, job->account_id, principal->member_id,
+                        mt_signin_next_second (ctx->now_ms), out, error)) {
     goto done;
   }
   mt_account_public_view (&updated, &out->account);

@@ -111,9 +111,11 @@ mt_signin_job_t *mt_password_change_prepare (const mt_ctx_t *ctx, const bson_t *
 
 /*
  * MT_ERR_UNAUTHENTICATED when the current password is wrong. Otherwise stores the new hash
- * with tokens_not_before = now (truncated to the second), so that every earlier session
- * stops working, revokes the token in use and returns a fresh one in @out (initialised
- * here in every case). MT_ERR_CONFLICT when the password changed meanwhile.
+ * with tokens_not_before = the start of the next second, so that every session issued so
+ * far stops working, even one issued within the current second (token times are whole
+ * seconds), revokes the token in use and returns a fresh one in @out (initialised here in
+ * every case), dated tokens_not_before (at most one second ahead; sign-ins within that
+ * second are dated so too). MT_ERR_CONFLICT when the password changed meanwhile.
  */
 bool mt_password_change_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session_t *out,
                                 mt_error_t *error);

@@ -719,6 +719,7 @@ static void
 password_change_ends_every_other_session (void **state)
 {
   fx_t *fx = *state;
+  const int64_t next_second = NOW - NOW % 1000 + 1000;
   char account_id[MT_ID_SIZE];
   mt_principal_t principal;
   mt_session_t session;
@@ -726,31 +727,45 @@ password_change_ends_every_other_session (void **state)
   bson_t stored;
   char *token;
   char *other;
+  char *earlier;
+  char *after;
 
   assert_true (signup (fx, EMAIL, PASSWORD, account_id, NULL, &error));
+  fx->ctx.now_ms = NOW - 5000;
+  earlier = login_ok (fx, EMAIL, PASSWORD);
+  /* The other session and the change happen within the same second. */
+  fx->ctx.now_ms = NOW;
   token = login_ok (fx, EMAIL, PASSWORD);
   other = login_ok (fx, EMAIL, PASSWORD);
-  fx->ctx.now_ms = NOW + 1000;
   assert_true (change_password (fx, token, PASSWORD, "a new password 2026", &session, &error));
   assert_non_null (session.token);
-  assert_int_equal (session.expires_at_ms, NOW + 1000 - NOW % 1000 + INT64_C (3600000));
+  assert_int_equal (session.expires_at_ms, next_second + INT64_C (3600000));
   assert_false (mt_bson_has (&session.account, "password_hash"));
   get_account (fx, account_id, &stored);
-  assert_int_equal (mt_bson_date (&stored, "tokens_not_before", 0), NOW + 1000 - NOW % 1000);
+  assert_int_equal (mt_bson_date (&stored, "tokens_not_before", 0), next_second);
   bson_destroy (&stored);
-  /* The token used is revoked, the other session is too old, the new token works. */
+  /* The token used is revoked, the other sessions are too old, the new token works. */
   assert_false (authenticate (fx, token, &principal));
   mt_principal_destroy (&principal);
   assert_false (authenticate (fx, other, &principal));
   mt_principal_destroy (&principal);
+  assert_false (authenticate (fx, earlier, &principal));
+  mt_principal_destroy (&principal);
   assert_true (authenticate (fx, session.token, &principal));
   mt_principal_destroy (&principal);
-  /* The old password no longer signs in; the new one does. */
+  /* The old password no longer signs in; the new one does, within the same second too. */
   assert_login_refused (fx, EMAIL, PASSWORD, MT_ERR_UNAUTHENTICATED);
-  free (login_ok (fx, EMAIL, "a new password 2026"));
+  after = login_ok (fx, EMAIL, "a new password 2026");
+  assert_true (authenticate (fx, after, &principal));
+  mt_principal_destroy (&principal);
+  fx->ctx.now_ms = NOW + 2000;
+  assert_true (authenticate (fx, after, &principal));
+  mt_principal_destroy (&principal);
   mt_session_destroy (&session);
   free (token);
   free (other);
+  free (earlier);
+  free (after);
 }
 
 static void
