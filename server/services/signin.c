@@ -669,6 +669,7 @@ mt_login_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session_t *out, m
                         mt_bson_date (&account, "tokens_not_before", 0), out, error)) {
     goto done;
   }
+  bson_destroy (&out->account);
   mt_account_public_view (&account, &out->account);
   bson_destroy (&out->member);
   bson_steal (&out->member, &member);
@@ -830,6 +831,7 @@ mt_password_change_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session
                         mt_signin_next_second (ctx->now_ms), out, error)) {
     goto done;
   }
+  bson_destroy (&out->account);
   mt_account_public_view (&updated, &out->account);
   bson_destroy (&out->member);
   bson_copy_to (&principal->member, &out->member);
