@@ -5,8 +5,15 @@
  */
 #include "members_fixture.h"
 
+#include "admin_members.h"
+#include "mt_embed.h"
+#include "mt_json.h"
+#include "mt_schema.h"
 #include "networks.h"
+#include "privacy.h"
 #include "signin.h"
+
+extern const mt_embed_file_t mutua_schema_files[];
 
 static char net1[MT_ID_SIZE];
 static char net2[MT_ID_SIZE];
@@ -734,6 +741,337 @@ networks_list_and_create (void **state)
   fx_caller_destroy (&m);
 }
 
+/* ---- Lost races ---------------------------------------------------------------------------
+ *
+ * A store that forwards to the real one, except that the next @interfere member or account
+ * updates are preceded by a concurrent write of the same document (another request winning
+ * the race), so that the service's compare-and-set loses.
+ */
+
+typedef struct {
+  mt_store_t base;
+  mt_store_t *real;
+  int interfere;          /* updates still to preempt */
+  const char *set_status; /* the concurrent writer sets this status (NULL: touches only) */
+} racing_store_t;
+
+static mt_store_t *
+real_of (mt_store_t *store)
+{
+  return ((racing_store_t *) store)->real;
+}
+
+/* The concurrent writer: re-reads @id and writes it back (with @status, if any). */
+static void
+race_write (racing_store_t *rs, bool account, const char *id)
+{
+  mt_store_t *real = rs->real;
+  bson_t current;
+  bson_t next = BSON_INITIALIZER;
+  bson_t patch = BSON_INITIALIZER;
+  mt_error_t error;
+  bool ok;
+
+  ok = account ? real->ops->account_get (real, id, &current, &error)
+               : real->ops->member_get (real, id, &current, &error);
+  assert_true (ok);
+  BSON_APPEND_UTF8 (&patch, "concurrent", "yes");
+  if (rs->set_status) {
+    BSON_APPEND_UTF8 (&patch, "status", rs->set_status);
+  }
+  bson_destroy (&next);
+  mt_bson_merge (&current, &patch, &next);
+  ok = account
+         ? real->ops->account_update (real, id, mt_bson_int (&current, "version", 0), &next, &error)
+         : real->ops->member_update (real, id, mt_bson_int (&current, "version", 0), &next, &error);
+  assert_true (ok);
+  bson_destroy (&current);
+  bson_destroy (&next);
+  bson_destroy (&patch);
+}
+
+static bool
+racing_member_update (mt_store_t *store, const char *id, int64_t expected, const bson_t *doc,
+                      mt_error_t *error)
+{
+  racing_store_t *rs = (racing_store_t *) store;
+  if (rs->interfere > 0) {
+    rs->interfere--;
+    race_write (rs, false, id);
+  }
+  return rs->real->ops->member_update (rs->real, id, expected, doc, error);
+}
+
+static bool
+racing_account_update (mt_store_t *store, const char *id, int64_t expected, const bson_t *doc,
+                       mt_error_t *error)
+{
+  racing_store_t *rs = (racing_store_t *) store;
+  if (rs->interfere > 0) {
+    rs->interfere--;
+    race_write (rs, true, id);
+  }
+  return rs->real->ops->account_update (rs->real, id, expected, doc, error);
+}
+
+static bool
+racing_member_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error)
+{
+  return real_of (store)->ops->member_get (real_of (store), id, out, error);
+}
+
+static bool
+racing_account_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error)
+{
+  return real_of (store)->ops->account_get (real_of (store), id, out, error);
+}
+
+static bool
+racing_network_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error)
+{
+  return real_of (store)->ops->network_get (real_of (store), id, out, error);
+}
+
+static bool
+racing_account_list_by_member (mt_store_t *store, const char *member_id, mt_store_page_t *out,
+                               mt_error_t *error)
+{
+  return real_of (store)->ops->account_list_by_member (real_of (store), member_id, out, error);
+}
+
+static bool
+racing_account_count_admins (mt_store_t *store, int64_t *count, mt_error_t *error)
+{
+  return real_of (store)->ops->account_count_admins (real_of (store), count, error);
+}
+
+static const mt_store_ops_t racing_ops = {
+  .account_list_by_member = racing_account_list_by_member,
+  .account_count_admins = racing_account_count_admins,
+  .name = "racing",
+  .member_get = racing_member_get,
+  .member_update = racing_member_update,
+  .account_get = racing_account_get,
+  .account_update = racing_account_update,
+  .network_get = racing_network_get,
+};
+
+static void
+racing_init (racing_store_t *rs, fx_t *fx, fx_caller_t *caller, int interfere,
+             const char *set_status)
+{
+  rs->base.ops = &racing_ops;
+  rs->real = fx->store;
+  rs->interfere = interfere;
+  rs->set_status = set_status;
+  caller->ctx.store = &rs->base;
+}
+
+static void
+lost_races_of_member_updates (void **state)
+{
+  fx_t *fx = *state;
+  world_t w;
+  fx_caller_t m;
+  racing_store_t rs;
+  bson_t patch = BSON_INITIALIZER;
+  bson_t out;
+  bson_t stored;
+
+  make_world (fx, &w);
+  fx_caller (fx, w.a_manager, &m);
+  BSON_APPEND_UTF8 (&patch, "name", "Nom choisi");
+  /* without If-Match: lost once, retried on the new version (1 -> 2 by the other, -> 3) */
+  racing_init (&rs, fx, &m, 1, NULL);
+  OK (mt_member_patch (&m.ctx, w.a, &patch, NULL, &out, &fx_err));
+  assert_int_equal (mt_bson_int (&out, "version", 0), 3);
+  assert_string_equal (mt_bson_str (&out, "concurrent"), "yes"); /* the other write is kept */
+  bson_destroy (&out);
+  /* with a matching If-Match: the version the client saw is gone, 412 */
+  racing_init (&rs, fx, &m, 1, NULL);
+  FAILS (mt_member_patch (&m.ctx, w.a, &patch, "W/\"3\"", &out, &fx_err),
+         MT_ERR_PRECONDITION_FAILED);
+  bson_destroy (&out);
+  /* without If-Match, losing twice: 409 stale */
+  racing_init (&rs, fx, &m, 2, NULL);
+  FAILS (mt_member_patch (&m.ctx, w.a, &patch, NULL, &out, &fx_err), MT_ERR_STALE);
+  bson_destroy (&out);
+  fx_get (fx, false, w.a, &stored);
+  assert_int_equal (mt_bson_int (&stored, "version", 0), 6); /* 3 + three concurrent writes */
+  bson_destroy (&stored);
+  /* the same rules for /v1/me */
+  racing_init (&rs, fx, &m, 1, NULL);
+  FAILS (mt_me_patch (&m.ctx, &patch, "W/\"1\"", &out, &fx_err), MT_ERR_PRECONDITION_FAILED);
+  bson_destroy (&out);
+  racing_init (&rs, fx, &m, 1, NULL);
+  OK (mt_me_patch (&m.ctx, &patch, NULL, &out, &fx_err));
+  assert_int_equal (mt_bson_int (&out, "version", 0), 4);
+  bson_destroy (&out);
+  bson_destroy (&patch);
+  fx_caller_destroy (&m);
+}
+
+static void
+lost_races_of_admin_transitions (void **state)
+{
+  fx_t *fx = *state;
+  world_t w;
+  fx_caller_t admin;
+  racing_store_t rs;
+  bson_t out;
+
+  make_world (fx, &w);
+  fx_caller (fx, w.admin, &admin);
+  /* another administrator approved p meanwhile: approving again is decided anew, 409 */
+  racing_init (&rs, fx, &admin, 1, "active");
+  FAILS (mt_admin_member_approve (&admin.ctx, w.p, &out, &fx_err), MT_ERR_CONFLICT);
+  bson_destroy (&out);
+  /* a harmless concurrent write: the suspension is retried and succeeds */
+  racing_init (&rs, fx, &admin, 1, NULL);
+  OK (mt_admin_member_suspend (&admin.ctx, w.p, "Motif valable", &out, &fx_err));
+  assert_string_equal (mt_bson_str (&out, "status"), "suspended");
+  assert_string_equal (mt_bson_str (&out, "concurrent"), "yes");
+  bson_destroy (&out);
+  /* losing every time: 409 stale, nothing written by the service */
+  racing_init (&rs, fx, &admin, 5, NULL);
+  FAILS (mt_admin_member_approve (&admin.ctx, w.p, &out, &fx_err), MT_ERR_STALE);
+  bson_destroy (&out);
+  {
+    bson_t stored;
+    fx_get (fx, false, w.p, &stored);
+    assert_string_equal (mt_bson_str (&stored, "status"), "suspended");
+    bson_destroy (&stored);
+  }
+  fx_caller_destroy (&admin);
+}
+
+static void
+lost_races_of_erasure (void **state)
+{
+  fx_t *fx = *state;
+  world_t w;
+  fx_caller_t m;
+  racing_store_t rs;
+  char staff2[MT_ID_SIZE];
+  bson_t stored;
+
+  make_world (fx, &w);
+  fx_account (fx, w.a, "staff", "active", NULL, staff2);
+  fx_caller (fx, w.a_manager, &m);
+  /* a concurrent change of the colleague: the census is taken again, the erasure wins */
+  racing_init (&rs, fx, &m, 1, NULL);
+  OK (mt_member_remove_account (&m.ctx, w.a, w.a_staff, &fx_err));
+  fx_get (fx, true, w.a_staff, &stored);
+  assert_string_equal (mt_bson_str (&stored, "status"), "removed");
+  assert_string_equal (mt_bson_str (&stored, "concurrent"), "yes");
+  bson_destroy (&stored);
+  /* meanwhile the colleague was removed by someone else: not found any more */
+  racing_init (&rs, fx, &m, 1, "removed");
+  FAILS (mt_member_remove_account (&m.ctx, w.a, staff2, &fx_err), MT_ERR_NOT_FOUND);
+  fx_caller_destroy (&m);
+}
+
+/* ---- Entity schemas ----------------------------------------------------------------------- */
+
+/* @doc, as a client receives it (through JSON: dates become strings), is valid for @schema. */
+static void
+assert_valid_as_json (const mt_schema_registry_t *registry, const char *schema, const bson_t *doc)
+{
+  char *json = mt_json_from_bson (doc, NULL);
+  bson_t parsed;
+  mt_error_t error;
+
+  assert_non_null (json);
+  if (!mt_json_parse_object (json, strlen (json), MT_JSON_STRICT, &parsed, &error)) {
+    fail_msg ("reparse: %s", error.message);
+  }
+  if (!mt_schema_validate (mt_schema_registry_get (registry, schema), &parsed, &error)) {
+    fail_msg ("%s: %s at %s in %s", schema, error.message, error.path, json);
+  }
+  bson_destroy (&parsed);
+  free (json);
+}
+
+static void
+responses_match_entity_schemas (void **state)
+{
+  fx_t *fx = *state;
+  world_t w;
+  fx_caller_t m, a, admin;
+  mt_schema_registry_t *registry = mt_schema_registry_new (MT_SCHEMA_ASSERT_FORMAT);
+  char invited[MT_ID_SIZE], removed[MT_ID_SIZE];
+  bson_t doc, patch = BSON_INITIALIZER, body = BSON_INITIALIZER, items, anonymised;
+  mt_error_t error;
+
+  assert_non_null (registry);
+  if (!mt_schema_registry_add_embedded (registry, mutua_schema_files, &error)) {
+    fail_msg ("schemas: %s", error.message);
+  }
+  make_world (fx, &w);
+  fx_account (fx, w.a, "staff", "invited", NULL, invited);
+  fx_account (fx, w.a, "staff", "removed", NULL, removed);
+  fx_caller (fx, w.a_manager, &m);
+  fx_caller (fx, w.b_manager, &a);
+  fx_caller (fx, w.admin, &admin);
+  OK (mt_member_get (&m.ctx, w.a, &doc, NULL, &fx_err)); /* own: full, with accounts */
+  assert_valid_as_json (registry, "member.json", &doc);
+  bson_destroy (&doc);
+  OK (mt_member_get (&a.ctx, w.a, &doc, NULL, &fx_err)); /* public profile */
+  assert_valid_as_json (registry, "member.json", &doc);
+  bson_destroy (&doc);
+  OK (mt_member_get (&admin.ctx, w.adm, &doc, NULL, &fx_err)); /* the platform's member */
+  assert_valid_as_json (registry, "member.json", &doc);
+  bson_destroy (&doc);
+  OK (mt_admin_member_suspend (&admin.ctx, w.b, "Motif de suspension", &doc, &fx_err));
+  assert_valid_as_json (registry, "member.json", &doc);
+  mt_member_anonymised (&doc, FX_NOW_MS, &anonymised);
+  assert_valid_as_json (registry, "member.json", &anonymised);
+  bson_destroy (&anonymised);
+  bson_destroy (&doc);
+  BSON_APPEND_UTF8 (&patch, "lang", "fr");
+  OK (mt_me_patch (&m.ctx, &patch, NULL, &doc, &fx_err));
+  assert_valid_as_json (registry, "account.json", &doc);
+  bson_destroy (&doc);
+  {
+    bson_t stored, erased;
+    fx_get (fx, true, w.a_staff, &stored);
+    mt_account_anonymised (&stored, "deleted", FX_NOW_MS, &erased);
+    mt_account_public_view (&erased, &doc);
+    assert_valid_as_json (registry, "account.json", &doc);
+    bson_destroy (&doc);
+    /* the schema is no rubber stamp: a stored account (with its hash) is refused */
+    assert_false (
+      mt_schema_validate (mt_schema_registry_get (registry, "account.json"), &stored, &error));
+    bson_destroy (&erased);
+    bson_destroy (&stored);
+  }
+  BSON_APPEND_UTF8 (&body, "slug", "cress");
+  BSON_APPEND_UTF8 (&body, "name", "CRESS");
+  OK (mt_network_create (&admin.ctx, &body, &doc, &fx_err));
+  assert_valid_as_json (registry, "network.json", &doc);
+  bson_destroy (&doc);
+  OK (mt_networks_list (&m.ctx, &items, &fx_err));
+  {
+    bson_iter_t it;
+    assert_true (bson_iter_init (&it, &items));
+    while (bson_iter_next (&it)) {
+      const uint8_t *data;
+      uint32_t len;
+      bson_t network;
+      bson_iter_document (&it, &len, &data);
+      assert_true (bson_init_static (&network, data, len));
+      assert_valid_as_json (registry, "network.json", &network);
+    }
+  }
+  bson_destroy (&items);
+  bson_destroy (&patch);
+  bson_destroy (&body);
+  fx_caller_destroy (&m);
+  fx_caller_destroy (&a);
+  fx_caller_destroy (&admin);
+  mt_schema_registry_destroy (registry);
+}
+
 int
 main (void)
 {
@@ -774,6 +1112,12 @@ main (void)
     { "members/invite/refusals", invite_refuses_duplicates_staff_and_strangers, fx_setup,
       fx_teardown, NULL },
     { "networks/list_and_create", networks_list_and_create, fx_setup, fx_teardown, NULL },
+    { "members/race/lost_member_updates", lost_races_of_member_updates, fx_setup, fx_teardown,
+      NULL },
+    { "admin/race/lost_transitions", lost_races_of_admin_transitions, fx_setup, fx_teardown, NULL },
+    { "privacy/race/lost_erasure", lost_races_of_erasure, fx_setup, fx_teardown, NULL },
+    { "schemas/responses_match_entity_schemas", responses_match_entity_schemas, fx_setup,
+      fx_teardown, NULL },
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
