@@ -32,10 +32,11 @@ mt_admin_members_list (const mt_ctx_t *ctx, const char *status, const char *curs
   mt_store_member_query_t query = { 0 };
   uint32_t limit;
   bool known = false;
+  bool ok = false;
 
   mt_store_page_init (page);
   if (!mt_admin_require (ctx, error) || !mt_list_limit_parse (limit_text, &limit, error)) {
-    return false;
+    goto done;
   }
   if (!status) {
     status = "pending";
@@ -47,13 +48,15 @@ mt_admin_members_list (const mt_ctx_t *ctx, const char *status, const char *curs
     mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_BAD_REQUEST,
                   "paramètre status invalide (pending, active, suspended ou deleted)",
                   "invalid status parameter (pending, active, suspended or deleted)");
-    return false;
+    goto done;
   }
   query.status = status;
   query.cursor = cursor;
   query.limit = limit;
   mt_store_page_destroy (page);
-  return ctx->store->ops->member_list (ctx->store, &query, page, error);
+  ok = ctx->store->ops->member_list (ctx->store, &query, page, error);
+done:
+  return ok;
 }
 
 /* One transition: the fields to set once the checks pass. */

@@ -117,34 +117,33 @@ mt_networks_check_exist (const mt_ctx_t *ctx, const bson_t *networks, const char
                          mt_error_t *error)
 {
   bson_iter_t it;
-  mt_error_t store_error;
+  bool ok = true;
 
   if (!bson_iter_init (&it, networks)) {
     return true;
   }
-  while (bson_iter_next (&it)) {
+  while (ok && bson_iter_next (&it)) {
+    const char *id = BSON_ITER_HOLDS_UTF8 (&it) ? bson_iter_utf8 (&it, NULL) : NULL;
+    mt_error_t store_error;
     bson_t network;
-    bool found;
-    char pointer[MT_ERROR_PATH_MAX];
 
-    if (!BSON_ITER_HOLDS_UTF8 (&it)) {
+    if (!id) {
       continue;
     }
-    found =
-      ctx->store->ops->network_get (ctx->store, bson_iter_utf8 (&it, NULL), &network, &store_error);
+    ok = ctx->store->ops->network_get (ctx->store, id, &network, &store_error);
     bson_destroy (&network);
-    if (found) {
+    if (ok) {
       continue;
     }
-    if (store_error.code != MT_ERR_NOT_FOUND) {
+    if (store_error.code == MT_ERR_NOT_FOUND) {
+      char pointer[MT_ERROR_PATH_MAX];
+      snprintf (pointer, sizeof pointer, "%s/%s", path, bson_iter_key (&it));
+      mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_UNPROCESSABLE, "réseau inconnu : %s",
+                    "unknown network: %s", id);
+      mt_error_set_path (error, pointer);
+    } else {
       mt_error_copy (error, &store_error);
-      return false;
     }
-    snprintf (pointer, sizeof pointer, "%s/%s", path, bson_iter_key (&it));
-    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_UNPROCESSABLE, "réseau inconnu : %s",
-                  "unknown network: %s", bson_iter_utf8 (&it, NULL));
-    mt_error_set_path (error, pointer);
-    return false;
   }
-  return true;
+  return ok;
 }

@@ -81,88 +81,106 @@ mt_privacy_write_erased (const mt_ctx_t *ctx, const bson_t *account, const char 
   return ok;
 }
 
+/* One pass over the accounts of @member_id erasing the invited ones; *@stale is set when
+ * one of them changed meanwhile (the pass should run again). */
+static bool
+mt_privacy_withdraw_pass (const mt_ctx_t *ctx, const char *member_id, bool *stale,
+                          mt_error_t *error)
+{
+  mt_store_page_t page;
+  bson_iter_t it;
+  bool ok = false;
+
+  *stale = false;
+  if (!ctx->store->ops->account_list_by_member (ctx->store, member_id, &page, error)) {
+    goto done;
+  }
+  if (bson_iter_init (&it, &page.items)) {
+    while (bson_iter_next (&it)) {
+      const uint8_t *data;
+      uint32_t len;
+      bson_t account;
+      mt_error_t store_error;
+      if (!BSON_ITER_HOLDS_DOCUMENT (&it)) {
+        continue;
+      }
+      bson_iter_document (&it, &len, &data);
+      if (!bson_init_static (&account, data, len) ||
+          !mt_bson_str_eq (&account, "status", "invited")) {
+        continue;
+      }
+      if (!mt_privacy_write_erased (ctx, &account, "removed", &store_error)) {
+        if (store_error.code != MT_ERR_STALE) {
+          mt_error_copy (error, &store_error);
+          goto done;
+        }
+        *stale = true;
+      }
+    }
+  }
+  ok = true;
+done:
+  mt_store_page_destroy (&page);
+  return ok;
+}
+
 /* Withdraws the pending invitations of @member_id (their accounts erased as "removed"). */
 static bool
 mt_privacy_withdraw_invitations (const mt_ctx_t *ctx, const char *member_id, mt_error_t *error)
 {
-  for (int attempt = 0; attempt < MT_PRIVACY_ATTEMPTS; attempt++) {
-    mt_store_page_t page;
-    bson_iter_t it;
-    bool stale = false;
+  bool stale = true;
+  bool ok = true;
 
-    if (!ctx->store->ops->account_list_by_member (ctx->store, member_id, &page, error)) {
-      mt_store_page_destroy (&page);
-      return false;
-    }
-    if (bson_iter_init (&it, &page.items)) {
-      while (bson_iter_next (&it)) {
-        const uint8_t *data;
-        uint32_t len;
-        bson_t account;
-        mt_error_t store_error;
-        if (!BSON_ITER_HOLDS_DOCUMENT (&it)) {
-          continue;
-        }
-        bson_iter_document (&it, &len, &data);
-        if (!bson_init_static (&account, data, len) ||
-            !mt_bson_str_eq (&account, "status", "invited")) {
-          continue;
-        }
-        if (!mt_privacy_write_erased (ctx, &account, "removed", &store_error)) {
-          if (store_error.code != MT_ERR_STALE) {
-            mt_error_copy (error, &store_error);
-            mt_store_page_destroy (&page);
-            return false;
-          }
-          stale = true;
-        }
-      }
-    }
-    mt_store_page_destroy (&page);
-    if (!stale) {
-      return true;
-    }
+  for (int attempt = 0; ok && stale && attempt < MT_PRIVACY_ATTEMPTS; attempt++) {
+    ok = mt_privacy_withdraw_pass (ctx, member_id, &stale, error);
   }
-  return mt_privacy_gave_up (error);
+  if (ok && stale) {
+    ok = mt_privacy_gave_up (error);
+  }
+  return ok;
 }
 
-/* Anonymises member @member_id (left without an active account), then its invitations. */
+/* Anonymises member @member_id (left without an active account), then its invitations. The
+ * platform's own member stays; a member already deleted is left as it is. */
 static bool
 mt_privacy_retire_member (const mt_ctx_t *ctx, const char *member_id, mt_error_t *error)
 {
-  for (int attempt = 0;; attempt++) {
-    bson_t member;
-    bson_t anonymised;
-    mt_error_t store_error;
-    bool written;
+  bson_t member = BSON_INITIALIZER;
+  bson_t anonymised = BSON_INITIALIZER;
+  bool ok = false;
 
+  for (int attempt = 0;; attempt++) {
+    mt_error_t store_error;
+    bson_destroy (&member);
     if (!ctx->store->ops->member_get (ctx->store, member_id, &member, error)) {
-      bson_destroy (&member);
-      return false;
+      goto done;
     }
     if (mt_bson_str_eq (&member, "kind", "platform") ||
         mt_bson_str_eq (&member, "status", "deleted")) {
-      bson_destroy (&member);
-      return true; /* the platform's own member stays; a deleted one is done */
+      ok = true;
+      goto done;
     }
-    mt_member_anonymised (&member, ctx->now_ms, &anonymised);
-    written = ctx->store->ops->member_update (
-      ctx->store, member_id, mt_bson_int (&member, "version", 0), &anonymised, &store_error);
-    bson_destroy (&member);
     bson_destroy (&anonymised);
-    if (written) {
+    mt_member_anonymised (&member, ctx->now_ms, &anonymised);
+    if (ctx->store->ops->member_update (ctx->store, member_id, mt_bson_int (&member, "version", 0),
+                                        &anonymised, &store_error)) {
       break;
     }
     if (store_error.code != MT_ERR_STALE) {
       mt_error_copy (error, &store_error);
-      return false;
+      goto done;
     }
     if (attempt + 1 >= MT_PRIVACY_ATTEMPTS) {
-      return mt_privacy_gave_up (error);
+      mt_privacy_gave_up (error);
+      goto done;
     }
   }
   MT_INFO ("member %s anonymised (no active account left)", member_id);
-  return mt_privacy_withdraw_invitations (ctx, member_id, error);
+  ok = mt_privacy_withdraw_invitations (ctx, member_id, error);
+done:
+  bson_destroy (&member);
+  bson_destroy (&anonymised);
+  return ok;
 }
 
 /* What the accounts of a member say about the one being erased. */
@@ -286,14 +304,15 @@ bool
 mt_privacy_delete_me (const mt_ctx_t *ctx, mt_error_t *error)
 {
   const mt_principal_t *p = ctx->principal;
+  bool ok = false;
 
   if (!p) {
     mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_UNAUTHENTICATED, "connexion requise",
                   "sign-in required");
-    return false;
+    goto done;
   }
   if (!mt_privacy_erase_account (ctx, p->member_id, p->account_id, MT_ERASE_DELETE, error)) {
-    return false;
+    goto done;
   }
   /* tokens_not_before already refuses every session; the revocation says so explicitly for
    * the token in use, even if it was issued in this very millisecond. The account is erased
@@ -304,7 +323,9 @@ mt_privacy_delete_me (const mt_ctx_t *ctx, mt_error_t *error)
       MT_WARN ("token of deleted account %s not revoked: %s", p->account_id, store_error.message);
     }
   }
-  return true;
+  ok = true;
+done:
+  return ok;
 }
 
 bool
