@@ -387,12 +387,13 @@ mt_conn_arm (mt_conn_t *conn)
   }
 }
 
-/* True when every request released to evhttp has been answered: only then may the
- * connection be closed without losing a response that is owed. */
+/* True when every request released whole to evhttp has been answered: only then may the
+ * connection be closed without losing a response that is owed. (A request whose body was
+ * cut by the verdict is still being read by evhttp, never dispatched: nothing is owed.) */
 static bool
 mt_conn_all_answered (const mt_conn_t *conn)
 {
-  return conn->in_flight == 0 && conn->completed >= conn->guard.requests;
+  return conn->in_flight == 0 && conn->completed >= conn->guard.complete_requests;
 }
 
 static void

@@ -356,6 +356,7 @@ mt_guard_analyse_block (mt_guard_t *g)
     g->body_left = content_length;
   } else {
     g->state = MT_GUARD_IDLE;
+    g->complete_requests++;
   }
 }
 
@@ -524,6 +525,7 @@ mt_guard_feed_chunked (mt_guard_t *g, const uint8_t *data, size_t len)
       i++;
       if (g->line_len == 0) {
         g->state = MT_GUARD_IDLE; /* blank line: the request is complete */
+        g->complete_requests++;
       } else {
         g->line_len = 0;
         g->chunk_state = MT_CHUNK_TRAILER;
@@ -566,6 +568,7 @@ mt_guard_feed (mt_guard_t *g, const uint8_t *data, size_t len, int64_t now_us)
       g->releasable += used;
       if (g->body_left == 0) {
         g->state = MT_GUARD_IDLE;
+        g->complete_requests++;
       }
       break;
     }

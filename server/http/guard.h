@@ -71,7 +71,8 @@ typedef struct {
   uint64_t chunk_left;        /* chunked: data bytes left in the current chunk */
   size_t line_len;            /* chunked: length of the current size or trailer line */
   size_t trailer_bytes;       /* chunked: trailer bytes so far */
-  uint64_t requests;          /* complete header blocks released so far */
+  uint64_t requests;          /* header blocks released so far */
+  uint64_t complete_requests; /* requests released whole (headers and body) so far */
 } mt_guard_t;
 
 void mt_guard_init (mt_guard_t *guard, const mt_guard_limits_t *limits);

@@ -13,6 +13,7 @@
 #include "mt_time.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,6 +314,16 @@ mt_request_set_header (mt_request_t *r, const char *name, const char *value)
 static void
 mt_request_free (mt_request_t *r)
 {
+  /* Bodies carry passwords: wipe them before the memory goes back to the allocator. */
+  if (r->has_body && r->body.len > 0) {
+    uint8_t *data = bson_reserve_buffer (&r->body, r->body.len);
+    if (data) {
+      sodium_memzero (data, r->body.len);
+    }
+  }
+  if (r->raw_body) {
+    sodium_memzero (r->raw_body, r->raw_body_len);
+  }
   if (r->query_parsed) {
     evhttp_clear_headers (&r->query);
   }
@@ -769,8 +780,14 @@ mt_request_read_body (mt_request_t *r, mt_error_t *error)
     const mt_schema_t *schema =
       mt_schema_registry_get (r->loop->server->app->schemas, route->body_schema);
     unsigned char *data = evbuffer_pullup (in, -1);
+    bool parsed;
     bson_destroy (&r->body);
-    if (!mt_json_parse_object ((const char *) data, len, MT_JSON_STRICT, &r->body, error)) {
+    parsed = mt_json_parse_object ((const char *) data, len, MT_JSON_STRICT, &r->body, error);
+    /* The raw text is not needed any more; it may hold a password. */
+    if (data) {
+      sodium_memzero (data, len);
+    }
+    if (!parsed) {
       return false;
     }
     r->has_body = true;

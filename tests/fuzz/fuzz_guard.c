@@ -41,7 +41,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   }
   if (released_whole > size || released_split > size || released_whole != released_split ||
       whole.state != split.state || whole.verdict != split.verdict ||
-      whole.requests != split.requests) {
+      whole.requests != split.requests || whole.complete_requests != split.complete_requests ||
+      whole.complete_requests > whole.requests) {
     abort ();
   }
   mt_guard_check_deadline (&whole, 10000000);

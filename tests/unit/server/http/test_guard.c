@@ -81,6 +81,7 @@ releases_pipelined_requests (void **state)
   /* The third request is incomplete and must stay held back. */
   assert_int_equal (feed_str (&g, two), strlen (two) - strlen ("GET /c"));
   assert_int_equal (g.requests, 2);
+  assert_int_equal (g.complete_requests, 2);
   mt_guard_destroy (&g);
 }
 
@@ -93,6 +94,8 @@ releases_body_as_it_comes (void **state)
   init (&g);
   assert_int_equal (feed_str (&g, head), strlen (head));
   assert_int_equal (g.state, MT_GUARD_BODY);
+  assert_int_equal (g.requests, 1);
+  assert_int_equal (g.complete_requests, 0); /* the body is still to come */
   assert_int_equal (feed_str (&g, "01234"), 5);
   /* NUL bytes are fine in a body. */
   assert_int_equal (feed (&g,
@@ -132,6 +135,7 @@ follows_chunked_bodies (void **state)
   assert_int_equal (mt_guard_take_releasable (&g), strlen (req));
   assert_int_equal (g.state, MT_GUARD_IDLE);
   assert_int_equal (g.body_seen, 15);
+  assert_int_equal (g.complete_requests, 1);
   mt_guard_destroy (&g);
 }
 
