@@ -72,8 +72,10 @@ mt_admin_build (const mt_ctx_t *ctx, const bson_t *member, const mt_admin_transi
 {
   static const char *const approving[] = { "status",      "status_reason", "approved_at",
                                            "approved_by", "updated_at",    NULL };
-  static const char *const suspending[] = { "status",       "status_reason", "suspended_at",
-                                            "suspended_by", "updated_at",    NULL };
+  static const char *const suspending[] = {
+    "status", "status_reason", "suspended_at", "suspended_by", "updated_at", "tokens_not_before",
+    NULL
+  };
   const char *from = mt_bson_str (member, "status");
   bool approve = strcmp (t->to, "active") == 0;
   bool allowed;

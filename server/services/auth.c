@@ -5,6 +5,7 @@
 #include "auth.h"
 
 #include "keyring.h"
+#include "members.h"
 #include "mt_bson.h"
 #include "mt_log.h"
 #include "tokens.h"
@@ -75,8 +76,9 @@ mt_auth_authenticate (const mt_ctx_t *ctx, const char *token, mt_principal_t *ou
     mt_auth_store_failed (&store_error, error);
     goto done;
   }
-  if (!mt_bson_str_eq (&out->member, "status", "active") &&
-      !mt_bson_str_eq (&out->member, "status", "pending")) {
+  if ((!mt_bson_str_eq (&out->member, "status", "active") &&
+       !mt_bson_str_eq (&out->member, "status", "pending")) ||
+      mt_member_tokens_not_before (&out->member) > claims.iat_ms) {
     mt_auth_refuse (error); /* suspended or deleted */
     goto done;
   }

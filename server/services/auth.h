@@ -3,8 +3,9 @@
  *
  * Tokens are PASETO v4.public (services/tokens.h). Roles and statuses are read from the
  * store on each request, never trusted from the token: a suspended or deleted member, a
- * deleted account, a revoked jti or a token issued before the account's
- * "tokens_not_before" (password change) is refused with MT_ERR_UNAUTHENTICATED.
+ * deleted account, a revoked jti, a token issued before the account's "tokens_not_before"
+ * (password change, removal) or before the member's last suspension (re-approval does not
+ * bring old sessions back) is refused with MT_ERR_UNAUTHENTICATED.
  */
 #ifndef MT_AUTH_H
 #define MT_AUTH_H

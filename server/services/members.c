@@ -6,6 +6,7 @@
 
 #include "accounts.h"
 #include "mt_bson.h"
+#include "tokens.h"
 #include "mt_log.h"
 #include "mt_time.h"
 #include "networks.h"
@@ -676,4 +677,11 @@ mt_member_remove_account (const mt_ctx_t *ctx, const char *member_id, const char
     return false;
   }
   return mt_privacy_erase_account (ctx, member_id, account_id, MT_ERASE_REMOVE, error);
+}
+
+int64_t
+mt_member_tokens_not_before (const bson_t *member)
+{
+  int64_t suspended_at = mt_bson_date (member, "suspended_at", 0);
+  return suspended_at ? mt_token_revocation_instant (suspended_at) : 0;
 }

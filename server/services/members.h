@@ -135,4 +135,10 @@ bool mt_member_invite (const mt_ctx_t *ctx, const char *member_id, const bson_t 
 bool mt_member_remove_account (const mt_ctx_t *ctx, const char *member_id, const char *account_id,
                                mt_error_t *error);
 
+/*
+ * The instant before which no token of @member's accounts is valid: just after its last
+ * suspension ("suspended_at", which re-approval keeps), or 0.
+ */
+int64_t mt_member_tokens_not_before (const bson_t *member);
+
 #endif

@@ -312,17 +312,6 @@ mt_signin_patched (const bson_t *account, const bson_t *patch, bson_t *out)
 }
 
 /*
- * The start of the next second: a password change sets the account's tokens_not_before to it,
- * so that every token issued until then, including those of the current second (token times
- * are whole seconds), stops working.
- */
-static int64_t
-mt_signin_next_second (int64_t now_ms)
-{
-  return now_ms - now_ms % 1000 + 1000;
-}
-
-/*
  * Issues a token for @account_id / @member_id into @out->token and @out->expires_at_ms, dated
  * now, or @not_before_ms when later (at most a second ahead after a password change, well
  * within the verifiers' clock skew), so that it is never older than the account's
@@ -622,6 +611,7 @@ mt_login_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session_t *out, m
   bson_t member = BSON_INITIALIZER;
   mt_error_t store_error;
   char member_id[MT_ID_SIZE];
+  int64_t not_before;
   bool refused = false; /* a failed attempt, counted */
   bool ok = false;
 
@@ -665,8 +655,12 @@ mt_login_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session_t *out, m
   if (job->hashed) {
     mt_login_rehash (ctx, job, &account);
   }
-  if (!mt_signin_issue (ctx, job->account_id, member_id,
-                        mt_bson_date (&account, "tokens_not_before", 0), out, error)) {
+  /* Dated no earlier than the account's or the member's revocation instant. */
+  not_before = mt_bson_date (&account, "tokens_not_before", 0);
+  if (mt_member_tokens_not_before (&member) > not_before) {
+    not_before = mt_member_tokens_not_before (&member);
+  }
+  if (!mt_signin_issue (ctx, job->account_id, member_id, not_before, out, error)) {
     goto done;
   }
   bson_destroy (&out->account);
@@ -805,7 +799,7 @@ mt_password_change_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session
     }
     BSON_APPEND_UTF8 (&patch, "password_hash", job->new_hash);
     /* Every token issued so far stops working (auth.c compares iat with it). */
-    BSON_APPEND_DATE_TIME (&patch, "tokens_not_before", mt_signin_next_second (ctx->now_ms));
+    BSON_APPEND_DATE_TIME (&patch, "tokens_not_before", mt_token_revocation_instant (ctx->now_ms));
     BSON_APPEND_DATE_TIME (&patch, "updated_at", ctx->now_ms);
     bson_destroy (&updated);
     mt_signin_patched (&account, &patch, &updated);
@@ -828,7 +822,7 @@ mt_password_change_finish (const mt_ctx_t *ctx, mt_signin_job_t *job, mt_session
   MT_INFO ("account %s changed its password", job->account_id);
   if (!ctx->store->ops->token_revoke (ctx->store, principal->jti, principal->token_exp_ms, error) ||
       !mt_signin_issue (ctx, job->account_id, principal->member_id,
-                        mt_signin_next_second (ctx->now_ms), out, error)) {
+                        mt_token_revocation_instant (ctx->now_ms), out, error)) {
     goto done;
   }
   bson_destroy (&out->account);

@@ -290,3 +290,9 @@ done:
   }
   return ok;
 }
+
+int64_t
+mt_token_revocation_instant (int64_t now_ms)
+{
+  return now_ms - now_ms % 1000 + 1000;
+}

@@ -78,4 +78,12 @@ bool mt_token_issue (const mt_keyring_t *keyring, const char *account_id, const 
 bool mt_token_verify (const mt_keyring_t *keyring, const char *token, size_t token_len,
                       int64_t now_ms, mt_token_claims_t *out, mt_error_t *error);
 
+/*
+ * The instant to store as a "tokens_not_before" (account or member) so that every token
+ * issued up to @now_ms stops working: the start of the next second, since token times are
+ * whole seconds. Tokens issued afterwards must be dated at or after it (at most one second
+ * ahead, well within MT_TOKEN_CLOCK_SKEW_S).
+ */
+int64_t mt_token_revocation_instant (int64_t now_ms);
+
 #endif

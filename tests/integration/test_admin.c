@@ -116,12 +116,18 @@ approve_and_suspend_transitions (void **state)
   it_call (it_admin, "GET", "/v1/admin/members?status=suspended&limit=100", NULL, NULL, &resp);
   assert_non_null (strstr (resp.body, m.member_id));
   mt_http_response_destroy (&resp);
-  /* suspended -> active: the same token works again */
+  /* suspended -> active: sessions from before the suspension stay dead; a new one works */
   it_call (it_admin, "POST", approve, NULL, NULL, &resp);
   it_assert_status (&resp, 200, "POST", approve);
   assert_null (mt_http_json_string (&resp, "status_reason"));
   mt_http_response_destroy (&resp);
-  it_expect (m.token, "GET", "/v1/me", NULL, 200);
+  it_expect_problem (m.token, "GET", "/v1/me", NULL, 401, "unauthenticated");
+  {
+    char *fresh = it_login (m.email, IT_PASSWORD);
+    assert_non_null (fresh);
+    it_expect (fresh, "GET", "/v1/me", NULL, 200);
+    free (fresh);
+  }
   /* unknown members */
   it_expect_problem (it_admin, "POST", "/v1/admin/members/mem_AAAAAAAAAAAAAAAAAAAAAA/approve", NULL,
                      404, "not-found");

@@ -331,7 +331,8 @@ suspended_member_token_stops_at_once (void **state)
   it_expect_problem (m.token, "GET", "/v1/me", NULL, 401, "unauthenticated");
   snprintf (path, sizeof path, "/v1/admin/members/%s/approve", m.member_id);
   it_expect (it_admin, "POST", path, NULL, 200);
-  it_expect (m.token, "GET", "/v1/me", NULL, 200);
+  /* Re-approval does not revive the sessions the suspension ended. */
+  it_expect_problem (m.token, "GET", "/v1/me", NULL, 401, "unauthenticated");
   it_person_destroy (&m);
 }
 
