@@ -1182,7 +1182,9 @@ mt_schema_registry_add_embedded (mt_schema_registry_t *reg, const mt_embed_file_
 {
   for (; table && table->name; table++) {
     size_t n = strlen (table->name);
-    if (n < 5 || strcmp (table->name + n - 5, ".json") != 0) {
+    /* openapi.json sits beside the schemas but is an OpenAPI document, not a schema. */
+    if (n < 5 || strcmp (table->name + n - 5, ".json") != 0 ||
+        strcmp (table->name, "openapi.json") == 0) {
       continue;
     }
     if (!mt_schema_registry_add_json (reg, table->name, (const char *) table->data, table->len,

@@ -86,7 +86,7 @@ bool mt_schema_registry_resolve (mt_schema_registry_t *registry, mt_error_t *err
 /*
  * Adds every file of @table (an mt_embed_file_t table ending with a {NULL} row, such as the
  * generated mutua_schema_files[]) under its file name, then resolves. Any file whose name does
- * not end in ".json" is skipped.
+ * not end in ".json" is skipped, and so is "openapi.json" (an OpenAPI document).
  */
 bool mt_schema_registry_add_embedded (mt_schema_registry_t *registry, const mt_embed_file_t *table,
                                       mt_error_t *error);
