@@ -841,6 +841,10 @@ mt_json_append_double (mt_buf_t *buf, double v)
     }
   }
   mt_buf_append_str (buf, text);
+  /* "2" or "-0" would read back as an integer: a double keeps a fraction ("2.0", "-0.0"). */
+  if (strspn (text, "-0123456789") == strlen (text)) {
+    mt_buf_append_str (buf, ".0");
+  }
 }
 
 static bool mt_json_append_container (mt_buf_t *buf, bson_iter_t *iter, bool as_array);

@@ -13,11 +13,21 @@ cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DMUTUA_FUZZ=ON -DMUTUA_BUILD_
 targets=$(ls tests/fuzz/fuzz_*.c | xargs -n1 basename | sed 's/\.c$//' | grep -v '^fuzz_main$')
 make -C build-fuzz -j"$(nproc)" $targets >/dev/null
 
+status=0
 for target in $targets; do
   name="${target#fuzz_}"
   corpus="build-fuzz/corpus/$name"
+  log="build-fuzz/fuzz-$name.log"
   mkdir -p "$corpus"
   echo "== fuzzing $name for ${seconds}s"
-  "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 "$corpus" "tests/fuzz/corpus/$name" 2>&1 | tail -n 4
+  if (cd build-fuzz && "tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=2048 -print_final_stats=1 "corpus/$name" "../tests/fuzz/corpus/$name") \
+        >"$log" 2>&1; then
+    grep -E '^Done|stat::number_of_executed_units|stat::new_units_added' "$log" || true
+  else
+    echo "!! $name failed; the crashing input is in build-fuzz/ (crash-*), the log in $log:"
+    tail -n 40 "$log"
+    status=1
+  fi
 done
+exit "$status"

@@ -573,10 +573,10 @@ mt_guard_feed (mt_guard_t *g, const uint8_t *data, size_t len, int64_t now_us)
       break;
     }
     case MT_GUARD_CHUNKED:
+      /* The bytes before a bad one were valid framing: released, as they would have been had
+       * they arrived in an earlier read. */
       used = mt_guard_feed_chunked (g, data + i, len - i);
-      if (g->state != MT_GUARD_REJECTED) {
-        g->releasable += used;
-      }
+      g->releasable += used;
       break;
     default:
       mt_guard_reject (g, MT_ERR_INTERNAL, "guard state corrupted");

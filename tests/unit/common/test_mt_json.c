@@ -257,6 +257,14 @@ writes_escapes_and_numbers (void **state)
 }
 
 static void
+writes_doubles_so_that_they_read_back_as_doubles (void **state)
+{
+  char *json = roundtrip ("{\"a\":-0e2,\"b\":1.5e2,\"c\":2,\"d\":-0}");
+  assert_string_equal (json, "{\"a\":-0.0,\"b\":150.0,\"c\":2,\"d\":0}");
+  free (json);
+}
+
+static void
 writes_non_finite_as_null (void **state)
 {
   bson_t doc = BSON_INITIALIZER;
@@ -311,6 +319,8 @@ main (void)
     MT_TEST ("json/write/dates_and_ids_as_strings", writes_dates_and_ids_as_strings),
     MT_TEST ("json/write/escapes_and_numbers", writes_escapes_and_numbers),
     MT_TEST ("json/write/non_finite_as_null", writes_non_finite_as_null),
+    MT_TEST ("json/write/doubles_read_back_as_doubles",
+             writes_doubles_so_that_they_read_back_as_doubles),
     MT_TEST ("json/parse/any_value_for_trusted_data", parses_any_value_for_trusted_data),
     MT_TEST ("json/utf8/helpers", utf8_helpers),
   };
