@@ -333,8 +333,10 @@ main (int argc, char **argv)
   }
   exit_code = 0;
 done:
-  mt_server_destroy (app.server);
+  /* Workers first: their last completions still reach the running loops, which answer
+   * them; only then may the loops and their completion queues go. */
   mt_workers_destroy (app.workers);
+  mt_server_destroy (app.server);
   mt_services_stop (&app.env);
   mt_store_close (store);
   mt_metrics_destroy (app.metrics);
