@@ -86,7 +86,7 @@ fx_teardown (void **state)
 }
 
 /* The error of the last OK/FAILS call. */
-static mt_error_t fx_err;
+static mt_error_t fx_err __attribute__ ((unused));
 
 /* @call (taking &fx_err) must succeed. */
 #define OK(call)                                                                                   \
