@@ -120,3 +120,18 @@ mt_b64url_decode (const char *text, size_t text_len, uint8_t *out, size_t out_ca
   *out_len = o;
   return true;
 }
+
+int
+mt_hex_value (char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}

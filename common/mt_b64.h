@@ -1,6 +1,6 @@
 /*
- * mt_b64: base64url without padding (RFC 4648 §5), as PASETO and PASERK use it, and standard
- * base64 for binary values in JSON output.
+ * mt_b64: base64url without padding (RFC 4648 §5), as PASETO and PASERK use it, standard
+ * base64 for binary values in JSON output, and hexadecimal digits.
  */
 #ifndef MT_B64_H
 #define MT_B64_H
@@ -29,5 +29,8 @@ bool mt_b64url_decode (const char *text, size_t text_len, uint8_t *out, size_t o
 /* Standard base64 with padding (for binary values in JSON). Same contract as the encoder above. */
 size_t mt_b64_encoded_len (size_t len);
 size_t mt_b64_encode (const uint8_t *data, size_t len, char *out);
+
+/* The value of hexadecimal digit @c (0-9, a-f, A-F), or -1. */
+int mt_hex_value (char c);
 
 #endif

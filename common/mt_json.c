@@ -277,21 +277,6 @@ mt_json_skip_ws (mt_json_parser_t *p)
   }
 }
 
-static int
-mt_json_hex (char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 static bool
 mt_json_read_hex4 (mt_json_parser_t *p, uint32_t *out)
 {
@@ -301,7 +286,7 @@ mt_json_read_hex4 (mt_json_parser_t *p, uint32_t *out)
     return false;
   }
   for (int i = 0; i < 4; i++) {
-    int h = mt_json_hex (p->data[p->pos + (size_t) i]);
+    int h = mt_hex_value (p->data[p->pos + (size_t) i]);
     if (h < 0) {
       return false;
     }

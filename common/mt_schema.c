@@ -17,6 +17,8 @@
 
 #include "mt_json.h"
 
+#include "mt_b64.h"
+
 #include <math.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -1198,21 +1200,6 @@ mt_schema_registry_add_embedded (mt_schema_registry_t *reg, const mt_embed_file_
 /* ------------------------------------------------------------------------------------------ */
 /* Linking                                                                                    */
 
-static int
-mt_schema_hexval (char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 /*
  * Splits absolute @uri into the lookup key (base, or base#decoded-fragment) in @key and sets
  * *fragment_at to the offset of the decoded fragment in @key (or key->len when none).
@@ -1236,7 +1223,7 @@ mt_schema_lookup_key (const char *uri, mt_buf_t *key, size_t *fragment_at)
   *fragment_at = key->len;
   for (const char *p = hash + 1; *p; p++) {
     int hi, lo;
-    if (*p == '%' && (hi = mt_schema_hexval (p[1])) >= 0 && (lo = mt_schema_hexval (p[2])) >= 0) {
+    if (*p == '%' && (hi = mt_hex_value (p[1])) >= 0 && (lo = mt_hex_value (p[2])) >= 0) {
       mt_buf_append_char (key, (char) (hi * 16 + lo));
       p += 2;
     } else {

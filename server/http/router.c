@@ -4,6 +4,8 @@
  */
 #include "router.h"
 
+#include "mt_b64.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,21 +113,6 @@ mt_router_destroy (mt_router_t *router)
   }
 }
 
-static int
-mt_hexval (char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 /* Percent-decodes a segment; refuses bad escapes, NUL and '/'. */
 static bool
 mt_router_decode (const char *s, size_t len, char *out, size_t size)
@@ -140,8 +127,8 @@ mt_router_decode (const char *s, size_t len, char *out, size_t size)
       if (i + 2 >= len) {
         return false; /* a '%' needs two hex digits after it */
       }
-      hi = mt_hexval (s[i + 1]);
-      lo = mt_hexval (s[i + 2]);
+      hi = mt_hex_value (s[i + 1]);
+      lo = mt_hex_value (s[i + 2]);
       if (hi < 0 || lo < 0) {
         return false;
       }
