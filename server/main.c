@@ -258,6 +258,7 @@ main (int argc, char **argv)
     mt_main_fail ("schemas", &error);
     goto done;
   }
+  app.env.schemas = app.schemas;
   app.router = mt_router_new (mt_routes, mt_route_count, &error);
   if (!app.router) {
     mt_main_fail ("routes", &error);

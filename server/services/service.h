@@ -17,9 +17,13 @@
 
 struct mt_keyring;
 struct mt_ratelimit;
+struct mt_schema_registry;
 
 typedef struct {
   const mt_config_t *config;
+  /* The compiled schemas of schemas/ (read-only), for services that validate documents
+   * arriving other than as a request body (CSV import rows). */
+  const struct mt_schema_registry *schemas;
   /* Failed sign-ins per e-mail (login_account_limit) and per client address
    * (login_address_limit) within login_window_s; see ratelimit.h. */
   struct mt_ratelimit *ratelimit_account;

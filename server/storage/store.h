@@ -71,6 +71,37 @@ typedef struct {
   uint32_t limit;         /* 1..MT_STORE_PAGE_MAX; larger is clamped; 0 is MT_ERR_BAD_REQUEST */
 } mt_store_member_query_t;
 
+/* Orders of mt_store_listing_query_t. */
+typedef enum {
+  MT_LISTING_SORT_RECENT = 0, /* "created_at" descending, then "id" */
+  MT_LISTING_SORT_RELEVANCE,  /* text score descending, then "created_at" descending, "id" */
+} mt_listing_sort_t;
+
+/*
+ * Filter and window of listing_search. Every non-NULL filter must hold. The visibility
+ * filter (built by the service from the caller) keeps a listing when ANY of these holds:
+ * any_visibility is true; its "visibility" is "public"; its owner belongs to one of
+ * visible_networks; its "owner_id" equals own_member_id.
+ */
+typedef struct {
+  const char *const *terms; /* words that must all match title, description or tags
+                                       * (prefixes, case- and diacritics-insensitive); NULL or
+                                       * empty = no text filter. Any characters: the adapter
+                                       * quotes them. */
+  const char *kind;         /* "good" | "service" */
+  const char *category;     /* category slug */
+  const char *departement;  /* "territory.departement" */
+  const char *owner_id;
+  const char *network_id;      /* the owner belongs to this network */
+  const char *const *statuses; /* "status" is one of these (NULL-terminated); NULL = any */
+  bool any_visibility;
+  const char *const *visible_networks; /* NULL-terminated; NULL = none */
+  const char *own_member_id;           /* may be NULL */
+  mt_listing_sort_t sort;              /* RELEVANCE needs terms; else RECENT is used */
+  const char *cursor;                  /* from a previous page of the same query; NULL = first */
+  uint32_t limit;                      /* 1..MT_STORE_PAGE_MAX */
+} mt_store_listing_query_t;
+
 typedef struct mt_store_ops {
   const char *name; /* "sqlite", "mongodb" */
 
@@ -110,6 +141,42 @@ typedef struct mt_store_ops {
                                   mt_error_t *error);
   /* Number of accounts whose "platform_role" is "admin" and "status" is "active". */
   bool (*account_count_admins) (mt_store_t *store, int64_t *count, mt_error_t *error);
+
+  /* Listings. Indexed: "owner_id", "kind", "category", "status", "visibility",
+   * "territory.departement", "created_at"; full text over "title", "description" and
+   * "tags" (an array of strings).
+   * listing_insert_many stores all of @listings or none (DUPLICATE or INTERNAL).
+   * listing_delete removes the listing with its photos and calendar (compare-and-set). */
+  bool (*listing_insert) (mt_store_t *store, const bson_t *listing, mt_error_t *error);
+  bool (*listing_insert_many) (mt_store_t *store, const bson_t *const *listings, size_t count,
+                               mt_error_t *error);
+  bool (*listing_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*listing_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                          const bson_t *listing, mt_error_t *error);
+  bool (*listing_delete) (mt_store_t *store, const char *id, int64_t expected_version,
+                          mt_error_t *error);
+  /* Pages are stable while listings are inserted or changed between pages: a listing
+   * present before the first page and unchanged is returned exactly once. Relevance is a
+   * per-listing score (matches in the title weigh more than in tags, more than in the
+   * description), independent of the rest of the collection. */
+  bool (*listing_search) (mt_store_t *store, const mt_store_listing_query_t *query,
+                          mt_store_page_t *out, mt_error_t *error);
+
+  /* Photos: metadata {"id", "listing_id", "content_type", "etag", "bytes", "width", "height",
+   * "created_at"} and the bytes, stored by the adapter. photo_get returns the bytes in
+   * *data_out (malloc'd; free() it) or NULL on failure. */
+  bool (*photo_insert) (mt_store_t *store, const bson_t *meta, const uint8_t *data, size_t len,
+                        mt_error_t *error);
+  bool (*photo_get) (mt_store_t *store, const char *id, bson_t *meta_out, uint8_t **data_out,
+                     size_t *len_out, mt_error_t *error);
+  bool (*photo_delete) (mt_store_t *store, const char *id, mt_error_t *error);
+
+  /* Calendars: one per listing, {"listing_id", "version", "entries": [{"reservation_id",
+   * "start", "end" (dates), "units"}]}. calendar_get gives an empty calendar with version 0
+   * when none is stored. calendar_put is compare-and-set on "version" (0 creates). */
+  bool (*calendar_get) (mt_store_t *store, const char *listing_id, bson_t *out, mt_error_t *error);
+  bool (*calendar_put) (mt_store_t *store, const char *listing_id, int64_t expected_version,
+                        const bson_t *calendar, mt_error_t *error);
 
   /* Revoked token ids (PASETO "jti"), kept until the token would have expired anyway.
    * Revoking an already revoked jti succeeds and keeps the later expiry. */
