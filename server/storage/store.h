@@ -3,8 +3,9 @@
  *
  * Services talk to storage only through this header; adapters (storage/sqlite/,
  * storage/mongo/) implement the ops tables below and hold no business rule. The port is
- * domain-shaped (networks, members, accounts, revoked tokens; later listings, calendars,
- * reservations...) and carries documents as bson_t.
+ * domain-shaped (networks, members, accounts, revoked tokens, listings, photos, calendars,
+ * reservations, idempotency records, messages, audit entries, notifications) and carries
+ * documents as bson_t.
  *
  * Documents
  *   Every document has a string "id" (mt_id) and every mutable document an int64 "version".
@@ -102,6 +103,29 @@ typedef struct {
   uint32_t limit;                      /* 1..MT_STORE_PAGE_MAX */
 } mt_store_listing_query_t;
 
+/* The date field of a reservation compared with due_before in mt_store_reservation_query_t. */
+typedef enum {
+  MT_RESERVATION_DUE_NONE = 0,
+  MT_RESERVATION_DUE_EXPIRES,  /* "expires_at" */
+  MT_RESERVATION_DUE_START,    /* "start" */
+  MT_RESERVATION_DUE_END,      /* "end" */
+  MT_RESERVATION_DUE_RETURNED, /* "returned_at" */
+  MT_RESERVATION_DUE_CREATED,  /* "created_at" */
+} mt_reservation_due_t;
+
+/* Filter and window of reservation_list: every non-NULL filter must hold. Ordered by
+ * "created_at" descending, then "id". */
+typedef struct {
+  const char *listing_id;
+  const char *borrower_member_id;
+  const char *owner_member_id;
+  const char *const *statuses; /* NULL-terminated; NULL = any */
+  mt_reservation_due_t due;    /* with due_before: the field is <= due_before */
+  int64_t due_before;
+  const char *cursor;
+  uint32_t limit; /* 1..MT_STORE_PAGE_MAX */
+} mt_store_reservation_query_t;
+
 typedef struct mt_store_ops {
   const char *name; /* "sqlite", "mongodb" */
 
@@ -177,6 +201,55 @@ typedef struct mt_store_ops {
   bool (*calendar_get) (mt_store_t *store, const char *listing_id, bson_t *out, mt_error_t *error);
   bool (*calendar_put) (mt_store_t *store, const char *listing_id, int64_t expected_version,
                         const bson_t *calendar, mt_error_t *error);
+
+  /* Every calendar (for the reconciliation of calendars with reservations), ordered by
+   * "listing_id". */
+  bool (*calendar_list) (mt_store_t *store, const char *cursor, uint32_t limit,
+                         mt_store_page_t *out, mt_error_t *error);
+
+  /* Reservations. Indexed: "listing_id", "borrower_member_id", "owner_member_id",
+   * "status", "start", "end", "expires_at", "returned_at", "created_at" (dates). */
+  bool (*reservation_insert) (mt_store_t *store, const bson_t *reservation, mt_error_t *error);
+  bool (*reservation_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*reservation_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                              const bson_t *reservation, mt_error_t *error);
+  bool (*reservation_list) (mt_store_t *store, const mt_store_reservation_query_t *query,
+                            mt_store_page_t *out, mt_error_t *error);
+  /* Number of reservations of a listing, whatever their status. */
+  bool (*reservation_count) (mt_store_t *store, const char *listing_id, int64_t *count,
+                             mt_error_t *error);
+
+  /* Idempotency records {"id" (unique: account id + key), "account_id", "request_hash",
+   * "state" ("in_flight" | "done"), "status", "body", "location", "created_at"}; mutable
+   * (version). idempotency_purge forgets records created before @before_ms. */
+  bool (*idempotency_insert) (mt_store_t *store, const bson_t *record, mt_error_t *error);
+  bool (*idempotency_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*idempotency_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                              const bson_t *record, mt_error_t *error);
+  bool (*idempotency_purge) (mt_store_t *store, int64_t before_ms, mt_error_t *error);
+
+  /* Messages of a reservation {"id", "reservation_id", "author_account_id", "text",
+   * "created_at"}, listed oldest first. */
+  bool (*message_insert) (mt_store_t *store, const bson_t *message, mt_error_t *error);
+  bool (*message_list) (mt_store_t *store, const char *reservation_id, const char *cursor,
+                        uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+
+  /* Audit entries {"id", "at", "actor", "entity", "entity_id", "from", "to", "reason"},
+   * immutable, listed newest first ("at" descending, then "id"). Inserting an id twice is
+   * DUPLICATE: callers use deterministic ids to make recording idempotent. */
+  bool (*audit_insert) (mt_store_t *store, const bson_t *entry, mt_error_t *error);
+  bool (*audit_list) (mt_store_t *store, const char *entity_id, const char *cursor, uint32_t limit,
+                      mt_store_page_t *out, mt_error_t *error);
+
+  /* In-app notifications {"id", "account_id", "kind", "entity_id", "text_fr", "text_en",
+   * "created_at"}, listed newest first. DUPLICATE on an id already stored. */
+  bool (*notification_insert) (mt_store_t *store, const bson_t *notification, mt_error_t *error);
+  bool (*notification_list) (mt_store_t *store, const char *account_id, const char *cursor,
+                             uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+
+  /* The account whose "calendar_token_hash" is @hash (indexed, unique when present). */
+  bool (*account_find_by_calendar_token) (mt_store_t *store, const char *hash, bson_t *out,
+                                          mt_error_t *error);
 
   /* Revoked token ids (PASETO "jti"), kept until the token would have expired anyway.
    * Revoking an already revoked jti succeeds and keeps the later expiry. */
