@@ -7,9 +7,9 @@
  * prepared statements. Read-check-write sequences run in BEGIN IMMEDIATE so that a writer
  * takes the write lock before reading what it checks, and never meets SQLITE_BUSY_SNAPSHOT.
  *
- * This file holds the machinery; the ops are in store_sqlite_documents.c and
- * store_sqlite_tokens.c. The adapter keeps no business rule: it stores documents and indexes
- * the fields store.h names.
+ * This file holds the machinery; the ops are in store_sqlite_documents.c,
+ * store_sqlite_listings.c, store_sqlite_search.c and store_sqlite_tokens.c. The adapter keeps
+ * no business rule: it stores documents and indexes the fields store.h names.
  */
 #define MT_LOG_DOMAIN "store"
 
@@ -34,7 +34,11 @@ typedef struct {
 #define MT_SQL_MEMBER_AFTER "(m.name, m.id) > (?3, ?4) "
 #define MT_SQL_MEMBER_ORDER "ORDER BY m.name, m.id LIMIT ?5"
 
-/* Parameters of member_list: ?1 status, ?2 network id, ?3 ?4 cursor (name, id), ?5 limit. */
+/*
+ * Writes of documents: ?1 key, ?2 expected version, ?3 version written, ?4... indexed columns,
+ * the document last (see mt_sqlite_kind_t). Parameters of member_list: ?1 status, ?2 network
+ * id, ?3 ?4 cursor (name, id), ?5 limit.
+ */
 static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
   [MT_SQL_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
   [MT_SQL_COMMIT] = "COMMIT",
@@ -42,12 +46,12 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
   [MT_SQL_PING] = "SELECT 1",
 
   [MT_SQL_NETWORK_INSERT] =
-    "INSERT INTO networks (id, version, slug, name, doc) VALUES (?1, 1, ?2, ?3, ?4)",
+    "INSERT INTO networks (id, version, slug, name, doc) VALUES (?1, ?3, ?4, ?5, ?6)",
   [MT_SQL_NETWORK_GET] = "SELECT doc FROM networks WHERE id = ?1",
   [MT_SQL_NETWORK_LIST] = "SELECT doc, name, id FROM networks ORDER BY name, id LIMIT ?1",
 
   [MT_SQL_MEMBER_INSERT] =
-    "INSERT INTO members (id, version, status, name, doc) VALUES (?1, 1, ?2, ?3, ?4)",
+    "INSERT INTO members (id, version, status, name, doc) VALUES (?1, ?3, ?4, ?5, ?6)",
   [MT_SQL_MEMBER_GET] = "SELECT doc FROM members WHERE id = ?1",
   [MT_SQL_MEMBER_UPDATE] = "UPDATE members SET version = ?3, status = ?4, name = ?5, doc = ?6"
                            " WHERE id = ?1 AND version = ?2",
@@ -69,7 +73,7 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
 
   [MT_SQL_ACCOUNT_INSERT] = "INSERT INTO accounts (id, version, email_key, member_id,"
                             " platform_role, status, created_at, doc)"
-                            " VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
   [MT_SQL_ACCOUNT_GET] = "SELECT doc FROM accounts WHERE id = ?1",
   [MT_SQL_ACCOUNT_GET_BY_EMAIL] = "SELECT doc FROM accounts WHERE email_key = ?1",
   [MT_SQL_ACCOUNT_UPDATE] = "UPDATE accounts SET version = ?3, email_key = ?4, member_id = ?5,"
@@ -80,6 +84,30 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
                                     " ORDER BY created_at, id LIMIT ?2",
   [MT_SQL_ACCOUNT_COUNT_ADMINS] =
     "SELECT count(*) FROM accounts WHERE platform_role = 'admin' AND status = 'active'",
+
+  [MT_SQL_LISTING_INSERT] = "INSERT INTO listings (id, version, owner_id, kind, category, status,"
+                            " visibility, departement, created_at, doc)"
+                            " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  [MT_SQL_LISTING_GET] = "SELECT doc FROM listings WHERE id = ?1",
+  [MT_SQL_LISTING_UPDATE] = "UPDATE listings SET version = ?3, owner_id = ?4, kind = ?5,"
+                            " category = ?6, status = ?7, visibility = ?8, departement = ?9,"
+                            " created_at = ?10, doc = ?11 WHERE id = ?1 AND version = ?2",
+  [MT_SQL_LISTING_VERSION] = "SELECT version FROM listings WHERE id = ?1",
+  [MT_SQL_LISTING_DELETE] = "DELETE FROM listings WHERE id = ?1",
+  [MT_SQL_LISTING_TEXT_INSERT] = "INSERT INTO listings_fts (rowid, title, description, tags)"
+                                 " SELECT seq, ?2, ?3, ?4 FROM listings WHERE id = ?1",
+  [MT_SQL_LISTING_TEXT_DELETE] =
+    "DELETE FROM listings_fts WHERE rowid = (SELECT seq FROM listings WHERE id = ?1)",
+
+  [MT_SQL_PHOTO_INSERT] = "INSERT INTO photos (id, listing_id, meta, data) VALUES (?1, ?2, ?3, ?4)",
+  [MT_SQL_PHOTO_GET] = "SELECT meta, data FROM photos WHERE id = ?1",
+  [MT_SQL_PHOTO_DELETE] = "DELETE FROM photos WHERE id = ?1",
+
+  [MT_SQL_CALENDAR_INSERT] = "INSERT INTO calendars (listing_id, version, doc) VALUES (?1, ?3, ?4)",
+  [MT_SQL_CALENDAR_GET] = "SELECT doc FROM calendars WHERE listing_id = ?1",
+  [MT_SQL_CALENDAR_UPDATE] =
+    "UPDATE calendars SET version = ?3, doc = ?4 WHERE listing_id = ?1 AND version = ?2",
+  [MT_SQL_CALENDAR_VERSION] = "SELECT version FROM calendars WHERE listing_id = ?1",
 
   [MT_SQL_TOKEN_REVOKE] = "INSERT INTO revoked_tokens (jti, expires_at_ms) VALUES (?1, ?2)"
                           " ON CONFLICT (jti) DO UPDATE"
@@ -109,6 +137,12 @@ mt_sqlite_fail (sqlite3 *db, int rc, const char *what, mt_error_t *error)
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
       mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_DUPLICATE, "clé unique déjà prise (%s : %s)",
                     "unique key already taken (%s: %s)", what, detail);
+      break;
+    }
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      /* A photo or calendar of a listing that does not exist (any more). */
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_NOT_FOUND, "document référencé introuvable (%s)",
+                    "referenced document not found (%s)", what);
       break;
     }
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "contrainte SQLite violée (%s : %s)",
@@ -224,52 +258,81 @@ mt_sqlite_exec (sqlite3 *db, const char *sql, const char *what, mt_error_t *erro
   return true;
 }
 
-/* Runs a PRAGMA returning one integer. */
+/*
+ * Called on each row of mt_sqlite_each_row; returns false (with @error set) to stop there
+ * and fail.
+ */
+typedef bool (*mt_sqlite_row_fn) (sqlite3_stmt *stmt, void *ctx, mt_error_t *error);
+
+/*
+ * Prepares @sql on @db (one statement, not cached), calls @fn on each of its rows, and
+ * finalizes it. *@rows (may be NULL) receives how many rows @fn accepted.
+ */
 static bool
-mt_sqlite_pragma_int (sqlite3 *db, const char *sql, int64_t *value, mt_error_t *error)
+mt_sqlite_each_row (sqlite3 *db, const char *sql, const char *what, mt_sqlite_row_fn fn, void *ctx,
+                    int64_t *rows, mt_error_t *error)
 {
   sqlite3_stmt *stmt = NULL;
+  int64_t seen = 0;
   bool ok = false;
   int rc;
 
-  *value = 0;
   rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK) {
-    mt_sqlite_fail (db, rc, sql, error);
+    mt_sqlite_fail (db, rc, what, error);
     goto done;
   }
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW) {
-    mt_sqlite_fail (db, rc, sql, error);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    if (!fn (stmt, ctx, error)) {
+      goto done;
+    }
+    seen++;
+  }
+  if (rc != SQLITE_DONE) {
+    mt_sqlite_fail (db, rc, what, error);
     goto done;
   }
-  *value = sqlite3_column_int64 (stmt, 0);
   ok = true;
 done:
   sqlite3_finalize (stmt);
+  if (rows) {
+    *rows = seen;
+  }
   return ok;
 }
 
-/* Switches @db to WAL and checks that it took (it cannot for in-memory databases). */
+/* Row function: the first column of the first row, as an integer (int64_t *ctx). */
 static bool
-mt_sqlite_set_wal (sqlite3 *db, mt_error_t *error)
+mt_sqlite_row_int (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
 {
-  sqlite3_stmt *stmt = NULL;
-  const char *mode;
-  bool ok = false;
-  int rc;
+  *(int64_t *) ctx = sqlite3_column_int64 (stmt, 0);
+  return true;
+}
 
-  rc = sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
-  if (rc != SQLITE_OK) {
-    mt_sqlite_fail (db, rc, "journal_mode", error);
-    goto done;
+/* Runs a statement returning one integer (a PRAGMA, a count). */
+static bool
+mt_sqlite_query_int (sqlite3 *db, const char *sql, int64_t *value, mt_error_t *error)
+{
+  int64_t rows = 0;
+
+  *value = 0;
+  if (!mt_sqlite_each_row (db, sql, sql, mt_sqlite_row_int, value, &rows, error)) {
+    return false;
   }
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW) {
-    mt_sqlite_fail (db, rc, "journal_mode", error);
-    goto done;
+  if (rows != 1) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "réponse inattendue de SQLite (%s)",
+                  "unexpected answer from SQLite (%s)", sql);
+    return false;
   }
-  mode = (const char *) sqlite3_column_text (stmt, 0);
+  return true;
+}
+
+/* Row function: the journal mode PRAGMA journal_mode = WAL answers must be "wal". */
+static bool
+mt_sqlite_row_wal (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
+{
+  const char *mode = (const char *) sqlite3_column_text (stmt, 0);
+
   if (!mode || strcmp (mode, "wal") != 0) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
                   "la base SQLite refuse le mode WAL (mode « %s ») : un fichier sur un disque "
@@ -277,12 +340,27 @@ mt_sqlite_set_wal (sqlite3 *db, mt_error_t *error)
                   "the SQLite database refuses WAL mode (mode \"%s\"): a file on a local disk "
                   "is needed",
                   mode ? mode : "?");
-    goto done;
+    return false;
   }
-  ok = true;
-done:
-  sqlite3_finalize (stmt);
-  return ok;
+  return true;
+}
+
+/* Switches @db to WAL and checks that it took (it cannot for in-memory databases). */
+static bool
+mt_sqlite_set_wal (sqlite3 *db, mt_error_t *error)
+{
+  int64_t rows = 0;
+
+  if (!mt_sqlite_each_row (db, "PRAGMA journal_mode = WAL", "journal_mode", mt_sqlite_row_wal, NULL,
+                           &rows, error)) {
+    return false;
+  }
+  if (rows != 1) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "mode WAL sans réponse",
+                  "WAL mode without an answer");
+    return false;
+  }
+  return true;
 }
 
 /*
@@ -318,9 +396,9 @@ mt_sqlite_connect (const char *path, sqlite3 **out, mt_error_t *error)
                        "PRAGMA temp_store = MEMORY;"
                        "PRAGMA trusted_schema = OFF;",
                        "pragmas", error) ||
-      !mt_sqlite_set_wal (db, error) ||
-      !mt_sqlite_pragma_int (db, "PRAGMA foreign_keys", &foreign_keys, error) ||
-      !mt_sqlite_pragma_int (db, "PRAGMA synchronous", &synchronous, error)) {
+      !mt_sqlite_set_wal (db, error) || !mt_sqlite_fts_register (db, error) ||
+      !mt_sqlite_query_int (db, "PRAGMA foreign_keys", &foreign_keys, error) ||
+      !mt_sqlite_query_int (db, "PRAGMA synchronous", &synchronous, error)) {
     goto done;
   }
   if (foreign_keys != 1 || synchronous != 2) {
@@ -351,8 +429,8 @@ mt_sqlite_check_file (sqlite3 *db, int64_t *user_version, mt_error_t *error)
 {
   int64_t application_id = 0;
 
-  if (!mt_sqlite_pragma_int (db, "PRAGMA application_id", &application_id, error) ||
-      !mt_sqlite_pragma_int (db, "PRAGMA user_version", user_version, error)) {
+  if (!mt_sqlite_query_int (db, "PRAGMA application_id", &application_id, error) ||
+      !mt_sqlite_query_int (db, "PRAGMA user_version", user_version, error)) {
     return false;
   }
   if (application_id != 0 && application_id != MT_SQLITE_APPLICATION_ID) {
@@ -443,6 +521,7 @@ mt_sqlite_close (mt_store_t *base)
   for (i = 0; i < MT_SQL_COUNT; i++) {
     sqlite3_finalize (store->stmts[i]);
   }
+  mt_sqlite_search_finalize (store);
   sqlite3_close_v2 (store->db);
   free (store);
 }
@@ -469,151 +548,209 @@ done:
   return ok;
 }
 
-/* PRAGMA integrity_check: one row "ok", or rows describing problems. */
+/* Row function of PRAGMA integrity_check: one row "ok", or rows describing problems. */
 static bool
-mt_sqlite_check_pages (sqlite3 *db, mt_error_t *error)
+mt_sqlite_row_pages_ok (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
 {
-  sqlite3_stmt *stmt = NULL;
-  const char *row;
-  bool ok = false;
-  int rc;
+  const char *row = (const char *) sqlite3_column_text (stmt, 0);
 
-  rc = sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL);
-  if (rc != SQLITE_OK) {
-    mt_sqlite_fail (db, rc, "integrity_check", error);
-    goto done;
-  }
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    row = (const char *) sqlite3_column_text (stmt, 0);
-    if (!row || strcmp (row, "ok") != 0) {
-      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                    "base SQLite corrompue (integrity_check : %s)",
-                    "corrupted SQLite database (integrity_check: %s)", row ? row : "?");
-      goto done;
-    }
-  }
-  if (rc != SQLITE_DONE) {
-    mt_sqlite_fail (db, rc, "integrity_check", error);
-    goto done;
-  }
-  ok = true;
-done:
-  sqlite3_finalize (stmt);
-  return ok;
-}
-
-/* PRAGMA foreign_key_check: no row when every reference holds. */
-static bool
-mt_sqlite_check_foreign_keys (sqlite3 *db, mt_error_t *error)
-{
-  sqlite3_stmt *stmt = NULL;
-  const char *table;
-  bool ok = false;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db, "PRAGMA foreign_key_check", -1, &stmt, NULL);
-  if (rc != SQLITE_OK) {
-    mt_sqlite_fail (db, rc, "foreign_key_check", error);
-    goto done;
-  }
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW) {
-    table = (const char *) sqlite3_column_text (stmt, 0);
+  if (!row || strcmp (row, "ok") != 0) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                  "référence brisée dans la table SQLite « %s »",
-                  "broken reference in SQLite table \"%s\"", table ? table : "?");
+                  "base SQLite corrompue (integrity_check : %s)",
+                  "corrupted SQLite database (integrity_check: %s)", row ? row : "?");
+    return false;
+  }
+  return true;
+}
+
+/* Row function of PRAGMA foreign_key_check: any row is a broken reference. */
+static bool
+mt_sqlite_row_broken_reference (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
+{
+  const char *table = (const char *) sqlite3_column_text (stmt, 0);
+
+  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                "référence brisée dans la table SQLite « %s »",
+                "broken reference in SQLite table \"%s\"", table ? table : "?");
+  return false;
+}
+
+/* A table of documents, for mt_sqlite_check_documents. */
+typedef struct {
+  const char *table;
+  const char *key_column; /* and the document's key field of the same name */
+  const char *doc_column;
+  bool versioned; /* the document's int64 "version" equals the "version" column */
+} mt_sqlite_doc_table_t;
+
+static const mt_sqlite_doc_table_t mt_sqlite_doc_tables[] = {
+  { "networks", "id", "doc", true },          { "members", "id", "doc", true },
+  { "accounts", "id", "doc", true },          { "listings", "id", "doc", true },
+  { "calendars", "listing_id", "doc", true }, { "photos", "id", "meta", false },
+};
+
+/*
+ * Row function over (key, version, doc): the document is valid BSON whose key field and
+ * int64 "version" equal the columns.
+ */
+static bool
+mt_sqlite_row_document (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
+{
+  const mt_sqlite_doc_table_t *t = ctx;
+  const char *key = (const char *) sqlite3_column_text (stmt, 0);
+  int64_t version = sqlite3_column_int64 (stmt, 1);
+  const uint8_t *data = sqlite3_column_blob (stmt, 2);
+  int len = sqlite3_column_bytes (stmt, 2);
+  uint32_t doc_key_len = 0;
+  const char *doc_key;
+  bson_iter_t it;
+  bson_t doc;
+
+  key = key ? key : "?";
+  if (!data || len <= 0 || !bson_init_static (&doc, data, (size_t) len) ||
+      !bson_validate (&doc, BSON_VALIDATE_UTF8 | BSON_VALIDATE_EMPTY_KEYS, NULL)) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "%s %s : document BSON invalide",
+                  "%s %s: invalid BSON document", t->table, key);
+    return false;
+  }
+  if (t->versioned && (sqlite3_column_type (stmt, 1) != SQLITE_INTEGER ||
+                       !bson_iter_init_find (&it, &doc, "version") ||
+                       !BSON_ITER_HOLDS_INT64 (&it) || bson_iter_int64 (&it) != version)) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "%s %s : la version du document diffère de la colonne « version » (%lld)",
+                  "%s %s: the document's version differs from the \"version\" column (%lld)",
+                  t->table, key, (long long) version);
+    return false;
+  }
+  if (!bson_iter_init_find (&it, &doc, t->key_column) || !BSON_ITER_HOLDS_UTF8 (&it) ||
+      !(doc_key = bson_iter_utf8 (&it, &doc_key_len)) || doc_key_len != strlen (key) ||
+      memcmp (doc_key, key, doc_key_len) != 0) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "%s %s : le champ « %s » du document diffère de sa colonne",
+                  "%s %s: the document's \"%s\" differs from its column", t->table, key,
+                  t->key_column);
+    return false;
+  }
+  return true;
+}
+
+static bool
+mt_sqlite_check_documents (sqlite3 *db, const mt_sqlite_doc_table_t *t, mt_error_t *error)
+{
+  mt_sqlite_doc_table_t table = *t;
+  char sql[128];
+
+  snprintf (sql, sizeof sql, "SELECT %s, %s, %s FROM %s", t->key_column,
+            t->versioned ? "version" : "NULL", t->doc_column, t->table);
+  return mt_sqlite_each_row (db, sql, t->table, mt_sqlite_row_document, &table, NULL, error);
+}
+
+/* Text column @col of the current row equals @text (NULL text: SQL NULL). */
+static bool
+mt_sqlite_column_is (sqlite3_stmt *stmt, int col, const char *text, size_t len)
+{
+  const unsigned char *value;
+
+  if (sqlite3_column_type (stmt, col) == SQLITE_NULL) {
+    return text == NULL;
+  }
+  value = sqlite3_column_text (stmt, col);
+  return text && value && (size_t) sqlite3_column_bytes (stmt, col) == len &&
+         memcmp (value, text, len) == 0;
+}
+
+/*
+ * Row function over (id, doc, full-text rowid, title, description, tags): the listing has
+ * its full-text row and it holds the listing's current texts.
+ */
+static bool
+mt_sqlite_row_listing_text (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
+{
+  const char *id = (const char *) sqlite3_column_text (stmt, 0);
+  mt_sqlite_text_t title, description;
+  mt_buf_t tags;
+  bson_t doc;
+  bool ok = false;
+
+  mt_buf_init (&tags, MT_SQLITE_TAGS_MAX);
+  id = id ? id : "?";
+  if (!mt_sqlite_column_view (stmt, 1, &doc, error) ||
+      !mt_sqlite_listing_texts (&doc, &title, &description, &tags, error)) {
     goto done;
   }
-  if (rc != SQLITE_DONE) {
-    mt_sqlite_fail (db, rc, "foreign_key_check", error);
+  if (sqlite3_column_type (stmt, 2) == SQLITE_NULL ||
+      !mt_sqlite_column_is (stmt, 3, title.str, (size_t) title.len) ||
+      !mt_sqlite_column_is (stmt, 4, description.str, (size_t) description.len) ||
+      !mt_sqlite_column_is (stmt, 5, mt_buf_cstr (&tags), tags.len)) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "listings %s : l'index plein texte ne suit pas l'annonce",
+                  "listings %s: the full-text index is out of step with the listing", id);
     goto done;
   }
   ok = true;
 done:
-  sqlite3_finalize (stmt);
+  mt_buf_destroy (&tags);
   return ok;
 }
 
-/* Every document of @table is valid BSON whose "id" and int64 "version" equal its columns. */
+/*
+ * The full-text index is in step with the listings: one row per listing, holding its texts,
+ * and no other row.
+ */
 static bool
-mt_sqlite_check_documents (sqlite3 *db, const char *table, mt_error_t *error)
+mt_sqlite_check_listing_texts (sqlite3 *db, mt_error_t *error)
 {
-  sqlite3_stmt *stmt = NULL;
-  char sql[96];
-  bool ok = false;
-  int rc;
+  int64_t listings = 0;
+  int64_t texts = 0;
 
-  snprintf (sql, sizeof sql, "SELECT id, version, doc FROM %s", table);
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK) {
-    mt_sqlite_fail (db, rc, table, error);
-    goto done;
+  if (!mt_sqlite_each_row (db,
+                           "SELECT l.id, l.doc, f.rowid, f.title, f.description, f.tags"
+                           " FROM listings AS l LEFT JOIN listings_fts AS f ON f.rowid = l.seq",
+                           "listings_fts", mt_sqlite_row_listing_text, NULL, &listings, error) ||
+      !mt_sqlite_query_int (db, "SELECT count(*) FROM listings_fts", &texts, error)) {
+    return false;
   }
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    const char *id = (const char *) sqlite3_column_text (stmt, 0);
-    int64_t version = sqlite3_column_int64 (stmt, 1);
-    const uint8_t *data = sqlite3_column_blob (stmt, 2);
-    int len = sqlite3_column_bytes (stmt, 2);
-    bson_t doc;
-    bson_iter_t it;
-    uint32_t doc_id_len = 0;
-    const char *doc_id;
-
-    id = id ? id : "?";
-    if (!data || len <= 0 || !bson_init_static (&doc, data, (size_t) len) ||
-        !bson_validate (&doc, BSON_VALIDATE_UTF8 | BSON_VALIDATE_EMPTY_KEYS, NULL)) {
-      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "%s %s : document BSON invalide",
-                    "%s %s: invalid BSON document", table, id);
-      goto done;
-    }
-    if (sqlite3_column_type (stmt, 1) != SQLITE_INTEGER ||
-        !bson_iter_init_find (&it, &doc, "version") || !BSON_ITER_HOLDS_INT64 (&it) ||
-        bson_iter_int64 (&it) != version) {
-      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                    "%s %s : la version du document diffère de la colonne « version » (%lld)",
-                    "%s %s: the document's version differs from the \"version\" column (%lld)",
-                    table, id, (long long) version);
-      goto done;
-    }
-    if (!bson_iter_init_find (&it, &doc, "id") || !BSON_ITER_HOLDS_UTF8 (&it) ||
-        !(doc_id = bson_iter_utf8 (&it, &doc_id_len)) || doc_id_len != strlen (id) ||
-        memcmp (doc_id, id, doc_id_len) != 0) {
-      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                    "%s %s : l'id du document diffère de la colonne « id »",
-                    "%s %s: the document's id differs from the \"id\" column", table, id);
-      goto done;
-    }
+  if (texts != listings) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "l'index plein texte a %lld lignes pour %lld annonces",
+                  "the full-text index has %lld rows for %lld listings", (long long) texts,
+                  (long long) listings);
+    return false;
   }
-  if (rc != SQLITE_DONE) {
-    mt_sqlite_fail (db, rc, table, error);
-    goto done;
-  }
-  ok = true;
-done:
-  sqlite3_finalize (stmt);
-  return ok;
+  return true;
 }
 
 static bool
 mt_sqlite_check_integrity (mt_store_t *base, mt_error_t *error)
 {
-  static const char *const tables[] = { "networks", "members", "accounts" };
   mt_sqlite_store_t *store = mt_sqlite_store (base);
   bool ok = false;
   size_t i;
 
-  /* One read transaction: every check sees the same snapshot. */
+  /* FTS5's own check of its index against its content. It is written as an INSERT, so it runs
+   * on its own, before the read transaction. */
+  if (!mt_sqlite_exec (store->db,
+                       "INSERT INTO listings_fts (listings_fts) VALUES ('integrity-check')",
+                       "full-text index integrity-check", error)) {
+    return false;
+  }
+  /* One read transaction: every other check sees the same snapshot. */
   if (!mt_sqlite_exec (store->db, "BEGIN", "begin integrity check", error)) {
     return false;
   }
-  if (!mt_sqlite_check_pages (store->db, error) ||
-      !mt_sqlite_check_foreign_keys (store->db, error)) {
+  if (!mt_sqlite_each_row (store->db, "PRAGMA integrity_check", "integrity_check",
+                           mt_sqlite_row_pages_ok, NULL, NULL, error) ||
+      !mt_sqlite_each_row (store->db, "PRAGMA foreign_key_check", "foreign_key_check",
+                           mt_sqlite_row_broken_reference, NULL, NULL, error)) {
     goto done;
   }
-  for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-    if (!mt_sqlite_check_documents (store->db, tables[i], error)) {
+  for (i = 0; i < sizeof mt_sqlite_doc_tables / sizeof mt_sqlite_doc_tables[0]; i++) {
+    if (!mt_sqlite_check_documents (store->db, &mt_sqlite_doc_tables[i], error)) {
       goto done;
     }
+  }
+  if (!mt_sqlite_check_listing_texts (store->db, error)) {
+    goto done;
   }
   ok = true;
 done:
@@ -639,6 +776,17 @@ static const mt_store_ops_t mt_sqlite_store_ops = {
   .account_update = mt_sqlite_account_update,
   .account_list_by_member = mt_sqlite_account_list_by_member,
   .account_count_admins = mt_sqlite_account_count_admins,
+  .listing_insert = mt_sqlite_listing_insert,
+  .listing_insert_many = mt_sqlite_listing_insert_many,
+  .listing_get = mt_sqlite_listing_get,
+  .listing_update = mt_sqlite_listing_update,
+  .listing_delete = mt_sqlite_listing_delete,
+  .listing_search = mt_sqlite_listing_search,
+  .photo_insert = mt_sqlite_photo_insert,
+  .photo_get = mt_sqlite_photo_get,
+  .photo_delete = mt_sqlite_photo_delete,
+  .calendar_get = mt_sqlite_calendar_get,
+  .calendar_put = mt_sqlite_calendar_put,
   .token_revoke = mt_sqlite_token_revoke,
   .token_is_revoked = mt_sqlite_token_is_revoked,
   .token_purge = mt_sqlite_token_purge,

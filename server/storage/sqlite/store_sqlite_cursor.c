@@ -2,15 +2,28 @@
  * store_sqlite_cursor.c: opaque keyset cursors of the SQLite adapter.
  *
  * A cursor is the sort key of the last row of a page, and the next page is every row after
- * it in (name, id) order. Rows inserted between two pages therefore never shift the rows
+ * it in the list's order. Rows inserted between two pages therefore never shift the rows
  * already listed: nothing is skipped and nothing is repeated. Cursors carry no secret; a
  * forged one only moves the starting point of a query the caller may run anyway.
  *
- * Bytes before base64url (no padding):
+ * Bytes before base64url (no padding), member_list ((name, id) order):
  *   1      the form: 1 = (name, id), 2 = id only (the name is read back from the row)
  *   1      id length (1..255)
  *   n      id (UTF-8)
  *   rest   name (UTF-8), form 1 only
+ * listing_search, by recency ((created_at, id) descending):
+ *   1      the form: 3
+ *   8      created_at (big-endian two's complement)
+ *   1      id length (1..255)
+ *   n      id (UTF-8), and nothing after
+ * listing_search, by relevance ((score, created_at, id) descending):
+ *   1      the form: 4
+ *   4      fingerprint of the query's MATCH expression (big-endian)
+ *   8      score (big-endian two's complement)
+ *   8      created_at
+ *   1      id length (1..255)
+ *   n      id (UTF-8), and nothing after
+ * Each list accepts only its own forms: a cursor of another list or order is refused.
  */
 #include "store_sqlite_private.h"
 
@@ -20,6 +33,8 @@
 
 #define MT_SQLITE_CURSOR_KEY_NAME 1
 #define MT_SQLITE_CURSOR_ID_ONLY 2
+#define MT_SQLITE_CURSOR_RECENT 3
+#define MT_SQLITE_CURSOR_RELEVANCE 4
 
 /* The most bytes whose base64url text fits in a cursor with its NUL. */
 #define MT_SQLITE_CURSOR_RAW_MAX ((MT_STORE_CURSOR_MAX - 1) / 4 * 3)
@@ -77,6 +92,106 @@ mt_sqlite_cursor_decode (const char *text, mt_sqlite_cursor_t *out, mt_error_t *
   } else if (out->raw[0] == MT_SQLITE_CURSOR_ID_ONLY) {
     ok = len == 2 + id_len;
   }
+done:
+  if (!ok) {
+    memset (out, 0, sizeof *out);
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST, "curseur de pagination invalide",
+                  "invalid pagination cursor");
+  }
+  return ok;
+}
+
+static size_t
+mt_sqlite_put_u64 (uint8_t *out, uint64_t value)
+{
+  int i;
+
+  for (i = 7; i >= 0; i--) {
+    out[i] = (uint8_t) (value & 0xff);
+    value >>= 8;
+  }
+  return 8;
+}
+
+static uint64_t
+mt_sqlite_get_u64 (const uint8_t *in)
+{
+  uint64_t value = 0;
+  int i;
+
+  for (i = 0; i < 8; i++) {
+    value = (value << 8) | in[i];
+  }
+  return value;
+}
+
+bool
+mt_sqlite_listing_cursor_encode (const mt_sqlite_listing_key_t *key, char out[MT_STORE_CURSOR_MAX])
+{
+  uint8_t raw[1 + 4 + 8 + 8 + 1 + 255];
+  size_t len = 0;
+
+  out[0] = '\0';
+  if (key->id_len == 0 || key->id_len > 255) {
+    return false;
+  }
+  if (key->relevance) {
+    raw[len++] = MT_SQLITE_CURSOR_RELEVANCE;
+    raw[len++] = (uint8_t) (key->fingerprint >> 24);
+    raw[len++] = (uint8_t) (key->fingerprint >> 16);
+    raw[len++] = (uint8_t) (key->fingerprint >> 8);
+    raw[len++] = (uint8_t) key->fingerprint;
+    len += mt_sqlite_put_u64 (raw + len, (uint64_t) key->score);
+  } else {
+    raw[len++] = MT_SQLITE_CURSOR_RECENT;
+  }
+  len += mt_sqlite_put_u64 (raw + len, (uint64_t) key->created_at);
+  raw[len++] = (uint8_t) key->id_len;
+  memcpy (raw + len, key->id, key->id_len);
+  len += key->id_len;
+  mt_b64url_encode (raw, len, out);
+  return true;
+}
+
+bool
+mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t *out, mt_error_t *error)
+{
+  uint8_t raw[MT_STORE_CURSOR_MAX];
+  size_t text_len = strnlen (text, MT_STORE_CURSOR_MAX);
+  size_t len = 0;
+  size_t pos = 1;
+  bool ok = false;
+
+  memset (out, 0, sizeof *out);
+  if (text_len >= MT_STORE_CURSOR_MAX ||
+      !mt_b64url_decode (text, text_len, raw, sizeof raw, &len) || len < 1) {
+    goto done;
+  }
+  if (raw[0] == MT_SQLITE_CURSOR_RELEVANCE) {
+    if (len < pos + 4 + 8) {
+      goto done;
+    }
+    out->relevance = true;
+    out->fingerprint = (uint32_t) raw[1] << 24 | (uint32_t) raw[2] << 16 | (uint32_t) raw[3] << 8 |
+                       (uint32_t) raw[4];
+    out->score = (int64_t) mt_sqlite_get_u64 (raw + 5);
+    pos += 4 + 8;
+  } else if (raw[0] != MT_SQLITE_CURSOR_RECENT) {
+    goto done;
+  }
+  if (len < pos + 8 + 1) {
+    goto done;
+  }
+  out->created_at = (int64_t) mt_sqlite_get_u64 (raw + pos);
+  pos += 8;
+  out->id_len = raw[pos++];
+  if (out->id_len == 0 || len != pos + out->id_len ||
+      !bson_utf8_validate ((const char *) raw + pos, out->id_len, false)) {
+    goto done;
+  }
+  memcpy (out->id, raw + pos, out->id_len);
+  out->id[out->id_len] = '\0';
+  ok = true;
 done:
   if (!ok) {
     memset (out, 0, sizeof *out);

@@ -61,8 +61,62 @@ static const char mt_sqlite_migration_1[] =
   ") WITHOUT ROWID;"
   "CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at_ms);";
 
+/*
+ * Listings, their full-text index, photos and calendars.
+ *
+ * "seq" is the listing's rowid (declared, so that VACUUM never renumbers it) and the rowid of
+ * its row in listings_fts, which the adapter rewrites in the transaction of every listing
+ * write (no trigger: triggers on virtual tables would need trusted_schema). listings_fts is an
+ * ordinary FTS5 table (it keeps its own copy of the texts, which its 'integrity-check'
+ * command verifies the index against). Each filter column has an index ending with the
+ * recency order (created_at, id), so that a filtered search by recency walks one index.
+ * Photos and calendars go with their listing (ON DELETE CASCADE).
+ */
+static const char mt_sqlite_migration_2[] =
+  "CREATE TABLE listings ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  version INTEGER NOT NULL,"
+  "  owner_id TEXT NOT NULL,"
+  "  kind TEXT,"
+  "  category TEXT,"
+  "  status TEXT,"
+  "  visibility TEXT,"
+  "  departement TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX listings_by_created ON listings (created_at, id);"
+  "CREATE INDEX listings_by_owner ON listings (owner_id, created_at, id);"
+  "CREATE INDEX listings_by_kind ON listings (kind, created_at, id);"
+  "CREATE INDEX listings_by_category ON listings (category, created_at, id);"
+  "CREATE INDEX listings_by_status ON listings (status, created_at, id);"
+  "CREATE INDEX listings_by_visibility ON listings (visibility, created_at, id);"
+  "CREATE INDEX listings_by_departement ON listings (departement, created_at, id);"
+
+  "CREATE VIRTUAL TABLE listings_fts USING fts5 ("
+  "  title, description, tags,"
+  "  tokenize = 'unicode61 remove_diacritics 2',"
+  "  prefix = '2 3'"
+  ");"
+
+  "CREATE TABLE photos ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  listing_id TEXT NOT NULL REFERENCES listings (id) ON DELETE CASCADE,"
+  "  meta BLOB NOT NULL,"
+  "  data BLOB NOT NULL"
+  ");"
+  "CREATE INDEX photos_by_listing ON photos (listing_id);"
+
+  "CREATE TABLE calendars ("
+  "  listing_id TEXT PRIMARY KEY NOT NULL REFERENCES listings (id) ON DELETE CASCADE,"
+  "  version INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ") WITHOUT ROWID;";
+
 const mt_sqlite_migration_t mt_sqlite_migrations[] = {
   { 1, "networks, members, accounts, revoked tokens", mt_sqlite_migration_1 },
+  { 2, "listings with full-text search, photos, calendars", mt_sqlite_migration_2 },
 };
 
 const size_t mt_sqlite_migration_count =

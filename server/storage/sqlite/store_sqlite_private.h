@@ -5,14 +5,21 @@
  *   store_sqlite.c             backend, connections, PRAGMAs, migrations runner, statement
  *                              cache, error mapping, transactions, ping, check_integrity
  *   store_sqlite_migrations.c  the numbered schema migrations
+ *   store_sqlite_rows.c        what every kind of document shares: reading and binding
+ *                              fields, insert, compare-and-set update and delete, get, pages
  *   store_sqlite_documents.c   networks, members and accounts (documents as BSON blobs)
+ *   store_sqlite_listings.c    listings and their full-text rows, photos, calendars
+ *   store_sqlite_search.c      listing_search: SQL built per query shape, its statements
+ *   store_sqlite_fts.c         the FTS5 MATCH expression builder and the relevance score
  *   store_sqlite_tokens.c      revoked token ids
- *   store_sqlite_cursor.c      opaque keyset cursors of member_list
+ *   store_sqlite_cursor.c      opaque keyset cursors of member_list and listing_search
  */
 #ifndef MT_STORE_SQLITE_PRIVATE_H
 #define MT_STORE_SQLITE_PRIVATE_H
 
 #include "store.h"
+
+#include "mt_buf.h"
 
 #include <sqlite3.h>
 #include <stddef.h>
@@ -45,7 +52,12 @@ extern const size_t mt_sqlite_migration_count;
 
 /* ---- Prepared statements ----------------------------------------------------------------- */
 
-/* Every statement a handle may cache; the SQL text of each is in store_sqlite.c. */
+/*
+ * Every statement a handle may cache; the SQL text of each is in store_sqlite.c.
+ * Writes of documents number their parameters alike (see mt_sqlite_kind_t): ?1 the key,
+ * ?2 the expected version (updates), ?3 the version written, ?4... the indexed columns, the
+ * document last.
+ */
 typedef enum {
   MT_SQL_BEGIN_IMMEDIATE = 0,
   MT_SQL_COMMIT,
@@ -81,6 +93,23 @@ typedef enum {
   MT_SQL_ACCOUNT_LIST_BY_MEMBER,
   MT_SQL_ACCOUNT_COUNT_ADMINS,
 
+  MT_SQL_LISTING_INSERT,
+  MT_SQL_LISTING_GET,
+  MT_SQL_LISTING_UPDATE,
+  MT_SQL_LISTING_VERSION,
+  MT_SQL_LISTING_DELETE,
+  MT_SQL_LISTING_TEXT_INSERT,
+  MT_SQL_LISTING_TEXT_DELETE,
+
+  MT_SQL_PHOTO_INSERT,
+  MT_SQL_PHOTO_GET,
+  MT_SQL_PHOTO_DELETE,
+
+  MT_SQL_CALENDAR_INSERT,
+  MT_SQL_CALENDAR_GET,
+  MT_SQL_CALENDAR_UPDATE,
+  MT_SQL_CALENDAR_VERSION,
+
   MT_SQL_TOKEN_REVOKE,
   MT_SQL_TOKEN_IS_REVOKED,
   MT_SQL_TOKEN_PURGE,
@@ -93,11 +122,21 @@ typedef enum {
 #define MT_SQL_LIST_NETWORK 2
 #define MT_SQL_LIST_AFTER 4
 
+/* listing_search statements kept per handle (one per query shape; the oldest goes first). */
+#define MT_SQLITE_SEARCH_CACHE 16
+
+typedef struct {
+  uint64_t shape; /* the query shape the SQL was built for; 0 = free slot */
+  sqlite3_stmt *stmt;
+} mt_sqlite_cached_t;
+
 /* One handle: one connection, used by one thread. */
 typedef struct {
   mt_store_t base; /* first: a mt_sqlite_store_t * is a mt_store_t * */
   sqlite3 *db;
-  sqlite3_stmt *stmts[MT_SQL_COUNT]; /* prepared on first use, finalized by close */
+  sqlite3_stmt *stmts[MT_SQL_COUNT];                 /* prepared on first use, finalized by close */
+  mt_sqlite_cached_t search[MT_SQLITE_SEARCH_CACHE]; /* finalized by close */
+  unsigned search_next;                              /* slot replaced next */
 } mt_sqlite_store_t;
 
 static inline mt_sqlite_store_t *
@@ -135,9 +174,149 @@ void mt_sqlite_rollback (mt_sqlite_store_t *store);
 /* Sets MT_ERR_INTERNAL "bad document" naming the offending field, and returns false. */
 bool mt_sqlite_bad_document (const char *what, const char *field, mt_error_t *error);
 
+/* Sets MT_ERR_INTERNAL "out of memory" and returns false. */
+bool mt_sqlite_out_of_memory (mt_error_t *error);
+
+/* Binding: sets @error from a sqlite3_bind_* result and returns false unless SQLITE_OK. */
+bool mt_sqlite_bound (mt_sqlite_store_t *store, int rc, mt_error_t *error);
+bool mt_sqlite_bind_cstr (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index, const char *text,
+                          mt_error_t *error);
+bool mt_sqlite_bind_int64 (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index, int64_t value,
+                           mt_error_t *error);
+
+/* ---- Kinds of documents (store_sqlite_rows.c) ------------------------------------------- */
+
+/*
+ * What the generic insert, compare-and-set update, delete and get need to know of one kind of
+ * document (networks, members, accounts, listings, calendars). Its statements number their
+ * parameters alike:
+ *   insert_sql  INSERT ... VALUES (?1 key, ?3 version, ?4... columns, document last)
+ *   update_sql  UPDATE ... SET version = ?3, columns = ?4..., doc = ... WHERE key = ?1 AND
+ *               version = ?2
+ *   version_sql SELECT version ... WHERE key = ?1
+ *   delete_sql  DELETE ... WHERE key = ?1
+ *   get_sql     SELECT doc ... WHERE key = ?1
+ * An operation the kind does not have is MT_SQL_COUNT.
+ */
+typedef struct mt_sqlite_kind mt_sqlite_kind_t;
+struct mt_sqlite_kind {
+  const char *en;        /* "member": for messages (never document content) */
+  const char *fr;        /* "membre" */
+  const char *key_field; /* the document's key field ("id"; "listing_id" for calendars) */
+  mt_sql_id_t insert_sql;
+  mt_sql_id_t update_sql;
+  mt_sql_id_t version_sql;
+  mt_sql_id_t delete_sql;
+  mt_sql_id_t get_sql;
+  /*
+   * Reads the indexed fields of @doc (the document about to be written, version included),
+   * checks their types (MT_ERR_INTERNAL "bad document" otherwise) and binds them from ?4 on,
+   * with @doc itself as the last parameter. Values point into @doc (SQLITE_STATIC).
+   */
+  bool (*bind) (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const bson_t *doc, mt_error_t *error);
+  /*
+   * Rewrites the rows derived from @doc (member_networks, the full-text row) once its own row
+   * is written; @is_new on insert. In the caller's transaction. NULL when the kind has none.
+   */
+  bool (*write_derived) (mt_sqlite_store_t *store, const char *key, const bson_t *doc, bool is_new,
+                         mt_error_t *error);
+  /* Removes the rows derived from document @key before its row is deleted (NULL: none). */
+  bool (*delete_derived) (mt_sqlite_store_t *store, const char *key, mt_error_t *error);
+};
+
+extern const mt_sqlite_kind_t mt_sqlite_kind_network;
+extern const mt_sqlite_kind_t mt_sqlite_kind_member;
+extern const mt_sqlite_kind_t mt_sqlite_kind_account;
+extern const mt_sqlite_kind_t mt_sqlite_kind_listing;
+extern const mt_sqlite_kind_t mt_sqlite_kind_calendar;
+
+/* A string field of a document (points into the document); str is NULL when absent/null. */
+typedef struct {
+  const char *str;
+  int len;
+} mt_sqlite_text_t;
+
+/*
+ * Reads the string @key of @doc (dotted paths reach into sub-documents) into @out. An absent
+ * or null field gives str = NULL, which is an error when @required. Any other type is a bad
+ * document of @kind.
+ */
+bool mt_sqlite_field_text (const bson_t *doc, const char *key, bool required,
+                           const mt_sqlite_kind_t *kind, mt_sqlite_text_t *out, mt_error_t *error);
+
+/*
+ * True when @doc carries @key in its key field (kind->key_field); MT_ERR_INTERNAL "bad
+ * document" otherwise.
+ */
+bool mt_sqlite_doc_has_key (const bson_t *doc, const mt_sqlite_kind_t *kind, const char *key,
+                            mt_error_t *error);
+
+/* Binds @text (NULL binds SQL NULL); the text must outlive the statement's use. */
+bool mt_sqlite_bind_text (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index,
+                          const mt_sqlite_text_t *text, mt_error_t *error);
+
+/* Reads and binds the string @key of @doc: mt_sqlite_field_text then mt_sqlite_bind_text. */
+bool mt_sqlite_bind_field (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index,
+                           const bson_t *doc, const char *key, bool required,
+                           const mt_sqlite_kind_t *kind, mt_error_t *error);
+
+/* Binds the whole of @doc as a BSON blob. */
+bool mt_sqlite_bind_document (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index,
+                              const bson_t *doc, mt_error_t *error);
+
+/*
+ * Binds the sort key @key of @doc keeping its kind, so that SQLite orders values as BSON
+ * does (null < numbers < strings): absent/null -> NULL, int32/int64/date-time -> INTEGER,
+ * double -> REAL, string -> TEXT. Other types are a bad document.
+ */
+bool mt_sqlite_bind_sort_key (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index,
+                              const bson_t *doc, const char *key, const mt_sqlite_kind_t *kind,
+                              mt_error_t *error);
+
+/* Views column @col of the current row as a document; false when it is not BSON. */
+bool mt_sqlite_column_view (sqlite3_stmt *stmt, int col, bson_t *view, mt_error_t *error);
+
+/* Appends the document of column @col to @page under the next array index. */
+bool mt_sqlite_page_append (mt_store_page_t *page, sqlite3_stmt *stmt, int col, mt_error_t *error);
+
+/* Sets MT_ERR_NOT_FOUND "no such <kind>" and returns false. */
+bool mt_sqlite_not_found (const mt_sqlite_kind_t *kind, mt_error_t *error);
+
+/*
+ * Inserts @doc with version 1 and its derived rows, within the caller's transaction if any.
+ * DUPLICATE on a taken unique key; nothing of @doc is stored then (within a transaction the
+ * caller rolls back what it wrote before).
+ */
+bool mt_sqlite_doc_insert_row (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind,
+                               const bson_t *doc, mt_error_t *error);
+
+/* mt_sqlite_doc_insert_row in its own transaction when the kind has derived rows. */
+bool mt_sqlite_doc_insert (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind,
+                           const bson_t *doc, mt_error_t *error);
+
+/*
+ * Compare-and-set update of document @key: in BEGIN IMMEDIATE, writes @doc with version
+ * @expected_version + 1 (and its derived rows) if the stored version is @expected_version;
+ * otherwise MT_ERR_NOT_FOUND (no such document) or MT_ERR_STALE, and nothing changes. @doc
+ * must carry @key in its key field (MT_ERR_INTERNAL otherwise).
+ */
+bool mt_sqlite_doc_update (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind, const char *key,
+                           int64_t expected_version, const bson_t *doc, mt_error_t *error);
+
+/* Compare-and-set delete of document @key and its derived rows (errors as mt_sqlite_doc_update). */
+bool mt_sqlite_doc_delete (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind, const char *key,
+                           int64_t expected_version, mt_error_t *error);
+
+/*
+ * Runs @sql (one text parameter @key) and copies the document of its first row into @out
+ * (always initialised). No row: MT_ERR_NOT_FOUND.
+ */
+bool mt_sqlite_get_one (mt_sqlite_store_t *store, mt_sql_id_t sql, const char *key,
+                        const mt_sqlite_kind_t *kind, bson_t *out, mt_error_t *error);
+
 /* ---- Cursors ----------------------------------------------------------------------------- */
 
-/* A decoded cursor: the sort key of the last row of the previous page. */
+/* A decoded cursor of member_list: the sort key of the last row of the previous page. */
 typedef struct {
   uint8_t raw[MT_STORE_CURSOR_MAX];
   const char *id; /* points into raw */
@@ -157,7 +336,87 @@ bool mt_sqlite_cursor_encode (const char *name, size_t name_len, const char *id,
 /* Decodes @text; MT_ERR_BAD_REQUEST when it is not a cursor of this adapter. */
 bool mt_sqlite_cursor_decode (const char *text, mt_sqlite_cursor_t *out, mt_error_t *error);
 
-/* ---- Ops (store_sqlite_documents.c, store_sqlite_tokens.c) -------------------------------- */
+/* The sort key of a listing_search row, as a cursor carries it. */
+typedef struct {
+  bool relevance;       /* the order: relevance (score first) or recency */
+  uint32_t fingerprint; /* relevance: mt_sqlite_fts_fingerprint of the MATCH expression */
+  int64_t score;        /* relevance only */
+  int64_t created_at;
+  char id[256]; /* NUL-terminated */
+  size_t id_len;
+} mt_sqlite_listing_key_t;
+
+/* Writes the cursor after the row @key into @out; false when the id is too long (> 255). */
+bool mt_sqlite_listing_cursor_encode (const mt_sqlite_listing_key_t *key,
+                                      char out[MT_STORE_CURSOR_MAX]);
+
+/* Decodes @text; MT_ERR_BAD_REQUEST when it is not a listing cursor of this adapter. */
+bool mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t *out,
+                                      mt_error_t *error);
+
+/* ---- Full-text search (store_sqlite_fts.c) ----------------------------------------------- */
+
+/* At most this many terms of a query are used (later ones are ignored). */
+#define MT_SQLITE_FTS_TERMS_MAX 32
+/* At most this many bytes of a term are used (cut at a character boundary: still a prefix). */
+#define MT_SQLITE_FTS_TERM_BYTES 128
+/* Size of a MATCH expression buffer: each term gives at most ' ' '"' 2 x bytes '"' '*'. */
+#define MT_SQLITE_FTS_QUERY_MAX (MT_SQLITE_FTS_TERMS_MAX * (2 * MT_SQLITE_FTS_TERM_BYTES + 4) + 1)
+
+/*
+ * True when the code point @cp is part of a word (unicode61 keeps it in a token) as far as
+ * the query builder knows: ASCII letters and digits, and non-ASCII characters outside the
+ * ranges of punctuation, symbols, emoji, spaces, controls and variation selectors.
+ */
+bool mt_sqlite_fts_word_char (uint32_t cp);
+
+/*
+ * The search query builder, a pure function. Writes into @out the FTS5 MATCH expression
+ * requiring every term of @terms (NULL-terminated; NULL = none), each as a quoted prefix
+ * phrase ("term"*), joined by spaces (FTS5's implicit AND), and returns how many terms it
+ * kept; 0 (and "") means no text filter. Rules:
+ *   - a term with no letter or digit (punctuation, symbols, emoji, spaces, "") is ignored;
+ *   - a double quote is doubled; control characters and bytes that are not UTF-8 become
+ *     spaces (word separators), everything else is copied: inside a quoted phrase FTS5
+ *     gives no meaning to operators, parentheses, column filters, '*', '^', ':' or '-';
+ *   - a term is cut to its first MT_SQLITE_FTS_TERM_BYTES bytes at a character boundary
+ *     (a prefix query of a prefix: it still finds what the whole term finds);
+ *   - terms after the MT_SQLITE_FTS_TERMS_MAX-th kept one are ignored.
+ * A kept term may still hold words FTS5 tokenizes to nothing; FTS5 drops such empty phrases
+ * from an implicit AND.
+ */
+size_t mt_sqlite_fts_query (const char *const *terms, char out[MT_SQLITE_FTS_QUERY_MAX]);
+
+/* FNV-1a of a MATCH expression: ties a relevance cursor to its query. */
+uint32_t mt_sqlite_fts_fingerprint (const char *expression);
+
+/* Points a title in the listing's title column is worth, per term; and the other columns. */
+#define MT_SQLITE_SCORE_TITLE 4
+#define MT_SQLITE_SCORE_TAGS 2
+#define MT_SQLITE_SCORE_DESCRIPTION 1
+
+/*
+ * Registers on @db the FTS5 auxiliary function mt_listing_score(listings_fts): for each
+ * phrase of the query, MT_SQLITE_SCORE_TITLE if it occurs in the title, plus
+ * MT_SQLITE_SCORE_TAGS if in the tags, plus MT_SQLITE_SCORE_DESCRIPTION if in the
+ * description. It depends on the row and the query only, never on the rest of the table.
+ */
+bool mt_sqlite_fts_register (sqlite3 *db, mt_error_t *error);
+
+/* ---- Listings (store_sqlite_listings.c) ------------------------------------------------- */
+
+/*
+ * The texts of a listing's full-text row: "title" and "description" (str NULL when absent or
+ * null) and the strings of "tags" joined by newlines, appended to @tags ("" when there are
+ * none). A field of another type: MT_ERR_INTERNAL.
+ */
+bool mt_sqlite_listing_texts (const bson_t *listing, mt_sqlite_text_t *title,
+                              mt_sqlite_text_t *description, mt_buf_t *tags, mt_error_t *error);
+
+/* Most bytes of a listing's joined tags (beyond: MT_ERR_INTERNAL). */
+#define MT_SQLITE_TAGS_MAX (256 * 1024)
+
+/* ---- Ops (store_sqlite_documents.c, store_sqlite_listings.c, ...) ------------------------- */
 
 bool mt_sqlite_network_insert (mt_store_t *store, const bson_t *network, mt_error_t *error);
 bool mt_sqlite_network_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
@@ -181,10 +440,35 @@ bool mt_sqlite_account_list_by_member (mt_store_t *store, const char *member_id,
                                        mt_store_page_t *out, mt_error_t *error);
 bool mt_sqlite_account_count_admins (mt_store_t *store, int64_t *count, mt_error_t *error);
 
+bool mt_sqlite_listing_insert (mt_store_t *store, const bson_t *listing, mt_error_t *error);
+bool mt_sqlite_listing_insert_many (mt_store_t *store, const bson_t *const *listings, size_t count,
+                                    mt_error_t *error);
+bool mt_sqlite_listing_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+bool mt_sqlite_listing_update (mt_store_t *store, const char *id, int64_t expected_version,
+                               const bson_t *listing, mt_error_t *error);
+bool mt_sqlite_listing_delete (mt_store_t *store, const char *id, int64_t expected_version,
+                               mt_error_t *error);
+bool mt_sqlite_listing_search (mt_store_t *store, const mt_store_listing_query_t *query,
+                               mt_store_page_t *out, mt_error_t *error);
+
+bool mt_sqlite_photo_insert (mt_store_t *store, const bson_t *meta, const uint8_t *data, size_t len,
+                             mt_error_t *error);
+bool mt_sqlite_photo_get (mt_store_t *store, const char *id, bson_t *meta_out, uint8_t **data_out,
+                          size_t *len_out, mt_error_t *error);
+bool mt_sqlite_photo_delete (mt_store_t *store, const char *id, mt_error_t *error);
+
+bool mt_sqlite_calendar_get (mt_store_t *store, const char *listing_id, bson_t *out,
+                             mt_error_t *error);
+bool mt_sqlite_calendar_put (mt_store_t *store, const char *listing_id, int64_t expected_version,
+                             const bson_t *calendar, mt_error_t *error);
+
 bool mt_sqlite_token_revoke (mt_store_t *store, const char *jti, int64_t expires_at_ms,
                              mt_error_t *error);
 bool mt_sqlite_token_is_revoked (mt_store_t *store, const char *jti, bool *revoked,
                                  mt_error_t *error);
 bool mt_sqlite_token_purge (mt_store_t *store, int64_t now_ms, mt_error_t *error);
+
+/* Releases the listing_search statements of @store (close). */
+void mt_sqlite_search_finalize (mt_sqlite_store_t *store);
 
 #endif
