@@ -7,7 +7,12 @@
  * give DUPLICATE, member_insert with a first account is all-or-nothing, listings are ordered
  * and their keyset cursors neither skip nor repeat rows while rows are inserted between
  * pages, filters follow updates, and two threads with their own handles racing on one
- * version see exactly one winner per round.
+ * version see exactly one winner per round. Listings: insert_many is all-or-none, delete
+ * takes photos and calendar along, the full-text search ignores case and accents, matches
+ * word prefixes, never fails whatever the terms, applies every filter of
+ * mt_store_listing_query_t and both orders, and its pages return every unchanged listing
+ * exactly once while others are inserted, changed or deleted between pages. Photos keep
+ * their bytes exactly; calendars start empty at version 0 and are compare-and-set.
  */
 #include "store_conformance.h"
 
@@ -1230,6 +1235,1269 @@ token_revoke_check_and_purge (void **state)
   OK (st->ops->token_purge (st, 10000, &err));
 }
 
+/* ---- Listings: documents ------------------------------------------------------------------ */
+
+/* What a test listing differs in; NULL fields are left out of the document. */
+typedef struct {
+  const char *owner;
+  const char *kind;
+  const char *category;
+  const char *title;
+  const char *description;
+  const char *tags; /* comma-separated */
+  const char *status;
+  const char *visibility;
+  const char *departement;
+  int64_t created_at;
+} mt_conf_listing_t;
+
+static void
+mt_conf_listing (bson_t *doc, const char *id, const mt_conf_listing_t *l)
+{
+  char key[16], tag[64];
+  const char *k, *p, *comma;
+  bson_t child;
+  uint32_t i = 0;
+
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_INT64 (doc, "version", 1);
+  BSON_APPEND_UTF8 (doc, "owner_id", l->owner);
+  BSON_APPEND_UTF8 (doc, "created_by", "acc_conformance");
+  BSON_APPEND_UTF8 (doc, "kind", l->kind ? l->kind : "good");
+  if (l->title) {
+    BSON_APPEND_UTF8 (doc, "title", l->title);
+  }
+  if (l->description) {
+    BSON_APPEND_UTF8 (doc, "description", l->description);
+  }
+  BSON_APPEND_UTF8 (doc, "category", l->category ? l->category : "divers");
+  BSON_APPEND_ARRAY_BEGIN (doc, "tags", &child);
+  for (p = l->tags; p && *p; p = comma ? comma + 1 : p + strlen (p)) {
+    comma = strchr (p, ',');
+    snprintf (tag, sizeof tag, "%.*s", (int) (comma ? (size_t) (comma - p) : strlen (p)), p);
+    bson_uint32_to_string (i++, &k, key, sizeof key);
+    bson_append_utf8 (&child, k, -1, tag, -1);
+  }
+  bson_append_array_end (doc, &child);
+  BSON_APPEND_DOCUMENT_BEGIN (doc, "territory", &child);
+  BSON_APPEND_UTF8 (&child, "departement", l->departement ? l->departement : "59");
+  BSON_APPEND_UTF8 (&child, "commune", "Lille");
+  bson_append_document_end (doc, &child);
+  BSON_APPEND_UTF8 (doc, "visibility", l->visibility ? l->visibility : "public");
+  BSON_APPEND_UTF8 (doc, "status", l->status ? l->status : "published");
+  BSON_APPEND_ARRAY_BEGIN (doc, "photos", &child);
+  bson_append_array_end (doc, &child);
+  BSON_APPEND_DATE_TIME (doc, "created_at", l->created_at);
+  BSON_APPEND_DATE_TIME (doc, "updated_at", l->created_at);
+}
+
+static void
+mt_conf_insert_listing (mt_store_t *st, char id[MT_ID_SIZE], const mt_conf_listing_t *l)
+{
+  bson_t doc;
+
+  mt_conf_new_id ("lst", id);
+  mt_conf_listing (&doc, id, l);
+  OK (st->ops->listing_insert (st, &doc, &err));
+  bson_destroy (&doc);
+}
+
+/*
+ * Runs @query page by page (following next_cursor) and writes the "title" of every listing,
+ * in order, joined by "|", into @out. Fails the test on an error, a page over the limit, or a
+ * listing seen twice.
+ */
+static void
+mt_conf_search (mt_store_t *st, const mt_store_listing_query_t *query, char *out, size_t size)
+{
+  mt_store_listing_query_t q = *query;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  char ids[64][MT_ID_SIZE];
+  size_t n_ids = 0, used = 0, j;
+  mt_store_page_t page;
+  const char *title, *id;
+  uint32_t i;
+  int pages = 0;
+  bson_t item;
+
+  out[0] = '\0';
+  do {
+    q.cursor = cursor[0] ? cursor : NULL;
+    OK (st->ops->listing_search (st, &q, &page, &err));
+    assert_true (page.count <= q.limit);
+    for (i = 0; i < page.count; i++) {
+      mt_conf_page_item (&page, i, &item);
+      title = mt_conf_str (&item, "title");
+      id = mt_conf_str (&item, "id");
+      assert_non_null (id);
+      for (j = 0; j < n_ids; j++) {
+        if (strcmp (ids[j], id) == 0) {
+          fail_msg ("listing \"%s\" returned twice", title ? title : "?");
+        }
+      }
+      assert_true (n_ids < 64);
+      snprintf (ids[n_ids++], MT_ID_SIZE, "%s", id);
+      used +=
+        (size_t) snprintf (out + used, size - used, "%s%s", used ? "|" : "", title ? title : "?");
+      assert_true (used < size);
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+    assert_true (++pages < 100);
+  } while (cursor[0]);
+}
+
+/* Asserts that @query gives the titles @expected ("a|b|c"), in that order. */
+#define SEARCH_GIVES(st, query, expected)                                                          \
+  do {                                                                                             \
+    char found_[2048];                                                                             \
+    mt_conf_search ((st), (query), found_, sizeof found_);                                         \
+    if (strcmp (found_, (expected)) != 0) {                                                        \
+      fail_msg ("%s:%d: search gave \"%s\", expected \"%s\"", __FILE__, __LINE__, found_,          \
+                (expected));                                                                       \
+    }                                                                                              \
+  } while (0)
+
+/*
+ * A small catalogue: four members (a and b in the network "apes", b and c in "mres", d in
+ * none) and six listings, by created_at:
+ *   1000 "Vélo cargo biporteur"  a  good     velos      published  public    59
+ *   2000 "Tentes de réception"   b  good     tentes     published  networks  62
+ *   3000 "Scie sauteuse"         c  good     outils     draft      networks  59
+ *   4000 "Animation de réunion"  d  service  animation  published  public    80
+ *   5000 "velo de ville"         b  good     velos      paused     networks  59
+ *   6000 "Sono portable"         a  good     son        archived   public    62
+ */
+typedef struct {
+  char apes[MT_ID_SIZE], mres[MT_ID_SIZE];
+  char mem[4][MT_ID_SIZE];
+  char lst[6][MT_ID_SIZE];
+} mt_conf_catalogue_t;
+
+static void
+mt_conf_catalogue (mt_store_t *st, mt_conf_catalogue_t *c)
+{
+  const char *nets[4][3];
+  bson_t doc;
+  int i;
+
+  mt_conf_new_id ("net", c->apes);
+  mt_conf_new_id ("net", c->mres);
+  nets[0][0] = c->apes, nets[0][1] = NULL;
+  nets[1][0] = c->apes, nets[1][1] = c->mres, nets[1][2] = NULL;
+  nets[2][0] = c->mres, nets[2][1] = NULL;
+  nets[3][0] = NULL;
+  for (i = 0; i < 4; i++) {
+    mt_conf_new_id ("mem", c->mem[i]);
+    mt_conf_member (&doc, c->mem[i], "Organisation", "active", nets[i]);
+    OK (st->ops->member_insert (st, &doc, NULL, &err));
+    bson_destroy (&doc);
+  }
+  mt_conf_insert_listing (st, c->lst[0],
+                          &(mt_conf_listing_t){ .owner = c->mem[0],
+                                                .category = "velos",
+                                                .title = "Vélo cargo biporteur",
+                                                .description = "Un vélo pour transporter du "
+                                                               "matériel lourd.",
+                                                .tags = "vélo,cargo",
+                                                .visibility = "public",
+                                                .departement = "59",
+                                                .created_at = 1000 });
+  mt_conf_insert_listing (st, c->lst[1],
+                          &(mt_conf_listing_t){ .owner = c->mem[1],
+                                                .category = "tentes",
+                                                .title = "Tentes de réception",
+                                                .description = "Deux tentes de 3 m sur 3 m.",
+                                                .tags = "tente,barnum",
+                                                .visibility = "networks",
+                                                .departement = "62",
+                                                .created_at = 2000 });
+  mt_conf_insert_listing (st, c->lst[2],
+                          &(mt_conf_listing_t){ .owner = c->mem[2],
+                                                .category = "outils",
+                                                .title = "Scie sauteuse",
+                                                .description = "Scie électrique.",
+                                                .tags = "bricolage",
+                                                .status = "draft",
+                                                .visibility = "networks",
+                                                .departement = "59",
+                                                .created_at = 3000 });
+  mt_conf_insert_listing (st, c->lst[3],
+                          &(mt_conf_listing_t){ .owner = c->mem[3],
+                                                .kind = "service",
+                                                .category = "animation",
+                                                .title = "Animation de réunion",
+                                                .description = "Méthodes participatives.",
+                                                .tags = "facilitation",
+                                                .visibility = "public",
+                                                .departement = "80",
+                                                .created_at = 4000 });
+  mt_conf_insert_listing (st, c->lst[4],
+                          &(mt_conf_listing_t){ .owner = c->mem[1],
+                                                .category = "velos",
+                                                .title = "velo de ville",
+                                                .status = "paused",
+                                                .visibility = "networks",
+                                                .departement = "59",
+                                                .created_at = 5000 });
+  mt_conf_insert_listing (st, c->lst[5],
+                          &(mt_conf_listing_t){ .owner = c->mem[0],
+                                                .category = "son",
+                                                .title = "Sono portable",
+                                                .description = "Enceinte et micro.",
+                                                .tags = "enceinte",
+                                                .status = "archived",
+                                                .visibility = "public",
+                                                .departement = "62",
+                                                .created_at = 6000 });
+}
+
+static void
+listing_round_trips_and_forces_version_1 (void **state)
+{
+  mt_store_t *st = STORE (state);
+  char id[MT_ID_SIZE], id2[MT_ID_SIZE];
+  bson_t doc, out;
+
+  mt_conf_new_id ("lst", id);
+  mt_conf_listing (&doc, id,
+                   &(mt_conf_listing_t){ .owner = "mem_x",
+                                         .title = "Barnum 3×3 « pliant »",
+                                         .description = "Avec \"lests\" et sac\n€ 0",
+                                         .tags = "barnum,été",
+                                         .created_at = 1781258400000 });
+  OK (st->ops->listing_insert (st, &doc, &err));
+  OK (st->ops->listing_get (st, id, &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  bson_destroy (&doc);
+
+  /* Any other version becomes 1. */
+  mt_conf_new_id ("lst", id2);
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", id2);
+  BSON_APPEND_INT64 (&doc, "version", 17);
+  BSON_APPEND_UTF8 (&doc, "owner_id", "mem_x");
+  BSON_APPEND_UTF8 (&doc, "title", "Deux");
+  BSON_APPEND_DATE_TIME (&doc, "created_at", 5);
+  OK (st->ops->listing_insert (st, &doc, &err));
+  OK (st->ops->listing_get (st, id2, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  assert_string_equal (mt_conf_str (&out, "title"), "Deux");
+  bson_destroy (&out);
+  bson_destroy (&doc);
+
+  FAILS (MT_ERR_NOT_FOUND, st->ops->listing_get (st, "lst_AAAAAAAAAAAAAAAAAAAAAA", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+listing_duplicate_and_bad_documents (void **state)
+{
+  mt_store_t *st = STORE (state);
+  char id[MT_ID_SIZE];
+  bson_t doc, out;
+
+  mt_conf_new_id ("lst", id);
+  mt_conf_listing (&doc, id, &(mt_conf_listing_t){ .owner = "mem_x", .title = "Premier" });
+  OK (st->ops->listing_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  mt_conf_listing (&doc, id, &(mt_conf_listing_t){ .owner = "mem_x", .title = "Second" });
+  FAILS (MT_ERR_DUPLICATE, st->ops->listing_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->listing_get (st, id, &out, &err));
+  assert_string_equal (mt_conf_str (&out, "title"), "Premier");
+  bson_destroy (&out);
+
+  /* No id, an id of another type. */
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "owner_id", "mem_x");
+  BSON_APPEND_DATE_TIME (&doc, "created_at", 1);
+  FAILS (MT_ERR_INTERNAL, st->ops->listing_insert (st, &doc, &err));
+  BSON_APPEND_INT32 (&doc, "id", 3);
+  FAILS (MT_ERR_INTERNAL, st->ops->listing_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+listing_update_compare_and_set (void **state)
+{
+  mt_store_t *st = STORE (state);
+  const int64_t wrong[] = { 0, 1, 3, -1, INT64_MAX };
+  mt_store_listing_query_t query = { .any_visibility = true, .limit = 10 };
+  const char *velo[] = { "velo", NULL };
+  const char *remorque[] = { "remorque", NULL };
+  char id[MT_ID_SIZE], other[MT_ID_SIZE];
+  bson_t doc, out;
+  size_t i;
+
+  mt_conf_new_id ("lst", id);
+  mt_conf_listing (&doc, id,
+                   &(mt_conf_listing_t){ .owner = "mem_x", .title = "Vélo", .created_at = 10 });
+  OK (st->ops->listing_insert (st, &doc, &err));
+  bson_destroy (&doc);
+
+  mt_conf_listing (&doc, id,
+                   &(mt_conf_listing_t){
+                     .owner = "mem_x", .title = "Remorque", .status = "paused", .created_at = 10 });
+  OK (st->ops->listing_update (st, id, 1, &doc, &err));
+  for (i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+    FAILS (MT_ERR_STALE, st->ops->listing_update (st, id, wrong[i], &doc, &err));
+  }
+  bson_destroy (&doc);
+  OK (st->ops->listing_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  assert_string_equal (mt_conf_str (&out, "title"), "Remorque");
+  /* Writing back what was read works once more. */
+  OK (st->ops->listing_update (st, id, 2, &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->listing_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 3);
+  bson_destroy (&out);
+
+  /* The search follows: the old title is gone, the new one is found. */
+  query.terms = velo;
+  SEARCH_GIVES (st, &query, "");
+  query.terms = remorque;
+  SEARCH_GIVES (st, &query, "Remorque");
+
+  /* Missing, another id in the document. */
+  mt_conf_new_id ("lst", other);
+  mt_conf_listing (&doc, other, &(mt_conf_listing_t){ .owner = "mem_x", .title = "Ghost" });
+  FAILS (MT_ERR_NOT_FOUND, st->ops->listing_update (st, other, 1, &doc, &err));
+  FAILS (MT_ERR_INTERNAL, st->ops->listing_update (st, id, 3, &doc, &err));
+  bson_destroy (&doc);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->listing_get (st, other, &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* A photo's metadata as the photos service writes it. */
+static void
+mt_conf_photo_meta (bson_t *meta, const char *id, const char *listing_id, size_t bytes)
+{
+  bson_init (meta);
+  BSON_APPEND_UTF8 (meta, "id", id);
+  BSON_APPEND_UTF8 (meta, "listing_id", listing_id);
+  BSON_APPEND_UTF8 (meta, "content_type", "image/png");
+  BSON_APPEND_UTF8 (meta, "etag", "\"abc\"");
+  BSON_APPEND_INT64 (meta, "bytes", (int64_t) bytes);
+  BSON_APPEND_INT32 (meta, "width", 2);
+  BSON_APPEND_INT32 (meta, "height", 1);
+  BSON_APPEND_DATE_TIME (meta, "created_at", 1000);
+}
+
+/* A calendar of @listing_id with one entry. */
+static void
+mt_conf_calendar (bson_t *cal, const char *listing_id, int64_t version, const char *reservation)
+{
+  bson_t entries, entry;
+
+  bson_init (cal);
+  BSON_APPEND_UTF8 (cal, "listing_id", listing_id);
+  BSON_APPEND_INT64 (cal, "version", version);
+  BSON_APPEND_ARRAY_BEGIN (cal, "entries", &entries);
+  BSON_APPEND_DOCUMENT_BEGIN (&entries, "0", &entry);
+  BSON_APPEND_UTF8 (&entry, "reservation_id", reservation);
+  BSON_APPEND_DATE_TIME (&entry, "start", 1781258400000);
+  BSON_APPEND_DATE_TIME (&entry, "end", 1781344800000);
+  BSON_APPEND_INT32 (&entry, "units", 1);
+  bson_append_document_end (&entries, &entry);
+  bson_append_array_end (cal, &entries);
+}
+
+static void
+listing_delete_compare_and_set_with_photos_and_calendar (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t query = { .any_visibility = true, .limit = 10 };
+  const char *terms[] = { "tente", NULL };
+  char id[MT_ID_SIZE], keep[MT_ID_SIZE], photo[3][MT_ID_SIZE];
+  const uint8_t bytes[] = { 0x89, 'P', 'N', 'G', 0, 1, 2 };
+  bson_t meta, out, cal;
+  uint8_t *data = NULL;
+  size_t len = 0;
+  int i;
+
+  mt_conf_insert_listing (
+    st, id,
+    &(mt_conf_listing_t){ .owner = "mem_x", .title = "Tente à supprimer", .created_at = 1 });
+  mt_conf_insert_listing (
+    st, keep, &(mt_conf_listing_t){ .owner = "mem_x", .title = "Tente gardée", .created_at = 2 });
+  for (i = 0; i < 3; i++) {
+    mt_conf_new_id ("pho", photo[i]);
+    mt_conf_photo_meta (&meta, photo[i], i < 2 ? id : keep, sizeof bytes);
+    OK (st->ops->photo_insert (st, &meta, bytes, sizeof bytes, &err));
+    bson_destroy (&meta);
+  }
+  mt_conf_calendar (&cal, id, 0, "res_1");
+  OK (st->ops->calendar_put (st, id, 0, &cal, &err));
+  bson_destroy (&cal);
+  mt_conf_calendar (&cal, keep, 0, "res_2");
+  OK (st->ops->calendar_put (st, keep, 0, &cal, &err));
+  bson_destroy (&cal);
+
+  /* A stale delete removes nothing. */
+  FAILS (MT_ERR_STALE, st->ops->listing_delete (st, id, 2, &err));
+  FAILS (MT_ERR_STALE, st->ops->listing_delete (st, id, 0, &err));
+  OK (st->ops->listing_get (st, id, &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->photo_get (st, photo[0], &out, &data, &len, &err));
+  free (data);
+  bson_destroy (&out);
+  OK (st->ops->calendar_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+
+  OK (st->ops->listing_delete (st, id, 1, &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->listing_get (st, id, &out, &err));
+  bson_destroy (&out);
+  for (i = 0; i < 2; i++) {
+    FAILS (MT_ERR_NOT_FOUND, st->ops->photo_get (st, photo[i], &out, &data, &len, &err));
+    assert_null (data);
+    assert_true (bson_empty (&out));
+    bson_destroy (&out);
+  }
+  OK (st->ops->calendar_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 0);
+  bson_destroy (&out);
+  query.terms = terms;
+  SEARCH_GIVES (st, &query, "Tente gardée");
+
+  /* The other listing keeps its photo and calendar. */
+  OK (st->ops->photo_get (st, photo[2], &out, &data, &len, &err));
+  assert_int_equal (len, sizeof bytes);
+  free (data);
+  bson_destroy (&out);
+  OK (st->ops->calendar_get (st, keep, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+
+  FAILS (MT_ERR_NOT_FOUND, st->ops->listing_delete (st, id, 1, &err));
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+listing_insert_many_is_all_or_none (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t query = { .any_visibility = true, .limit = 2 };
+  char taken[MT_ID_SIZE], ids[3][MT_ID_SIZE];
+  const bson_t *batch[4];
+  bson_t docs[4], out;
+  int i;
+
+  OK (st->ops->listing_insert_many (st, NULL, 0, &err));
+  mt_conf_insert_listing (
+    st, taken, &(mt_conf_listing_t){ .owner = "mem_x", .title = "Déjà là", .created_at = 1 });
+
+  /* One id already taken (last of the batch): none of the batch is stored. */
+  for (i = 0; i < 3; i++) {
+    char title[32];
+
+    mt_conf_new_id ("lst", ids[i]);
+    snprintf (title, sizeof title, "Import %d", i);
+    mt_conf_listing (
+      &docs[i], i == 2 ? taken : ids[i],
+      &(mt_conf_listing_t){ .owner = "mem_x", .title = title, .created_at = 10 + i });
+    batch[i] = &docs[i];
+  }
+  FAILS (MT_ERR_DUPLICATE, st->ops->listing_insert_many (st, batch, 3, &err));
+  SEARCH_GIVES (st, &query, "Déjà là");
+  FAILS (MT_ERR_NOT_FOUND, st->ops->listing_get (st, ids[0], &out, &err));
+  bson_destroy (&out);
+
+  /* The same id twice within the batch. */
+  bson_destroy (&docs[2]);
+  mt_conf_listing (&docs[2], ids[0],
+                   &(mt_conf_listing_t){ .owner = "mem_x", .title = "Import 2", .created_at = 12 });
+  FAILS (MT_ERR_DUPLICATE, st->ops->listing_insert_many (st, batch, 3, &err));
+  SEARCH_GIVES (st, &query, "Déjà là");
+
+  /* A bad document (no id) in the middle. */
+  bson_destroy (&docs[2]);
+  mt_conf_listing (&docs[2], ids[2],
+                   &(mt_conf_listing_t){ .owner = "mem_x", .title = "Import 2", .created_at = 12 });
+  bson_init (&docs[3]);
+  BSON_APPEND_UTF8 (&docs[3], "owner_id", "mem_x");
+  BSON_APPEND_UTF8 (&docs[3], "title", "Sans id");
+  BSON_APPEND_DATE_TIME (&docs[3], "created_at", 13);
+  batch[0] = &docs[0], batch[1] = &docs[3], batch[2] = &docs[1], batch[3] = &docs[2];
+  FAILS (MT_ERR_INTERNAL, st->ops->listing_insert_many (st, batch, 4, &err));
+  SEARCH_GIVES (st, &query, "Déjà là");
+
+  /* All good: all stored, with version 1, searchable. */
+  batch[0] = &docs[0], batch[1] = &docs[1], batch[2] = &docs[2];
+  OK (st->ops->listing_insert_many (st, batch, 3, &err));
+  SEARCH_GIVES (st, &query, "Import 2|Import 1|Import 0|Déjà là");
+  OK (st->ops->listing_get (st, ids[1], &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+  for (i = 0; i < 4; i++) {
+    bson_destroy (&docs[i]);
+  }
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* ---- Listings: search --------------------------------------------------------------------- */
+
+static void
+search_text_ignores_case_and_accents (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 2 };
+  mt_conf_catalogue_t c;
+
+  mt_conf_catalogue (st, &c);
+  q.terms = (const char *[]){ "velo", "cargo", NULL };
+  SEARCH_GIVES (st, &q, "Vélo cargo biporteur");
+  q.terms = (const char *[]){ "Vélo", NULL };
+  SEARCH_GIVES (st, &q, "velo de ville|Vélo cargo biporteur");
+  q.terms = (const char *[]){ "VÉLO", NULL };
+  SEARCH_GIVES (st, &q, "velo de ville|Vélo cargo biporteur");
+  q.terms = (const char *[]){ "vélo", "ville", NULL };
+  SEARCH_GIVES (st, &q, "velo de ville");
+  q.terms = (const char *[]){ "reunion", NULL };
+  SEARCH_GIVES (st, &q, "Animation de réunion");
+  q.terms = (const char *[]){ "ÉLECTRIQUE", NULL };
+  SEARCH_GIVES (st, &q, "Scie sauteuse");
+}
+
+static void
+search_text_prefixes_and_fields (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 2 };
+  mt_conf_catalogue_t c;
+
+  mt_conf_catalogue (st, &c);
+  /* Word prefixes, not infixes. */
+  q.terms = (const char *[]){ "tent", NULL };
+  SEARCH_GIVES (st, &q, "Tentes de réception");
+  q.terms = (const char *[]){ "ente", NULL };
+  SEARCH_GIVES (st, &q, "");
+  q.terms = (const char *[]){ "bipor", "ve", NULL };
+  SEARCH_GIVES (st, &q, "Vélo cargo biporteur");
+  /* Description and tags are searched; category, territory and others are not. */
+  q.terms = (const char *[]){ "participatives", NULL };
+  SEARCH_GIVES (st, &q, "Animation de réunion");
+  q.terms = (const char *[]){ "barnum", NULL };
+  SEARCH_GIVES (st, &q, "Tentes de réception");
+  q.terms = (const char *[]){ "outils", NULL };
+  SEARCH_GIVES (st, &q, "");
+  q.terms = (const char *[]){ "lille", NULL };
+  SEARCH_GIVES (st, &q, "");
+  /* Every term must match, each anywhere. */
+  q.terms = (const char *[]){ "tente", "barnum", "réception", NULL };
+  SEARCH_GIVES (st, &q, "Tentes de réception");
+  q.terms = (const char *[]){ "velo", "tente", NULL };
+  SEARCH_GIVES (st, &q, "");
+  /* No terms, or an empty list: no text filter. */
+  q.terms = (const char *[]){ NULL };
+  SEARCH_GIVES (st, &q,
+                "Sono portable|velo de ville|Animation de réunion|Scie sauteuse|"
+                "Tentes de réception|Vélo cargo biporteur");
+}
+
+static void
+search_filters (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 2 };
+  mt_conf_catalogue_t c;
+
+  mt_conf_catalogue (st, &c);
+  q.kind = "service";
+  SEARCH_GIVES (st, &q, "Animation de réunion");
+  q.kind = "good";
+  SEARCH_GIVES (st, &q,
+                "Sono portable|velo de ville|Scie sauteuse|Tentes de réception|"
+                "Vélo cargo biporteur");
+  q.kind = NULL;
+  q.category = "velos";
+  SEARCH_GIVES (st, &q, "velo de ville|Vélo cargo biporteur");
+  q.category = NULL;
+  q.departement = "59";
+  SEARCH_GIVES (st, &q, "velo de ville|Scie sauteuse|Vélo cargo biporteur");
+  q.departement = NULL;
+  q.owner_id = c.mem[1];
+  SEARCH_GIVES (st, &q, "velo de ville|Tentes de réception");
+  q.owner_id = NULL;
+  q.network_id = c.apes;
+  SEARCH_GIVES (st, &q, "Sono portable|velo de ville|Tentes de réception|Vélo cargo biporteur");
+  q.network_id = c.mres;
+  SEARCH_GIVES (st, &q, "velo de ville|Scie sauteuse|Tentes de réception");
+  q.network_id = "net_nobody";
+  SEARCH_GIVES (st, &q, "");
+  q.network_id = NULL;
+  q.statuses = (const char *[]){ "published", NULL };
+  SEARCH_GIVES (st, &q, "Animation de réunion|Tentes de réception|Vélo cargo biporteur");
+  q.statuses = (const char *[]){ "draft", "paused", NULL };
+  SEARCH_GIVES (st, &q, "velo de ville|Scie sauteuse");
+  q.statuses = (const char *[]){ NULL };
+  SEARCH_GIVES (st, &q, "");
+  /* Together. */
+  q.statuses = (const char *[]){ "published", "paused", NULL };
+  q.kind = "good";
+  q.departement = "59";
+  SEARCH_GIVES (st, &q, "velo de ville|Vélo cargo biporteur");
+  q.network_id = c.apes;
+  q.terms = (const char *[]){ "velo", NULL };
+  q.category = "velos";
+  q.owner_id = c.mem[0];
+  SEARCH_GIVES (st, &q, "Vélo cargo biporteur");
+  q.sort = MT_LISTING_SORT_RELEVANCE;
+  SEARCH_GIVES (st, &q, "Vélo cargo biporteur");
+  q.owner_id = c.mem[2];
+  SEARCH_GIVES (st, &q, "");
+}
+
+static void
+search_visibility (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .limit = 2 };
+  mt_conf_catalogue_t c;
+
+  mt_conf_catalogue (st, &c);
+  /* Anonymous: public listings only. */
+  SEARCH_GIVES (st, &q, "Sono portable|Animation de réunion|Vélo cargo biporteur");
+  /* Plus one's own. */
+  q.own_member_id = c.mem[2];
+  SEARCH_GIVES (st, &q, "Sono portable|Animation de réunion|Scie sauteuse|Vélo cargo biporteur");
+  /* Plus those whose owner is in one of the networks. */
+  q.own_member_id = NULL;
+  q.visible_networks = (const char *[]){ c.apes, NULL };
+  SEARCH_GIVES (st, &q,
+                "Sono portable|velo de ville|Animation de réunion|Tentes de réception|"
+                "Vélo cargo biporteur");
+  q.visible_networks = (const char *[]){ c.mres, NULL };
+  q.own_member_id = c.mem[3];
+  SEARCH_GIVES (st, &q,
+                "Sono portable|velo de ville|Animation de réunion|Scie sauteuse|"
+                "Tentes de réception|Vélo cargo biporteur");
+  q.visible_networks = (const char *[]){ "net_unknown", NULL };
+  q.own_member_id = NULL;
+  SEARCH_GIVES (st, &q, "Sono portable|Animation de réunion|Vélo cargo biporteur");
+  q.visible_networks = (const char *[]){ NULL };
+  SEARCH_GIVES (st, &q, "Sono portable|Animation de réunion|Vélo cargo biporteur");
+  /* With statuses and terms. */
+  q.visible_networks = (const char *[]){ c.apes, c.mres, NULL };
+  q.statuses = (const char *[]){ "published", NULL };
+  SEARCH_GIVES (st, &q, "Animation de réunion|Tentes de réception|Vélo cargo biporteur");
+  q.visible_networks = NULL;
+  q.terms = (const char *[]){ "velo", NULL };
+  q.statuses = NULL;
+  SEARCH_GIVES (st, &q, "Vélo cargo biporteur");
+  q.own_member_id = c.mem[1];
+  SEARCH_GIVES (st, &q, "velo de ville|Vélo cargo biporteur");
+  /* any_visibility overrides the rest. */
+  q.own_member_id = NULL;
+  q.any_visibility = true;
+  SEARCH_GIVES (st, &q, "velo de ville|Vélo cargo biporteur");
+}
+
+static void
+search_orders_by_recency_then_id (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 3 };
+  const int64_t created[] = { 300, 100, 300, 200, 300, 100, 400 };
+  char ids[7][MT_ID_SIZE], title[32];
+  mt_store_page_t page;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  int64_t last_created = INT64_MAX;
+  char last_id[MT_ID_SIZE] = "\x7f";
+  uint32_t seen = 0, i;
+  bson_iter_t it;
+  bson_t item;
+  size_t k;
+
+  for (k = 0; k < 7; k++) {
+    snprintf (title, sizeof title, "Objet %zu", k);
+    mt_conf_insert_listing (
+      st, ids[k],
+      &(mt_conf_listing_t){ .owner = "mem_x", .title = title, .created_at = created[k] });
+  }
+  do {
+    q.cursor = cursor[0] ? cursor : NULL;
+    OK (st->ops->listing_search (st, &q, &page, &err));
+    for (i = 0; i < page.count; i++, seen++) {
+      const char *id;
+      int64_t c;
+
+      mt_conf_page_item (&page, i, &item);
+      assert_true (bson_iter_init_find (&it, &item, "created_at"));
+      c = bson_iter_date_time (&it);
+      id = mt_conf_str (&item, "id");
+      assert_true (c < last_created || (c == last_created && strcmp (id, last_id) < 0));
+      last_created = c;
+      snprintf (last_id, sizeof last_id, "%s", id);
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  assert_int_equal (seen, 7);
+
+  /* Relevance without terms is by recency too. */
+  q.sort = MT_LISTING_SORT_RELEVANCE;
+  q.limit = 100;
+  q.cursor = NULL;
+  OK (st->ops->listing_search (st, &q, &page, &err));
+  assert_int_equal (page.count, 7);
+  mt_conf_page_item (&page, 0, &item);
+  assert_string_equal (mt_conf_str (&item, "title"), "Objet 6");
+  mt_store_page_destroy (&page);
+}
+
+static void
+search_orders_by_relevance (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true,
+                                 .limit = 2,
+                                 .sort = MT_LISTING_SORT_RELEVANCE };
+  char id[MT_ID_SIZE], tie[2][MT_ID_SIZE], expected[256];
+
+  /* One word in title (4), tags (2), description (1); the sum when in several. */
+  mt_conf_insert_listing (
+    st, id,
+    &(mt_conf_listing_t){
+      .owner = "mem_x", .title = "Tente de plage", .description = "Bleue.", .created_at = 100 });
+  mt_conf_insert_listing (
+    st, id,
+    &(mt_conf_listing_t){ .owner = "mem_x", .title = "Abri", .tags = "tente", .created_at = 200 });
+  mt_conf_insert_listing (st, id,
+                          &(mt_conf_listing_t){ .owner = "mem_x",
+                                                .title = "Parasol",
+                                                .description = "Va avec une tente.",
+                                                .created_at = 300 });
+  mt_conf_insert_listing (st, id,
+                          &(mt_conf_listing_t){ .owner = "mem_x",
+                                                .title = "Tente familiale",
+                                                .description = "Grande tente, tentes.",
+                                                .created_at = 50 });
+  mt_conf_insert_listing (st, id,
+                          &(mt_conf_listing_t){ .owner = "mem_x",
+                                                .title = "Barnum",
+                                                .description = "Une tente pliante.",
+                                                .tags = "tente",
+                                                .created_at = 400 });
+  mt_conf_insert_listing (st, id,
+                          &(mt_conf_listing_t){ .owner = "mem_x",
+                                                .title = "Tente de réception",
+                                                .description = "La tente des fêtes.",
+                                                .tags = "tente,barnum",
+                                                .created_at = 10 });
+  mt_conf_insert_listing (
+    st, id,
+    &(mt_conf_listing_t){ .owner = "mem_x", .title = "Tente canadienne", .created_at = 500 });
+  mt_conf_insert_listing (
+    st, id,
+    &(mt_conf_listing_t){
+      .owner = "mem_x", .title = "Chaise", .description = "Rien à voir.", .created_at = 600 });
+  q.terms = (const char *[]){ "tente", NULL };
+  SEARCH_GIVES (st, &q,
+                "Tente de réception|Tente familiale|Tente canadienne|Tente de plage|Barnum|"
+                "Abri|Parasol");
+  /* Two terms: the scores add up. */
+  q.terms = (const char *[]){ "tente", "barnum", NULL };
+  SEARCH_GIVES (st, &q, "Tente de réception|Barnum");
+  /* By recency with the same terms. */
+  q.sort = MT_LISTING_SORT_RECENT;
+  q.terms = (const char *[]){ "tente", NULL };
+  SEARCH_GIVES (st, &q,
+                "Tente canadienne|Barnum|Parasol|Abri|Tente de plage|Tente familiale|"
+                "Tente de réception");
+
+  /* Same score and created_at: by id, descending. */
+  mt_conf_insert_listing (
+    st, tie[0],
+    &(mt_conf_listing_t){ .owner = "mem_x", .title = "Hamac premier", .created_at = 700 });
+  mt_conf_insert_listing (
+    st, tie[1],
+    &(mt_conf_listing_t){ .owner = "mem_x", .title = "Hamac second", .created_at = 700 });
+  q.sort = MT_LISTING_SORT_RELEVANCE;
+  q.terms = (const char *[]){ "hamac", NULL };
+  snprintf (expected, sizeof expected, "%s",
+            strcmp (tie[0], tie[1]) > 0 ? "Hamac premier|Hamac second"
+                                        : "Hamac second|Hamac premier");
+  SEARCH_GIVES (st, &q, expected);
+}
+
+/* Terms nobody should be able to turn into an error or into FTS/SQL syntax. */
+static const char *const mt_conf_hostile_words[] = {
+  "NEAR(",
+  "NEAR(a b)",
+  "NEAR(velo cargo, 2)",
+  "OR",
+  "AND",
+  "NOT",
+  "title:x",
+  "title:velo",
+  "{title description}:velo",
+  "velo:",
+  "^velo",
+  "velo^",
+  "a OR b",
+  "velo NOT cargo",
+  "'; DROP TABLE listings; --",
+  "x' OR '1'='1",
+  "1; SELECT * FROM members",
+  "%velo%",
+  "v_lo",
+  "\"velo",
+  "velo\"",
+  "\"\"velo\"\"",
+  "(velo",
+  "velo)",
+  "[velo]",
+  "velo*",
+  "*velo",
+  "ve*lo",
+  "vélo🚲",
+  "自行车",
+  "دراجة",
+  "\xe2\x80\x8fvelo",
+  "Ǆ",
+  "ﬁlet",
+  "ve\x01lo",
+  "ve\tlo",
+  "rowid",
+  "listings_fts",
+  "rank",
+  "bm25(listings_fts)",
+  "0",
+  "-1",
+  "9223372036854775808",
+};
+
+/* Terms without a letter or digit: ignored. */
+static const char *const mt_conf_hostile_empty[] = {
+  "\"", "\"\"", "\"\"\"", "(", ")",   "()", "*",  "**", "^",  ":", "-",    "--",
+  "+",  "'",    ";",      "%", "_",   "\\", "{",  "}",  "[]", ",", ".",    "!",
+  "?",  "&&",   "||",     "🚲", "   ", "",   "«»", "€",  "—",  "…", "\t\n",
+};
+
+static void
+search_hostile_terms_never_fail (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 3 };
+  static char long_word[5001], long_quotes[3001], long_mixed[4001];
+  const char *terms[4];
+  mt_conf_catalogue_t c;
+  mt_store_page_t page;
+  size_t i;
+  int sort;
+
+  mt_conf_catalogue (st, &c);
+  memset (long_word, 'a', sizeof long_word - 1);
+  memset (long_quotes, '"', sizeof long_quotes - 1);
+  for (i = 0; i + 4 < sizeof long_mixed; i += 4) {
+    memcpy (long_mixed + i, i % 8 ? "(*\":" : "vé*)", 4);
+  }
+
+  for (sort = 0; sort < 2; sort++) {
+    /* By relevance the cargo bike (title, tags and description) comes first. */
+    const char *velos =
+      sort ? "Vélo cargo biporteur|velo de ville" : "velo de ville|Vélo cargo biporteur";
+
+    q.sort = sort ? MT_LISTING_SORT_RELEVANCE : MT_LISTING_SORT_RECENT;
+    for (i = 0; i < sizeof mt_conf_hostile_words / sizeof mt_conf_hostile_words[0]; i++) {
+      terms[0] = mt_conf_hostile_words[i], terms[1] = NULL;
+      q.terms = terms;
+      OK (st->ops->listing_search (st, &q, &page, &err));
+      mt_store_page_destroy (&page);
+      terms[1] = "velo", terms[2] = NULL;
+      OK (st->ops->listing_search (st, &q, &page, &err));
+      mt_store_page_destroy (&page);
+    }
+    /* Ignored: the search is the one without them. */
+    for (i = 0; i < sizeof mt_conf_hostile_empty / sizeof mt_conf_hostile_empty[0]; i++) {
+      terms[0] = mt_conf_hostile_empty[i], terms[1] = "velo", terms[2] = NULL;
+      q.terms = terms;
+      SEARCH_GIVES (st, &q, velos);
+      terms[0] = "velo", terms[1] = mt_conf_hostile_empty[i];
+      SEARCH_GIVES (st, &q, velos);
+    }
+    /* Only ignored terms: no text filter at all. */
+    q.terms = (const char *[]){ "\"", "*", "-", "(", NULL };
+    SEARCH_GIVES (st, &q,
+                  "Sono portable|velo de ville|Animation de réunion|Scie sauteuse|"
+                  "Tentes de réception|Vélo cargo biporteur");
+    /* Punctuation around a word is not syntax. */
+    q.terms = (const char *[]){ "\"velo\"", NULL };
+    SEARCH_GIVES (st, &q, velos);
+    q.terms = (const char *[]){ "(velo)", NULL };
+    SEARCH_GIVES (st, &q, velos);
+    q.terms = (const char *[]){ "velo*", NULL };
+    SEARCH_GIVES (st, &q, velos);
+    q.terms = (const char *[]){ "-velo", NULL };
+    SEARCH_GIVES (st, &q, velos);
+    q.terms = (const char *[]){ "OR", NULL };
+    SEARCH_GIVES (st, &q, "");
+    /* Long terms. */
+    terms[0] = long_word, terms[1] = long_quotes, terms[2] = long_mixed, terms[3] = NULL;
+    q.terms = terms;
+    OK (st->ops->listing_search (st, &q, &page, &err));
+    assert_int_equal (page.count, 0);
+    mt_store_page_destroy (&page);
+    terms[0] = long_quotes, terms[1] = "velo", terms[2] = NULL;
+    SEARCH_GIVES (st, &q, velos);
+  }
+  /* Many terms. */
+  {
+    const char *many[201];
+
+    for (i = 0; i < 200; i++) {
+      many[i] = i % 2 ? "velo" : "\"";
+    }
+    many[200] = NULL;
+    q.terms = many;
+    SEARCH_GIVES (st, &q, "Vélo cargo biporteur|velo de ville");
+  }
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* A small deterministic generator (no wall clock, no global state). */
+static uint32_t
+mt_conf_next (uint32_t *seed)
+{
+  *seed = *seed * 1103515245u + 12345u;
+  return (*seed >> 16) & 0x7fff;
+}
+
+/*
+ * Pages through a search while, between pages, new matching listings are inserted (newer,
+ * older and tied with the rows already seen) and other listings are changed or deleted: every
+ * listing present before the first page and unchanged since is seen exactly once.
+ */
+static void
+mt_conf_pages_exactly_once (mt_store_t *st, mt_listing_sort_t sort, bool with_terms)
+{
+  enum { N = 24, EXTRA = 64 };
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 4, .sort = sort };
+  const char *terms[] = { "atelier", NULL };
+  char ids[N][MT_ID_SIZE], extra[EXTRA][MT_ID_SIZE], title[64];
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  int seen[N] = { 0 }, extra_seen[EXTRA] = { 0 };
+  bool changed[N] = { false };
+  size_t n_extra = 0, k;
+  mt_store_page_t page;
+  uint32_t seed = 42, i;
+  int pages = 0;
+  bson_t doc, item;
+
+  q.terms = with_terms ? terms : NULL;
+  for (k = 0; k < N; k++) {
+    snprintf (title, sizeof title, "%s n°%zu", k % 3 == 0 ? "Atelier" : "Poste", k);
+    mt_conf_insert_listing (
+      st, ids[k],
+      &(mt_conf_listing_t){ .owner = "mem_x",
+                            .title = title,
+                            .description = k % 2 ? "Un atelier partagé." : "Du matériel.",
+                            .tags = k % 3 != 0 && k % 2 == 0 ? "atelier" : "outil",
+                            .created_at = 1000 + (int64_t) (mt_conf_next (&seed) % 6) * 10 });
+  }
+  do {
+    q.cursor = cursor[0] ? cursor : NULL;
+    OK (st->ops->listing_search (st, &q, &page, &err));
+    assert_true (page.count <= q.limit);
+    for (i = 0; i < page.count; i++) {
+      const char *id;
+      bool known = false;
+
+      mt_conf_page_item (&page, i, &item);
+      id = mt_conf_str (&item, "id");
+      for (k = 0; k < N && !known; k++) {
+        if (strcmp (id, ids[k]) == 0) {
+          seen[k]++, known = true;
+        }
+      }
+      for (k = 0; k < n_extra && !known; k++) {
+        if (strcmp (id, extra[k]) == 0) {
+          extra_seen[k]++, known = true;
+        }
+      }
+      assert_true (known);
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+    pages++;
+
+    /* Between pages: two new matching listings, one changed, sometimes one deleted. */
+    for (k = 0; k < 2 && n_extra < EXTRA; k++) {
+      snprintf (title, sizeof title, "Atelier ajouté %zu", n_extra);
+      mt_conf_insert_listing (
+        st, extra[n_extra++],
+        &(mt_conf_listing_t){ .owner = "mem_x",
+                              .title = title,
+                              .description = k ? "atelier" : NULL,
+                              .created_at = k ? 5000 + pages
+                                              : 1000 + (int64_t) (mt_conf_next (&seed) % 6) * 10 });
+    }
+    k = mt_conf_next (&seed) % N;
+    if (!changed[k]) {
+      bson_t update;
+
+      OK (st->ops->listing_get (st, ids[k], &doc, &err));
+      bson_init (&update);
+      bson_copy_to_excluding_noinit (&doc, &update, "description", NULL);
+      BSON_APPEND_UTF8 (&update, "description", "Un atelier, un atelier.");
+      OK (st->ops->listing_update (st, ids[k], mt_conf_version (&doc), &update, &err));
+      bson_destroy (&update);
+      bson_destroy (&doc);
+      changed[k] = true;
+    }
+    if (pages % 3 == 0) {
+      k = mt_conf_next (&seed) % N;
+      if (!changed[k]) {
+        OK (st->ops->listing_delete (st, ids[k], 1, &err));
+        changed[k] = true;
+      }
+    }
+    assert_true (pages < 100);
+  } while (cursor[0]);
+
+  for (k = 0; k < N; k++) {
+    if (!changed[k] && seen[k] != 1) {
+      fail_msg ("listing %zu seen %d times (sort %d, terms %d)", k, seen[k], (int) sort,
+                (int) with_terms);
+    }
+  }
+  for (k = 0; k < n_extra; k++) {
+    assert_true (extra_seen[k] <= 1);
+  }
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+search_pages_exactly_once_by_recency (void **state)
+{
+  mt_conf_pages_exactly_once (STORE (state), MT_LISTING_SORT_RECENT, false);
+}
+
+static void
+search_pages_exactly_once_by_recency_with_terms (void **state)
+{
+  mt_conf_pages_exactly_once (STORE (state), MT_LISTING_SORT_RECENT, true);
+}
+
+static void
+search_pages_exactly_once_by_relevance (void **state)
+{
+  mt_conf_pages_exactly_once (STORE (state), MT_LISTING_SORT_RELEVANCE, true);
+}
+
+static void
+search_rejects_bad_cursor_and_limit (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 1 };
+  const char *terms[] = { "objet", NULL };
+  const char *garbage[] = { "!!!", "AAAA", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "a", "====" };
+  char recent[MT_STORE_CURSOR_MAX], relevance[MT_STORE_CURSOR_MAX], title[32];
+  bson_t docs[105];
+  const bson_t *batch[105];
+  mt_store_page_t page;
+  char id[MT_ID_SIZE];
+  size_t i;
+
+  for (i = 0; i < 105; i++) {
+    mt_conf_new_id ("lst", id);
+    snprintf (title, sizeof title, "Objet %zu", i);
+    mt_conf_listing (
+      &docs[i], id,
+      &(mt_conf_listing_t){ .owner = "mem_x", .title = title, .created_at = (int64_t) i });
+    batch[i] = &docs[i];
+  }
+  OK (st->ops->listing_insert_many (st, batch, 105, &err));
+  for (i = 0; i < 105; i++) {
+    bson_destroy (&docs[i]);
+  }
+
+  q.limit = 0;
+  FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+  assert_int_equal (page.count, 0);
+  mt_store_page_destroy (&page);
+
+  /* Larger limits are clamped. */
+  q.limit = 1000;
+  OK (st->ops->listing_search (st, &q, &page, &err));
+  assert_int_equal (page.count, MT_STORE_PAGE_MAX);
+  assert_string_not_equal (page.next_cursor, "");
+  q.cursor = page.next_cursor;
+  {
+    mt_store_page_t second;
+
+    OK (st->ops->listing_search (st, &q, &second, &err));
+    assert_int_equal (second.count, 5);
+    assert_string_equal (second.next_cursor, "");
+    mt_store_page_destroy (&second);
+  }
+  mt_store_page_destroy (&page);
+
+  q.limit = 2;
+  q.cursor = NULL;
+  OK (st->ops->listing_search (st, &q, &page, &err));
+  snprintf (recent, sizeof recent, "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+  q.terms = terms;
+  q.sort = MT_LISTING_SORT_RELEVANCE;
+  OK (st->ops->listing_search (st, &q, &page, &err));
+  snprintf (relevance, sizeof relevance, "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+  assert_string_not_equal (recent, "");
+  assert_string_not_equal (relevance, "");
+
+  /* A cursor of the other order. */
+  q.cursor = recent;
+  FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+  assert_int_equal (page.count, 0);
+  mt_store_page_destroy (&page);
+  q.sort = MT_LISTING_SORT_RECENT;
+  q.terms = NULL;
+  q.cursor = relevance;
+  FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+  mt_store_page_destroy (&page);
+  /* Garbage. */
+  for (i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
+    q.cursor = garbage[i];
+    FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+    mt_store_page_destroy (&page);
+  }
+  /* Its own cursors work. */
+  q.cursor = recent;
+  OK (st->ops->listing_search (st, &q, &page, &err));
+  assert_int_equal (page.count, 2);
+  mt_store_page_destroy (&page);
+}
+
+/* ---- Photos and calendars ----------------------------------------------------------------- */
+
+static void
+photo_round_trips_bytes_exactly (void **state)
+{
+  mt_store_t *st = STORE (state);
+  static uint8_t big[300 * 1024];
+  const uint8_t nul[] = { 0 };
+  char listing[MT_ID_SIZE], id[MT_ID_SIZE], id2[MT_ID_SIZE];
+  bson_t meta, out;
+  uint8_t *data = NULL;
+  size_t len = 0, i;
+
+  for (i = 0; i < sizeof big; i++) {
+    big[i] = (uint8_t) ((i * 7 + i / 256) & 0xff);
+  }
+  big[0] = 0;
+  big[sizeof big - 1] = 0;
+  mt_conf_insert_listing (st, listing,
+                          &(mt_conf_listing_t){ .owner = "mem_x", .title = "Avec photos" });
+
+  mt_conf_new_id ("pho", id);
+  mt_conf_photo_meta (&meta, id, listing, sizeof big);
+  OK (st->ops->photo_insert (st, &meta, big, sizeof big, &err));
+  OK (st->ops->photo_get (st, id, &out, &data, &len, &err));
+  assert_int_equal (len, sizeof big);
+  assert_memory_equal (data, big, sizeof big);
+  mt_conf_assert_same_bytes (&meta, &out);
+  free (data);
+  bson_destroy (&out);
+
+  /* The same id again. */
+  FAILS (MT_ERR_DUPLICATE, st->ops->photo_insert (st, &meta, nul, 1, &err));
+  bson_destroy (&meta);
+
+  /* One NUL byte. */
+  mt_conf_new_id ("pho", id2);
+  mt_conf_photo_meta (&meta, id2, listing, 1);
+  OK (st->ops->photo_insert (st, &meta, nul, 1, &err));
+  bson_destroy (&meta);
+  OK (st->ops->photo_get (st, id2, &out, &data, &len, &err));
+  assert_int_equal (len, 1);
+  assert_int_equal (data[0], 0);
+  free (data);
+  bson_destroy (&out);
+
+  /* Delete, then it is gone; a second delete is NOT_FOUND. */
+  OK (st->ops->photo_delete (st, id, &err));
+  data = (uint8_t *) &len;
+  FAILS (MT_ERR_NOT_FOUND, st->ops->photo_get (st, id, &out, &data, &len, &err));
+  assert_null (data);
+  assert_int_equal (len, 0);
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->photo_delete (st, id, &err));
+  OK (st->ops->photo_get (st, id2, &out, &data, &len, &err));
+  free (data);
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+calendar_get_put_compare_and_set (void **state)
+{
+  mt_store_t *st = STORE (state);
+  char listing[MT_ID_SIZE], other[MT_ID_SIZE];
+  bson_iter_t it, child;
+  bson_t cal, out;
+
+  mt_conf_insert_listing (st, listing,
+                          &(mt_conf_listing_t){ .owner = "mem_x", .title = "Remorque" });
+  mt_conf_insert_listing (st, other, &(mt_conf_listing_t){ .owner = "mem_x", .title = "Diable" });
+
+  /* None stored: empty, version 0. */
+  OK (st->ops->calendar_get (st, listing, &out, &err));
+  assert_string_equal (mt_conf_str (&out, "listing_id"), listing);
+  assert_int_equal (mt_conf_version (&out), 0);
+  assert_true (bson_iter_init_find (&it, &out, "entries"));
+  assert_true (BSON_ITER_HOLDS_ARRAY (&it));
+  assert_true (bson_iter_recurse (&it, &child));
+  assert_false (bson_iter_next (&child));
+  bson_destroy (&out);
+
+  /* A version other than 0 on a calendar not stored: stale. */
+  mt_conf_calendar (&cal, listing, 0, "res_a");
+  FAILS (MT_ERR_STALE, st->ops->calendar_put (st, listing, 1, &cal, &err));
+  FAILS (MT_ERR_STALE, st->ops->calendar_put (st, listing, -1, &cal, &err));
+  /* 0 creates it, with version 1; 0 again is stale. */
+  OK (st->ops->calendar_put (st, listing, 0, &cal, &err));
+  FAILS (MT_ERR_STALE, st->ops->calendar_put (st, listing, 0, &cal, &err));
+  bson_destroy (&cal);
+  OK (st->ops->calendar_get (st, listing, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  assert_true (bson_iter_init (&it, &out));
+  assert_true (bson_iter_find_descendant (&it, "entries.0.reservation_id", &child));
+  assert_string_equal (bson_iter_utf8 (&child, NULL), "res_a");
+
+  /* Compare-and-set: what was read is written back with version + 1. */
+  OK (st->ops->calendar_put (st, listing, 1, &out, &err));
+  FAILS (MT_ERR_STALE, st->ops->calendar_put (st, listing, 1, &out, &err));
+  FAILS (MT_ERR_STALE, st->ops->calendar_put (st, listing, 3, &out, &err));
+  FAILS (MT_ERR_STALE, st->ops->calendar_put (st, listing, INT64_MAX, &out, &err));
+  bson_destroy (&out);
+  mt_conf_calendar (&cal, listing, 99, "res_b");
+  OK (st->ops->calendar_put (st, listing, 2, &cal, &err));
+  bson_destroy (&cal);
+  OK (st->ops->calendar_get (st, listing, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 3);
+  assert_true (bson_iter_init (&it, &out));
+  assert_true (bson_iter_find_descendant (&it, "entries.0.reservation_id", &child));
+  assert_string_equal (bson_iter_utf8 (&child, NULL), "res_b");
+  bson_destroy (&out);
+
+  /* Calendars are per listing. */
+  OK (st->ops->calendar_get (st, other, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 0);
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
 /* ---- Concurrency -------------------------------------------------------------------------- */
 
 #define MT_CONF_RACE_ROUNDS 200
@@ -1370,6 +2638,26 @@ static const mt_conf_case_t mt_conf_cases[] = {
   { "account/update/compare_and_set", account_update_compare_and_set },
   { "account/list_by_member/ordered", account_list_by_member_is_ordered },
   { "account/count_admins/active_admins_only", account_count_admins_counts_active_admins },
+  { "listing/insert/round_trips_and_forces_version_1", listing_round_trips_and_forces_version_1 },
+  { "listing/insert/duplicate_and_bad_documents", listing_duplicate_and_bad_documents },
+  { "listing/update/compare_and_set", listing_update_compare_and_set },
+  { "listing/delete/compare_and_set_with_photos_and_calendar",
+    listing_delete_compare_and_set_with_photos_and_calendar },
+  { "listing/insert_many/all_or_none", listing_insert_many_is_all_or_none },
+  { "listing/search/text_ignores_case_and_accents", search_text_ignores_case_and_accents },
+  { "listing/search/text_prefixes_and_fields", search_text_prefixes_and_fields },
+  { "listing/search/filters", search_filters },
+  { "listing/search/visibility", search_visibility },
+  { "listing/search/orders_by_recency_then_id", search_orders_by_recency_then_id },
+  { "listing/search/orders_by_relevance", search_orders_by_relevance },
+  { "listing/search/hostile_terms_never_fail", search_hostile_terms_never_fail },
+  { "listing/search/pages_exactly_once_by_recency", search_pages_exactly_once_by_recency },
+  { "listing/search/pages_exactly_once_by_recency_with_terms",
+    search_pages_exactly_once_by_recency_with_terms },
+  { "listing/search/pages_exactly_once_by_relevance", search_pages_exactly_once_by_relevance },
+  { "listing/search/rejects_bad_cursor_and_limit", search_rejects_bad_cursor_and_limit },
+  { "photo/round_trips_bytes_exactly", photo_round_trips_bytes_exactly },
+  { "calendar/get_put_compare_and_set", calendar_get_put_compare_and_set },
   { "token/revoke_check_and_purge", token_revoke_check_and_purge },
   { "concurrency/compare_and_set_has_one_winner", concurrent_compare_and_set_has_one_winner },
 };
