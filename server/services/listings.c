@@ -536,6 +536,12 @@ mt_listing_build (const bson_t *body, const bson_t *owner_member, const char *cr
   } else if (bson_iter_init_find (&it, owner_member, "territory") &&
              BSON_ITER_HOLDS_DOCUMENT (&it)) {
     bson_append_iter (out, "territory", -1, &it);
+  } else {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_VALIDATION,
+                  "territoire requis (la structure n'en a pas)",
+                  "territory required (the member has none)");
+    mt_error_set_path (error, "/territory");
+    goto done;
   }
   BSON_APPEND_UTF8 (out, "visibility",
                     mt_bson_str (body, "visibility") ? mt_bson_str (body, "visibility")

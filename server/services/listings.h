@@ -107,7 +107,9 @@ bool mt_listing_load_for_change (const mt_ctx_t *ctx, const char *id, bson_t *li
  *     service), a server-owned field (id, version, owner_id, created_by, photos, created_at,
  *     updated_at, published_at), or any unknown field;
  *   - MT_ERR_UNPROCESSABLE (path "/blackouts/<i>/end"): a blackout that does not end after it
- *     starts.
+ *     starts;
+ *   - MT_ERR_VALIDATION (path "/territory"): no territory in @body and none on the owner;
+ *   - MT_ERR_INTERNAL: an owner without "id", or no @created_by.
  */
 bool mt_listing_build (const bson_t *body, const bson_t *owner_member, const char *created_by,
                        int64_t now_ms, bson_t *out, char id_out[MT_ID_SIZE], mt_error_t *error);

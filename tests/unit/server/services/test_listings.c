@@ -652,6 +652,24 @@ create_refusals (void **state)
     mt_store_page_destroy (&page);
   }
   jdoc ("{'kind':'good','title':'Scie','category':'outillage'}", &body);
+  /* mt_listing_build for other callers (CSV import): an owner without territory needs one in
+   * the body; an owner without id is a programming error */
+  {
+    bson_t owner = BSON_INITIALIZER;
+    BSON_APPEND_UTF8 (&owner, "id", w.a);
+    FAILS (mt_listing_build (&body, &owner, w.a_manager, FX_NOW_MS, &out, NULL, &fx_err),
+           MT_ERR_VALIDATION);
+    assert_string_equal (fx_err.path, "/territory");
+    assert_int_equal (bson_count_keys (&out), 0);
+    bson_destroy (&out);
+    FAILS (mt_listing_build (&body, &owner, NULL, FX_NOW_MS, &out, NULL, &fx_err), MT_ERR_INTERNAL);
+    bson_destroy (&out);
+    bson_reinit (&owner);
+    FAILS (mt_listing_build (&body, &owner, w.a_manager, FX_NOW_MS, &out, NULL, &fx_err),
+           MT_ERR_INTERNAL);
+    bson_destroy (&out);
+    bson_destroy (&owner);
+  }
   anonymous = (mt_ctx_t){ .store = fx->store, .now_ms = FX_NOW_MS, .principal = NULL };
   FAILS (mt_listing_create (&anonymous, &body, &out, id, &fx_err), MT_ERR_UNAUTHENTICATED);
   bson_destroy (&out);
