@@ -9,6 +9,14 @@
   {                                                                                                \
     method, pattern, handler, auth, schema, 0, summary                                             \
   }
+/* A route whose body is not JSON (uploads, CSV) and may be up to @limit bytes. */
+#define ROUTE_RAW(method, pattern, handler, auth, limit, summary)                                  \
+  {                                                                                                \
+    method, pattern, handler, auth, NULL, limit, summary                                           \
+  }
+
+#define MT_PHOTO_MAX_BYTES (5 * 1024 * 1024)
+#define MT_IMPORT_MAX_BYTES (16 * 1024 * 1024)
 
 const mt_route_t mt_routes[] = {
   /* ops */
@@ -63,6 +71,30 @@ const mt_route_t mt_routes[] = {
          NULL, "approve a member (admins)"),
   ROUTE ("POST", "/v1/admin/members/{id}/suspend", mt_route_admin_member_suspend, MT_AUTH_ADMIN,
          "member_suspend.json", "suspend a member (admins)"),
+
+  /* listings */
+  ROUTE ("GET", "/v1/categories", mt_route_categories_list, MT_AUTH_NONE, NULL,
+         "categories of goods and services"),
+  ROUTE ("GET", "/v1/listings", mt_route_listings_search, MT_AUTH_OPTIONAL, NULL,
+         "search listings"),
+  ROUTE ("POST", "/v1/listings", mt_route_listings_create, MT_AUTH_MEMBER, "listing_create.json",
+         "publish a good or a service"),
+  ROUTE ("GET", "/v1/listings/{id}", mt_route_listing_get, MT_AUTH_OPTIONAL, NULL, "a listing"),
+  ROUTE ("PATCH", "/v1/listings/{id}", mt_route_listing_patch, MT_AUTH_MEMBER, "listing_patch.json",
+         "update a listing (If-Match required)"),
+  ROUTE ("DELETE", "/v1/listings/{id}", mt_route_listing_delete, MT_AUTH_MEMBER, NULL,
+         "delete (or archive) a listing"),
+  ROUTE ("GET", "/v1/listings/{id}/availability", mt_route_listing_availability, MT_AUTH_OPTIONAL,
+         NULL, "busy periods and free units over a range"),
+  ROUTE_RAW ("POST", "/v1/listings/{id}/photos", mt_route_listing_photo_upload, MT_AUTH_MEMBER,
+             MT_PHOTO_MAX_BYTES, "add a photo (JPEG, PNG, WebP)"),
+  ROUTE ("DELETE", "/v1/listings/{id}/photos/{photo_id}", mt_route_listing_photo_delete,
+         MT_AUTH_MEMBER, NULL, "remove a photo"),
+  ROUTE ("GET", "/v1/photos/{id}", mt_route_photo_get, MT_AUTH_OPTIONAL, NULL, "a photo"),
+  ROUTE_RAW ("POST", "/v1/admin/import/listings", mt_route_admin_import_listings, MT_AUTH_ADMIN,
+             MT_IMPORT_MAX_BYTES, "import listings from CSV (admins)"),
+  ROUTE ("GET", "/v1/admin/export/listings.csv", mt_route_admin_export_listings, MT_AUTH_ADMIN,
+         NULL, "export listings as CSV (admins)"),
 };
 
 const size_t mt_route_count = sizeof mt_routes / sizeof mt_routes[0];

@@ -50,4 +50,22 @@ void mt_route_admin_members_list (mt_request_t *r);
 void mt_route_admin_member_approve (mt_request_t *r);
 void mt_route_admin_member_suspend (mt_request_t *r);
 
+/* listings (routes_listings.c) */
+void mt_route_categories_list (mt_request_t *r);
+void mt_route_listings_search (mt_request_t *r);
+void mt_route_listings_create (mt_request_t *r);
+void mt_route_listing_get (mt_request_t *r);
+void mt_route_listing_patch (mt_request_t *r);
+void mt_route_listing_delete (mt_request_t *r);
+void mt_route_listing_availability (mt_request_t *r);
+
+/* photos (routes_photos.c) */
+void mt_route_listing_photo_upload (mt_request_t *r);
+void mt_route_listing_photo_delete (mt_request_t *r);
+void mt_route_photo_get (mt_request_t *r);
+
+/* CSV import and export of listings (routes_listings_csv.c) */
+void mt_route_admin_import_listings (mt_request_t *r);
+void mt_route_admin_export_listings (mt_request_t *r);
+
 #endif
