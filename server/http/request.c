@@ -855,6 +855,12 @@ mt_request_dispatch (struct evhttp_request *req, void *arg)
   }
   r->route_index = r->match.index;
   r->route = mt_router_route (app->router, r->route_index);
+  /* A %00 would silently cut a query parameter short once decoded into a C string. */
+  if (r->query_string && strstr (r->query_string, "%00")) {
+    mt_reply_error (r, MT_ERR_BAD_REQUEST, "caractère NUL (%00) interdit dans la requête",
+                    "NUL character (%00) not allowed in the query");
+    return;
+  }
   if (!mt_request_authenticate (r, &error) || !mt_request_read_body (r, &error)) {
     mt_reply_problem (r, &error);
     return;
