@@ -57,34 +57,13 @@ mt_sqlite_network_list (mt_store_t *base, mt_store_page_t *out, mt_error_t *erro
   mt_sqlite_store_t *store = mt_sqlite_store (base);
   sqlite3_stmt *stmt = NULL;
   bool ok = false;
-  int rc;
 
   mt_store_page_init (out);
   if (!mt_sqlite_stmt (store, MT_SQL_NETWORK_LIST, &stmt, error) ||
       !mt_sqlite_bind_int64 (store, stmt, 1, MT_SQLITE_LIST_ALL_MAX + 1, error)) {
     goto done;
   }
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    if (out->count == MT_SQLITE_LIST_ALL_MAX) {
-      break;
-    }
-    if (!mt_sqlite_page_append (out, stmt, 0, error)) {
-      goto done;
-    }
-    /* Remember this row's key in case the next one is beyond the bound. */
-    mt_sqlite_cursor_encode ((const char *) sqlite3_column_text (stmt, 1),
-                             (size_t) sqlite3_column_bytes (stmt, 1),
-                             (const char *) sqlite3_column_text (stmt, 2),
-                             (size_t) sqlite3_column_bytes (stmt, 2), out->next_cursor);
-  }
-  if (rc != SQLITE_ROW) {
-    out->next_cursor[0] = '\0';
-    if (rc != SQLITE_DONE) {
-      mt_sqlite_fail (store->db, rc, "network list", error);
-      goto done;
-    }
-  }
-  ok = true;
+  ok = mt_sqlite_page_fill (store, stmt, MT_SQLITE_LIST_ALL_MAX, 1, 2, out, "network list", error);
 done:
   mt_sqlite_release (stmt);
   if (!ok) {
@@ -278,7 +257,6 @@ mt_sqlite_member_list (mt_store_t *base, const mt_store_member_query_t *query, m
   uint32_t limit;
   int flags = 0;
   bool ok = false;
-  int rc;
 
   mt_store_page_init (out);
   if (!query || query->limit == 0) {
@@ -303,27 +281,7 @@ mt_sqlite_member_list (mt_store_t *base, const mt_store_member_query_t *query, m
       !mt_sqlite_bind_int64 (store, stmt, 5, (int64_t) limit + 1, error)) {
     goto done;
   }
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    if (out->count == limit) {
-      break;
-    }
-    if (!mt_sqlite_page_append (out, stmt, 0, error)) {
-      goto done;
-    }
-    mt_sqlite_cursor_encode ((const char *) sqlite3_column_text (stmt, 1),
-                             (size_t) sqlite3_column_bytes (stmt, 1),
-                             (const char *) sqlite3_column_text (stmt, 2),
-                             (size_t) sqlite3_column_bytes (stmt, 2), out->next_cursor);
-  }
-  if (rc != SQLITE_ROW) {
-    /* No row beyond this page: it is the last one. */
-    out->next_cursor[0] = '\0';
-    if (rc != SQLITE_DONE) {
-      mt_sqlite_fail (store->db, rc, "member list", error);
-      goto done;
-    }
-  }
-  ok = true;
+  ok = mt_sqlite_page_fill (store, stmt, limit, 1, 2, out, "member list", error);
 done:
   mt_sqlite_release (stmt);
   if (!ok) {
@@ -400,7 +358,6 @@ mt_sqlite_account_list_by_member (mt_store_t *base, const char *member_id, mt_st
   mt_sqlite_store_t *store = mt_sqlite_store (base);
   sqlite3_stmt *stmt = NULL;
   bool ok = false;
-  int rc;
 
   mt_store_page_init (out);
   if (!member_id) {
@@ -412,24 +369,7 @@ mt_sqlite_account_list_by_member (mt_store_t *base, const char *member_id, mt_st
       !mt_sqlite_bind_int64 (store, stmt, 2, MT_SQLITE_LIST_ALL_MAX + 1, error)) {
     goto done;
   }
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    if (out->count == MT_SQLITE_LIST_ALL_MAX) {
-      break;
-    }
-    if (!mt_sqlite_page_append (out, stmt, 0, error)) {
-      goto done;
-    }
-    mt_sqlite_cursor_encode (NULL, 0, (const char *) sqlite3_column_text (stmt, 1),
-                             (size_t) sqlite3_column_bytes (stmt, 1), out->next_cursor);
-  }
-  if (rc != SQLITE_ROW) {
-    out->next_cursor[0] = '\0';
-    if (rc != SQLITE_DONE) {
-      mt_sqlite_fail (store->db, rc, "account list", error);
-      goto done;
-    }
-  }
-  ok = true;
+  ok = mt_sqlite_page_fill (store, stmt, MT_SQLITE_LIST_ALL_MAX, -1, 1, out, "account list", error);
 done:
   mt_sqlite_release (stmt);
   if (!ok) {

@@ -279,6 +279,16 @@ bool mt_sqlite_column_view (sqlite3_stmt *stmt, int col, bson_t *view, mt_error_
 /* Appends the document of column @col to @page under the next array index. */
 bool mt_sqlite_page_append (mt_store_page_t *page, sqlite3_stmt *stmt, int col, mt_error_t *error);
 
+/*
+ * Steps @stmt, whose rows are (document, sort key...) in the list's order, appending up to
+ * @limit documents to @out, and sets out->next_cursor to the (name, id) cursor of the last
+ * one kept when a row lies beyond (columns @name_col, -1 for an id-only cursor, and @id_col),
+ * "" otherwise. Does not release @stmt.
+ */
+bool mt_sqlite_page_fill (mt_sqlite_store_t *store, sqlite3_stmt *stmt, uint32_t limit,
+                          int name_col, int id_col, mt_store_page_t *out, const char *what,
+                          mt_error_t *error);
+
 /* Sets MT_ERR_NOT_FOUND "no such <kind>" and returns false. */
 bool mt_sqlite_not_found (const mt_sqlite_kind_t *kind, mt_error_t *error);
 
@@ -364,9 +374,10 @@ bool mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t 
 #define MT_SQLITE_FTS_QUERY_MAX (MT_SQLITE_FTS_TERMS_MAX * (2 * MT_SQLITE_FTS_TERM_BYTES + 4) + 1)
 
 /*
- * True when the code point @cp is part of a word (unicode61 keeps it in a token) as far as
- * the query builder knows: ASCII letters and digits, and non-ASCII characters outside the
- * ranges of punctuation, symbols, emoji, spaces, controls and variation selectors.
+ * True when the code point @cp, on its own, makes a token for unicode61 with
+ * remove_diacritics 2 (the tokenizer of listings_fts): ASCII letters and digits, and the
+ * non-ASCII characters of letters, digits and the like. A term holds a word exactly when one
+ * of its characters does.
  */
 bool mt_sqlite_fts_word_char (uint32_t cp);
 
@@ -375,15 +386,17 @@ bool mt_sqlite_fts_word_char (uint32_t cp);
  * requiring every term of @terms (NULL-terminated; NULL = none), each as a quoted prefix
  * phrase ("term"*), joined by spaces (FTS5's implicit AND), and returns how many terms it
  * kept; 0 (and "") means no text filter. Rules:
- *   - a term with no letter or digit (punctuation, symbols, emoji, spaces, "") is ignored;
+ *   - a term in which unicode61 finds no word (only punctuation, symbols, most emoji,
+ *     spaces, combining marks, or "") is ignored: it would match nothing alone and
+ *     everything within the AND;
  *   - a double quote is doubled; control characters and bytes that are not UTF-8 become
  *     spaces (word separators), everything else is copied: inside a quoted phrase FTS5
  *     gives no meaning to operators, parentheses, column filters, '*', '^', ':' or '-';
  *   - a term is cut to its first MT_SQLITE_FTS_TERM_BYTES bytes at a character boundary
  *     (a prefix query of a prefix: it still finds what the whole term finds);
  *   - terms after the MT_SQLITE_FTS_TERMS_MAX-th kept one are ignored.
- * A kept term may still hold words FTS5 tokenizes to nothing; FTS5 drops such empty phrases
- * from an implicit AND.
+ * So every phrase of the expression holds at least one token, and no input can make FTS5
+ * fail to parse it.
  */
 size_t mt_sqlite_fts_query (const char *const *terms, char out[MT_SQLITE_FTS_QUERY_MAX]);
 

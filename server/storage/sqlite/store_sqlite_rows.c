@@ -287,6 +287,36 @@ mt_sqlite_page_append (mt_store_page_t *page, sqlite3_stmt *stmt, int col, mt_er
 }
 
 bool
+mt_sqlite_page_fill (mt_sqlite_store_t *store, sqlite3_stmt *stmt, uint32_t limit, int name_col,
+                     int id_col, mt_store_page_t *out, const char *what, mt_error_t *error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    if (out->count == limit) {
+      break;
+    }
+    if (!mt_sqlite_page_append (out, stmt, 0, error)) {
+      return false;
+    }
+    /* Remember this row's key in case the next one is beyond the page. */
+    mt_sqlite_cursor_encode (name_col < 0 ? NULL
+                                          : (const char *) sqlite3_column_text (stmt, name_col),
+                             name_col < 0 ? 0 : (size_t) sqlite3_column_bytes (stmt, name_col),
+                             (const char *) sqlite3_column_text (stmt, id_col),
+                             (size_t) sqlite3_column_bytes (stmt, id_col), out->next_cursor);
+  }
+  if (rc != SQLITE_ROW) {
+    /* No row beyond this page: it is the last one. */
+    out->next_cursor[0] = '\0';
+    if (rc != SQLITE_DONE) {
+      return mt_sqlite_fail (store->db, rc, what, error);
+    }
+  }
+  return true;
+}
+
+bool
 mt_sqlite_get_one (mt_sqlite_store_t *store, mt_sql_id_t sql, const char *key,
                    const mt_sqlite_kind_t *kind, bson_t *out, mt_error_t *error)
 {
@@ -421,7 +451,6 @@ bool
 mt_sqlite_doc_update (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind, const char *key,
                       int64_t expected_version, const bson_t *doc, mt_error_t *error)
 {
-  mt_sqlite_text_t doc_key;
   bson_t row = BSON_INITIALIZER;
   sqlite3_stmt *stmt = NULL;
   bool changed = false;
@@ -431,12 +460,7 @@ mt_sqlite_doc_update (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind, co
     mt_sqlite_not_found (kind, error);
     goto done;
   }
-  if (!doc) {
-    mt_sqlite_bad_document (kind->en, kind->key_field, error);
-    goto done;
-  }
-  if (!mt_sqlite_field_key (doc, kind, &doc_key, error) ||
-      !mt_sqlite_same_key (&doc_key, key, kind, error)) {
+  if (!mt_sqlite_doc_has_key (doc, kind, key, error)) {
     goto done;
   }
   bson_destroy (&row);
