@@ -6,8 +6,13 @@
  * case and accents are folded on both sides, so "velo" finds "Vélo" and "VÉLO" finds "velo".
  *
  * Users' words become a MATCH expression through mt_sqlite_fts_query, a pure function: every
- * term is one quoted prefix phrase, so nothing a user types is ever FTS5 syntax. The
- * expression is bound as a parameter like any other value.
+ * term is one quoted prefix phrase ("term"*, double quotes doubled), so nothing a user types
+ * is ever FTS5 syntax, and the phrases are AND-ed. The expression is bound as a parameter like
+ * any other value. A term in which unicode61 finds no word (punctuation, symbols, emoji,
+ * spaces) is ignored, since it would match nothing on its own; when every term is ignored
+ * there is no text filter at all (the search lists what the other filters keep, by recency),
+ * which is what someone typing "-" or "!!" into a search box expects rather than an empty
+ * result.
  *
  * Relevance is mt_listing_score, an FTS5 auxiliary function registered on every connection:
  * a sum of fixed weights per query phrase and column where the phrase occurs. Unlike bm25 it

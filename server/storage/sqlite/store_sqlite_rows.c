@@ -453,6 +453,7 @@ mt_sqlite_doc_update (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind, co
 {
   bson_t row = BSON_INITIALIZER;
   sqlite3_stmt *stmt = NULL;
+  bool stepped = false;
   bool changed = false;
   bool ok = false;
 
@@ -478,12 +479,11 @@ mt_sqlite_doc_update (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind, co
         !kind->bind (store, stmt, &row, error)) {
       goto done;
     }
-    ok = mt_sqlite_step_done (store, stmt, kind->en, error);
+    stepped = mt_sqlite_step_done (store, stmt, kind->en, error);
     stmt = NULL;
-    if (!ok) {
+    if (!stepped) {
       goto done;
     }
-    ok = false;
     changed = sqlite3_changes (store->db) > 0;
   }
   if (!changed) {
