@@ -14,7 +14,9 @@
  *   if the stored version still equals it, and otherwise fails with MT_ERR_STALE.
  *   Fields the adapter indexes are named in the comments of each op (e.g. accounts'
  *   "email_key", which the service fills with the normalised e-mail).
- *   Required fields: networks "id", "slug", "name"; members "id", "name" (strings), optional
+ *   Required fields: listings "id", "owner_id" (strings), "created_at" (date-time), with
+ *   "tags" an array of strings and "territory" a document when present; networks "id",
+ *   "slug", "name"; members "id", "name" (strings), optional
  *   "status" (string) and "networks" (array of strings); accounts "id", "email_key"
  *   (strings), optional "member_id", "platform_role", "status" (strings) and "created_at"
  *   (date-time). A missing required field or a wrong type is MT_ERR_INTERNAL.
@@ -181,8 +183,12 @@ typedef struct mt_store_ops {
                           mt_error_t *error);
   /* Pages are stable while listings are inserted or changed between pages: a listing
    * present before the first page and unchanged is returned exactly once. Relevance is a
-   * per-listing score (matches in the title weigh more than in tags, more than in the
-   * description), independent of the rest of the collection. */
+   * per-listing score independent of the rest of the collection: for each term, 4 when it
+   * is in the title, 2 in the tags, 1 in the description (repetitions do not count); a
+   * relevance cursor is valid only for the same terms. A term in which no word can be
+   * found (punctuation, symbols) is ignored; when every term is, there is no text filter.
+   * At most 32 terms of 128 bytes are used, 16 statuses and 256 visible networks (more is
+   * MT_ERR_BAD_REQUEST); a non-NULL but empty statuses list matches nothing. */
   bool (*listing_search) (mt_store_t *store, const mt_store_listing_query_t *query,
                           mt_store_page_t *out, mt_error_t *error);
 
@@ -197,7 +203,10 @@ typedef struct mt_store_ops {
 
   /* Calendars: one per listing, {"listing_id", "version", "entries": [{"reservation_id",
    * "start", "end" (dates), "units"}]}. calendar_get gives an empty calendar with version 0
-   * when none is stored. calendar_put is compare-and-set on "version" (0 creates). */
+   * when none is stored. calendar_put is compare-and-set on "version": 0 creates (STALE when
+   * one exists), and a non-zero version when none is stored is STALE too; the document must
+   * carry the matching "listing_id". photo_insert and calendar_put for a missing listing are
+   * MT_ERR_NOT_FOUND. */
   bool (*calendar_get) (mt_store_t *store, const char *listing_id, bson_t *out, mt_error_t *error);
   bool (*calendar_put) (mt_store_t *store, const char *listing_id, int64_t expected_version,
                         const bson_t *calendar, mt_error_t *error);
