@@ -100,6 +100,23 @@ static const mt_option_t mt_options[] = {
          "failed logins allowed per client address and window"),
   OPT_I (login_window_s, "900", 1, 86400, "fenêtre de comptage des échecs (secondes)",
          "failure counting window (seconds)"),
+  OPT_I (max_active_reservations, "5", 1, 1000,
+         "réservations en cours (demandées, acceptées, sorties) par structure au plus",
+         "most blocking reservations (requested, approved, checked out) per member"),
+  OPT_I (request_ttl_hours, "72", 1, 8760,
+         "délai de réponse à une demande avant qu'elle expire (heures)",
+         "time an owner has to answer a request before it expires (hours)"),
+  OPT_I (review_pending_hours, "48", 1, 8760,
+         "une demande sans réponse depuis ce délai va dans la file de revue (heures)",
+         "a request unanswered this long goes to the review queue (hours)"),
+  OPT_I (close_after_days, "7", 1, 365,
+         "un prêt rendu sans incident se clôt après ce délai (jours)",
+         "a loan returned without incident closes after this long (days)"),
+  OPT_I (reminder_lead_hours, "24", 1, 720, "rappel avant le début et avant la fin (heures)",
+         "reminder before the start and before the end (hours)"),
+  OPT_I (sweep_interval_s, "60", 1, 86400,
+         "intervalle des tâches automatiques (expirations, retards, rappels, clôtures)",
+         "interval of the automatic tasks (expiry, overdue, reminders, closing)"),
 };
 
 #define MT_OPTION_COUNT (sizeof mt_options / sizeof mt_options[0])

@@ -45,6 +45,12 @@ typedef struct mt_config {
   int64_t login_account_limit;
   int64_t login_address_limit;
   int64_t login_window_s;
+  int64_t max_active_reservations;
+  int64_t request_ttl_hours;
+  int64_t review_pending_hours;
+  int64_t close_after_days;
+  int64_t reminder_lead_hours;
+  int64_t sweep_interval_s;
 } mt_config_t;
 
 /* Fills @config with the defaults of the table. */
