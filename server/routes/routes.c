@@ -95,6 +95,14 @@ const mt_route_t mt_routes[] = {
              MT_IMPORT_MAX_BYTES, "import listings from CSV (admins)"),
   ROUTE ("GET", "/v1/admin/export/listings.csv", mt_route_admin_export_listings, MT_AUTH_ADMIN,
          NULL, "export listings as CSV (admins)"),
+
+  /* reservations (rows added with their handlers) */
+
+  /* reservation messages (rows added with their handlers) */
+
+  /* loans administration and notifications (rows added with their handlers) */
+
+  /* calendars (rows added with their handlers) */
 };
 
 const size_t mt_route_count = sizeof mt_routes / sizeof mt_routes[0];

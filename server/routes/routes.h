@@ -68,4 +68,31 @@ void mt_route_photo_get (mt_request_t *r);
 void mt_route_admin_import_listings (mt_request_t *r);
 void mt_route_admin_export_listings (mt_request_t *r);
 
+/* reservations (routes_reservations.c) */
+void mt_route_reservations_create (mt_request_t *r);
+void mt_route_reservations_list (mt_request_t *r);
+void mt_route_reservation_get (mt_request_t *r);
+void mt_route_reservation_approve (mt_request_t *r);
+void mt_route_reservation_decline (mt_request_t *r);
+void mt_route_reservation_cancel (mt_request_t *r);
+void mt_route_reservation_checkout (mt_request_t *r);
+void mt_route_reservation_return (mt_request_t *r);
+
+/* messages (routes_messages.c) */
+void mt_route_reservation_messages_list (mt_request_t *r);
+void mt_route_reservation_messages_post (mt_request_t *r);
+
+/* loans administration and notifications (routes_loans_admin.c) */
+void mt_route_admin_reviews (mt_request_t *r);
+void mt_route_admin_reservation_review (mt_request_t *r);
+void mt_route_admin_audit (mt_request_t *r);
+void mt_route_admin_export_loans (mt_request_t *r);
+void mt_route_me_notifications (mt_request_t *r);
+
+/* calendars (routes_calendars.c) */
+void mt_route_listing_calendar_ics (mt_request_t *r);
+void mt_route_me_calendar_url_get (mt_request_t *r);
+void mt_route_me_calendar_url_delete (mt_request_t *r);
+void mt_route_calendar_feed (mt_request_t *r);
+
 #endif
