@@ -7,10 +7,12 @@
  *   bench_ceiling PORT THREADS BODY_FILE [CONTENT_TYPE]
  */
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +28,25 @@ typedef struct {
   pthread_t thread;
 } bench_loop_t;
 
+/* The same socket settings as mutuad: whole replies, no Nagle delay. */
+static struct bufferevent *
+bench_bevcb (struct event_base *base, void *arg)
+{
+  struct bufferevent *bev = bufferevent_socket_new (base, -1, BEV_OPT_CLOSE_ON_FREE);
+  (void) arg;
+  bufferevent_set_max_single_write (bev, 1024 * 1024);
+  return bev;
+}
+
 static void
 bench_answer (struct evhttp_request *req, void *arg)
 {
   bench_loop_t *loop = arg;
   struct evbuffer *out = evbuffer_new ();
+  struct bufferevent *bev = evhttp_connection_get_bufferevent (evhttp_request_get_connection (req));
+  int one = 1;
+
+  setsockopt (bufferevent_getfd (bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   evhttp_add_header (evhttp_request_get_output_headers (req), "Content-Type", loop->content_type);
   evbuffer_add_reference (out, loop->body, loop->len, NULL, NULL);
@@ -65,6 +81,7 @@ bench_run (void *arg)
   struct event_base *base = event_base_new ();
   struct evhttp *http = evhttp_new (base);
 
+  evhttp_set_bevcb (http, bench_bevcb, NULL);
   evhttp_set_gencb (http, bench_answer, loop);
   evhttp_accept_socket (http, loop->fd);
   event_base_dispatch (base);

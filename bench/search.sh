@@ -45,9 +45,17 @@ member=$(post /v1/auth/signup "{\"email\":\"owner@bench.test\",\"password\":\"ow
 post "/v1/admin/members/$member/approve" '' "$admin" >/dev/null
 
 /usr/bin/python3 "$root/bench/seed_listings.py" "$member" "$count" >"$work/listings.csv"
-curl -sf -X POST "$base/v1/admin/import/listings" -H "Authorization: Bearer $admin" \
-  -H "Content-Type: text/csv" --data-binary "@$work/listings.csv" | json "['imported']" >"$work/imported"
-echo "imported $(cat "$work/imported") listings" >&2
+# One import takes at most 5000 rows: send the seed in chunks, each with the header row.
+head -n 1 "$work/listings.csv" >"$work/header.csv"
+tail -n +2 "$work/listings.csv" | split -l 5000 - "$work/chunk-"
+imported=0
+for chunk in "$work"/chunk-*; do
+  cat "$work/header.csv" "$chunk" >"$chunk.csv"
+  n=$(curl -s -X POST "$base/v1/admin/import/listings" -H "Authorization: Bearer $admin" \
+    -H "Content-Type: text/csv" --data-binary "@$chunk.csv" | tee "$work/import.out" | json "['imported']") || { cat "$work/import.out" >&2; exit 1; }
+  imported=$((imported + n))
+done
+echo "imported $imported listings" >&2
 
 # The queries: text with accents folded away, a filtered recency listing, and a detail page.
 declare -A urls=(

@@ -19,12 +19,12 @@ GOODS = [
     ("exposition-signaletique", "Panneaux d'exposition", ["grilles", "kakémono", "chevalet"]),
     ("cuisine-vaisselle", "Vaisselle", ["gobelets réutilisables", "marmite", "percolateur"]),
     ("jeux", "Jeux en bois", ["géants", "coopératifs", "kermesse"]),
-    ("informatique", "Ordinateur portable", ["reconditionné", "tablette", "écran"]),
+    ("materiel-informatique", "Ordinateur portable", ["reconditionné", "tablette", "écran"]),
     ("vehicules", "Utilitaire", ["camionnette", "remorque", "minibus"]),
 ]
 SERVICES = [
     ("animation-facilitation", "Animation de réunion", ["facilitation", "intelligence collective"]),
-    ("conseil-transition", "Conseil en transition écologique", ["bilan carbone", "sobriété"]),
+    ("transition-ecologique", "Conseil en transition écologique", ["bilan carbone", "sobriété"]),
     ("communication", "Aide à la communication", ["affiches", "réseaux sociaux"]),
     ("formation", "Formation", ["premiers secours", "gestion de projet"]),
 ]

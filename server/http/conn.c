@@ -26,6 +26,8 @@
 #include "metrics.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +231,8 @@ mt_conn_bevcb (struct event_base *base, void *arg)
   loop->conns = conn;
   conn->bev = bev;
   bufferevent_incref (bev);
+  /* Write replies (listings pages, photos) in one go rather than 16 KiB at a time. */
+  bufferevent_set_max_single_write (bev, 1024 * 1024);
   conn->held = evbuffer_new ();
   conn->scratch = evbuffer_new ();
   conn->timer = evtimer_new (base, mt_conn_timer_cb, conn);
@@ -273,6 +277,15 @@ mt_conn_attach (mt_conn_t *conn)
   }
   conn->evcon = cbarg;
   conn->attached = true;
+  {
+    /* Replies go out whole: without TCP_NODELAY, the tail of a reply larger than one write
+     * waits for the client's delayed ACK (40 ms) behind Nagle's algorithm. */
+    int one = 1;
+    evutil_socket_t fd = bufferevent_getfd (conn->bev);
+    if (fd >= 0) {
+      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+  }
   evhttp_connection_set_closecb (conn->evcon, mt_conn_close_cb, conn);
   mt_conn_map_put (conn->loop, conn->evcon, conn);
   evhttp_connection_get_peer (conn->evcon, &host, &port);
