@@ -4,15 +4,26 @@
 #include "demo.h"
 
 #include "accounts.h"
+#include "listings.h"
 #include "members.h"
 #include "mt_bson.h"
 #include "mt_log.h"
+#include "mt_schema.h"
+#include "mt_time.h"
 #include "passwords.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MT_LOG_DOMAIN "demo"
+
+#define MT_DEMO_DAY_MS INT64_C (86400000)
+
+/* Store pages of one owner's listings read to recognise its demo listings (bounds the scan:
+ * 100 pages of MT_STORE_PAGE_MAX listings). */
+#define MT_DEMO_OWNER_PAGES_MAX 100
 
 /* State of one load. */
 typedef struct {
@@ -319,6 +330,384 @@ done:
   return ok;
 }
 
+/* ---- Listings -------------------------------------------------------------------------------- */
+
+/*
+ * Every listing of member @member_id (any status and visibility), as an array-shaped
+ * @out (initialised here) of {"title", "id"}.
+ */
+static bool
+mt_demo_owner_listings (const mt_ctx_t *ctx, const char *member_id, bson_t *out, mt_error_t *error)
+{
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_store_listing_query_t query = {
+    .owner_id = member_id,
+    .any_visibility = true,
+    .sort = MT_LISTING_SORT_RECENT,
+    .limit = MT_STORE_PAGE_MAX,
+  };
+  uint32_t n = 0;
+  int pages = 0;
+  bool ok = false;
+
+  bson_init (out);
+  do {
+    mt_store_page_t page;
+    bson_iter_t iter;
+
+    query.cursor = cursor;
+    if (!ctx->store->ops->listing_search (ctx->store, &query, &page, error)) {
+      mt_store_page_destroy (&page);
+      goto done;
+    }
+    if (bson_iter_init (&iter, &page.items)) {
+      while (bson_iter_next (&iter)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t listing, entry;
+        const char *title, *id;
+        char keybuf[16];
+        const char *key;
+
+        if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+          continue;
+        }
+        bson_iter_document (&iter, &len, &data);
+        if (!bson_init_static (&listing, data, len) || !(title = mt_bson_str (&listing, "title")) ||
+            !(id = mt_bson_str (&listing, "id"))) {
+          continue;
+        }
+        bson_uint32_to_string (n++, &key, keybuf, sizeof keybuf);
+        BSON_APPEND_DOCUMENT_BEGIN (out, key, &entry);
+        BSON_APPEND_UTF8 (&entry, "title", title);
+        BSON_APPEND_UTF8 (&entry, "id", id);
+        bson_append_document_end (out, &entry);
+      }
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0] && ++pages < MT_DEMO_OWNER_PAGES_MAX);
+  ok = true;
+done:
+  if (!ok) {
+    bson_reinit (out);
+  }
+  return ok;
+}
+
+/* The id of the entry of @owned (from mt_demo_owner_listings) titled @title, or NULL. */
+static const char *
+mt_demo_owned_id (const bson_t *owned, const char *title)
+{
+  bson_iter_t iter;
+  const char *found = NULL;
+
+  if (bson_iter_init (&iter, owned)) {
+    while (!found && bson_iter_next (&iter)) {
+      const uint8_t *data;
+      uint32_t len;
+      bson_t entry;
+
+      if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+        continue;
+      }
+      bson_iter_document (&iter, &len, &data);
+      if (bson_init_static (&entry, data, len) && mt_bson_str_eq (&entry, "title", title)) {
+        found = mt_bson_str (&entry, "id");
+      }
+    }
+  }
+  return found;
+}
+
+/* Appends @values (up to @max, ending at the first NULL) as the string array @key. */
+static void
+mt_demo_append_strings (bson_t *doc, const char *key, const char *const *values, size_t max)
+{
+  const char *list[MT_DEMO_TAGS_MAX + MT_DEMO_LANGUAGES_MAX + 1];
+  size_t n = 0;
+
+  while (n < max && n < sizeof list / sizeof list[0] - 1 && values[n]) {
+    list[n] = values[n];
+    n++;
+  }
+  list[n] = NULL;
+  mt_bson_append_str_array (doc, key, list);
+}
+
+/* Appends the RFC 3339 text of @day days after midnight UTC of @now_ms as @key. */
+static void
+mt_demo_append_day (bson_t *doc, const char *key, int64_t now_ms, int day)
+{
+  char text[MT_TIME_RFC3339_MAX];
+  const int64_t midnight = now_ms - (now_ms % MT_DEMO_DAY_MS + MT_DEMO_DAY_MS) % MT_DEMO_DAY_MS;
+
+  mt_time_format_rfc3339 (midnight + (int64_t) day * MT_DEMO_DAY_MS, text);
+  BSON_APPEND_UTF8 (doc, key, text);
+}
+
+/*
+ * The body POST /v1/listings would receive for @row of @org at @now_ms (the load instant),
+ * in @body (initialised here).
+ */
+static void
+mt_demo_listing_body (const mt_demo_listing_t *row, const mt_demo_org_t *org, int64_t now_ms,
+                      bson_t *body)
+{
+  bson_t territory, coordinates, rules, pickup, blackouts, period;
+
+  bson_init (body);
+  BSON_APPEND_UTF8 (body, "kind", row->kind);
+  BSON_APPEND_UTF8 (body, "title", row->title);
+  if (row->description) {
+    BSON_APPEND_UTF8 (body, "description", row->description);
+  }
+  BSON_APPEND_UTF8 (body, "category", row->category);
+  if (row->tags[0]) {
+    mt_demo_append_strings (body, "tags", row->tags, MT_DEMO_TAGS_MAX);
+  }
+  BSON_APPEND_DOCUMENT_BEGIN (body, "territory", &territory);
+  BSON_APPEND_UTF8 (&territory, "departement", org->departement);
+  BSON_APPEND_UTF8 (&territory, "commune", org->commune);
+  BSON_APPEND_DOCUMENT_BEGIN (&territory, "coordinates", &coordinates);
+  BSON_APPEND_DOUBLE (&coordinates, "lat", org->lat);
+  BSON_APPEND_DOUBLE (&coordinates, "lon", org->lon);
+  bson_append_document_end (&territory, &coordinates);
+  bson_append_document_end (body, &territory);
+  if (row->visibility) {
+    BSON_APPEND_UTF8 (body, "visibility", row->visibility);
+  }
+  if (row->status) {
+    BSON_APPEND_UTF8 (body, "status", row->status);
+  }
+  if (strcmp (row->kind, "good") == 0) {
+    if (row->quantity > 0) {
+      BSON_APPEND_INT32 (body, "quantity", row->quantity);
+    }
+    if (row->condition) {
+      BSON_APPEND_UTF8 (body, "condition", row->condition);
+    }
+    if (row->replacement_value_cents > 0) {
+      BSON_APPEND_INT64 (body, "replacement_value_cents", row->replacement_value_cents);
+    }
+    if (row->deposit_cents > 0) {
+      BSON_APPEND_INT64 (body, "deposit_cents", row->deposit_cents);
+    }
+    if (row->max_days > 0 || row->min_notice_hours > 0 || row->buffer_hours > 0 ||
+        row->horizon_days > 0) {
+      BSON_APPEND_DOCUMENT_BEGIN (body, "loan_rules", &rules);
+      if (row->max_days > 0) {
+        BSON_APPEND_INT32 (&rules, "max_days", row->max_days);
+      }
+      if (row->min_notice_hours > 0) {
+        BSON_APPEND_INT32 (&rules, "min_notice_hours", row->min_notice_hours);
+      }
+      if (row->buffer_hours > 0) {
+        BSON_APPEND_INT32 (&rules, "buffer_hours", row->buffer_hours);
+      }
+      if (row->horizon_days > 0) {
+        BSON_APPEND_INT32 (&rules, "horizon_days", row->horizon_days);
+      }
+      bson_append_document_end (body, &rules);
+    }
+    if (row->approval) {
+      BSON_APPEND_UTF8 (body, "approval", row->approval);
+    }
+    if (row->pickup_address) {
+      BSON_APPEND_DOCUMENT_BEGIN (body, "pickup", &pickup);
+      BSON_APPEND_UTF8 (&pickup, "address", row->pickup_address);
+      if (row->pickup_instructions) {
+        BSON_APPEND_UTF8 (&pickup, "instructions", row->pickup_instructions);
+      }
+      bson_append_document_end (body, &pickup);
+    }
+    if (row->blackouts[0].end_day) {
+      BSON_APPEND_ARRAY_BEGIN (body, "blackouts", &blackouts);
+      for (size_t i = 0; i < MT_DEMO_BLACKOUTS_MAX && row->blackouts[i].end_day; i++) {
+        char keybuf[16];
+        const char *key;
+
+        bson_uint32_to_string ((uint32_t) i, &key, keybuf, sizeof keybuf);
+        BSON_APPEND_DOCUMENT_BEGIN (&blackouts, key, &period);
+        mt_demo_append_day (&period, "start", now_ms, row->blackouts[i].start_day);
+        mt_demo_append_day (&period, "end", now_ms, row->blackouts[i].end_day);
+        if (row->blackouts[i].reason) {
+          BSON_APPEND_UTF8 (&period, "reason", row->blackouts[i].reason);
+        }
+        bson_append_document_end (&blackouts, &period);
+      }
+      bson_append_array_end (body, &blackouts);
+    }
+    if (row->credit_price_per_day > 0) {
+      BSON_APPEND_INT32 (body, "credit_price_per_day", row->credit_price_per_day);
+    }
+  } else {
+    if (row->format) {
+      BSON_APPEND_UTF8 (body, "format", row->format);
+    }
+    if (row->duration_minutes > 0) {
+      BSON_APPEND_INT32 (body, "duration_minutes", row->duration_minutes);
+    }
+    if (row->credit_rate_per_hour > 0) {
+      BSON_APPEND_INT32 (body, "credit_rate_per_hour", row->credit_rate_per_hour);
+    }
+    if (row->languages[0]) {
+      mt_demo_append_strings (body, "languages", row->languages, MT_DEMO_LANGUAGES_MAX);
+    }
+  }
+}
+
+/* Reports that demo listing @row was refused by the schema or the listings service (@why). */
+static void
+mt_demo_listing_refused (const mt_demo_listing_t *row, const mt_error_t *why, mt_error_t *error)
+{
+  mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                "annonce de démonstration « %.60s » refusée : %.120s%.0s (%.60s)",
+                "demo listing \"%.60s\" refused: %.0s%.120s (%.60s)", row->key, why->message_fr,
+                why->message, why->path);
+}
+
+/* Listings to store at once: documents built by mt_listing_build. */
+typedef struct {
+  bson_t *docs;
+  const bson_t **pointers;
+  size_t count;
+} mt_demo_batch_t;
+
+/*
+ * Builds the missing listings of @org (whose rows are in mt_demo_listings) into @batch: the
+ * rows whose title no stored listing of the organisation's member carries.
+ */
+static bool
+mt_demo_build_org_listings (mt_demo_loader_t *loader, const mt_demo_org_t *org,
+                            const mt_schema_t *schema, mt_demo_batch_t *batch, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  char member_id[MT_ID_SIZE];
+  bson_t owned = BSON_INITIALIZER;
+  bson_t owner = BSON_INITIALIZER;
+  bool has_rows = false;
+  bool ok = false;
+
+  for (size_t i = 0; i < mt_demo_listing_count && !has_rows; i++) {
+    has_rows = mt_demo_listing_org (&mt_demo_listings[i]) == org;
+  }
+  if (!has_rows) {
+    ok = true;
+    goto done;
+  }
+  if (!mt_demo_member_id (ctx, org->key, member_id, error)) {
+    goto done;
+  }
+  bson_destroy (&owner);
+  if (!ctx->store->ops->member_get (ctx->store, member_id, &owner, error)) {
+    goto done;
+  }
+  bson_destroy (&owned);
+  if (!mt_demo_owner_listings (ctx, member_id, &owned, error)) {
+    goto done;
+  }
+  for (size_t i = 0; i < mt_demo_listing_count; i++) {
+    const mt_demo_listing_t *row = &mt_demo_listings[i];
+    const size_t author = (size_t) row->author;
+    bson_t body = BSON_INITIALIZER;
+    bson_t account = BSON_INITIALIZER;
+    const char *account_id;
+    char email_key[MT_EMAIL_MAX + 1];
+    mt_error_t why;
+    bool built;
+
+    if (mt_demo_listing_org (row) != org || mt_demo_owned_id (&owned, row->title)) {
+      continue;
+    }
+    if (author >= mt_demo_org_people (org) ||
+        !mt_email_key (org->people[author].email, email_key)) {
+      mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                    "auteur inconnu pour l'annonce de démonstration « %.60s »",
+                    "unknown author for demo listing \"%.60s\"", row->key);
+      goto done;
+    }
+    bson_destroy (&account);
+    if (!ctx->store->ops->account_find_by_email (ctx->store, email_key, &account, error)) {
+      bson_destroy (&account);
+      goto done;
+    }
+    account_id = mt_bson_str (&account, "id");
+    bson_destroy (&body);
+    mt_demo_listing_body (row, org, ctx->now_ms, &body);
+    mt_error_clear (&why);
+    built = mt_schema_validate (schema, &body, &why);
+    if (built) {
+      /* mt_listing_build initialises the document whatever happens. */
+      built = mt_listing_build (&body, &owner, account_id,
+                                ctx->now_ms - (int64_t) row->age_days * MT_DEMO_DAY_MS,
+                                &batch->docs[batch->count], NULL, &why);
+      if (!built) {
+        bson_destroy (&batch->docs[batch->count]);
+      }
+    }
+    bson_destroy (&body);
+    bson_destroy (&account);
+    if (!built) {
+      mt_demo_listing_refused (row, &why, error);
+      goto done;
+    }
+    batch->pointers[batch->count] = &batch->docs[batch->count];
+    batch->count++;
+  }
+  ok = true;
+done:
+  bson_destroy (&owned);
+  bson_destroy (&owner);
+  return ok;
+}
+
+/* Creates the demo listings that are not stored yet, all at once. */
+static bool
+mt_demo_ensure_listings (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  const mt_schema_t *schema = NULL;
+  mt_demo_batch_t batch = { 0 };
+  bool ok = false;
+
+  if (ctx->env && ctx->env->schemas) {
+    schema = mt_schema_registry_get (ctx->env->schemas, "listing_create.json");
+  }
+  if (!schema) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "schéma listing_create.json absent",
+                  "schema listing_create.json missing");
+    goto done;
+  }
+  batch.docs = calloc (mt_demo_listing_count, sizeof *batch.docs);
+  batch.pointers = calloc (mt_demo_listing_count, sizeof *batch.pointers);
+  if (!batch.docs || !batch.pointers) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "mémoire insuffisante",
+                  "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < mt_demo_org_count; i++) {
+    if (!mt_demo_build_org_listings (loader, &mt_demo_orgs[i], schema, &batch, error)) {
+      goto done;
+    }
+  }
+  if (batch.count > 0 &&
+      !ctx->store->ops->listing_insert_many (ctx->store, batch.pointers, batch.count, error)) {
+    goto done;
+  }
+  loader->result->listings_created = (int) batch.count;
+  ok = true;
+done:
+  for (size_t i = 0; i < batch.count; i++) {
+    bson_destroy (&batch.docs[i]);
+  }
+  free (batch.docs);
+  free (batch.pointers);
+  return ok;
+}
+
+/* ---- Entry points ---------------------------------------------------------------------------- */
+
 bool
 mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
 {
@@ -337,13 +726,19 @@ mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
       goto done;
     }
   }
+  if (!mt_demo_ensure_listings (&loader, error)) {
+    goto done;
+  }
   result->loaded = true;
   result->networks = MT_DEMO_NETWORK_COUNT;
   result->members = (int) mt_demo_org_count;
   result->accounts = (int) mt_demo_account_count ();
-  if (result->networks_created || result->members_created || result->accounts_created) {
-    MT_INFO ("demo loaded: %d networks, %d organisations and %d accounts created",
-             result->networks_created, result->members_created, result->accounts_created);
+  result->listings = (int) mt_demo_listing_count;
+  if (result->networks_created || result->members_created || result->accounts_created ||
+      result->listings_created) {
+    MT_INFO ("demo loaded: %d networks, %d organisations, %d accounts and %d listings created",
+             result->networks_created, result->members_created, result->accounts_created,
+             result->listings_created);
   } else {
     MT_INFO ("demo already loaded");
   }
@@ -402,5 +797,41 @@ mt_demo_member_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE]
   }
   ok = true;
 done:
+  return ok;
+}
+
+bool
+mt_demo_listing_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
+                    mt_error_t *error)
+{
+  const mt_demo_listing_t *row = mt_demo_listing_find (key);
+  const mt_demo_org_t *org = mt_demo_listing_org (row);
+  char member_id[MT_ID_SIZE];
+  bson_t owned = BSON_INITIALIZER;
+  const char *id;
+  bool ok = false;
+
+  if (!org) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND, "annonce de démonstration inconnue",
+                  "unknown demo listing");
+    goto done;
+  }
+  if (!mt_demo_member_id (ctx, org->key, member_id, error)) {
+    goto done;
+  }
+  bson_destroy (&owned);
+  if (!mt_demo_owner_listings (ctx, member_id, &owned, error)) {
+    goto done;
+  }
+  id = mt_demo_owned_id (&owned, row->title);
+  if (!id || strlen (id) != MT_ID_LEN) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND, "annonce de démonstration absente",
+                  "demo listing not found");
+    goto done;
+  }
+  memcpy (id_out, id, MT_ID_SIZE);
+  ok = true;
+done:
+  bson_destroy (&owned);
   return ok;
 }

@@ -1,9 +1,12 @@
 /*
- * demo_data: the networks, organisations and people of the demonstration data set.
- * Add an organisation by adding a row; keep existing keys and e-mails unchanged, since a
- * store loaded before finds its demo organisations through them.
+ * demo_data: the networks, organisations, people and listings of the demonstration data set.
+ * Add an organisation or a listing by adding a row; keep existing keys, e-mails and listing
+ * titles unchanged, since a store loaded before finds its demo organisations and listings
+ * through them.
  */
 #include "demo_data.h"
+
+#include "demo.h"
 
 #include <string.h>
 
@@ -397,4 +400,1529 @@ mt_demo_account_count (void)
     n += mt_demo_org_people (&mt_demo_orgs[i]);
   }
   return n;
+}
+
+/* ==== Listings ================================================================================
+ * The catalogue of the demo organisations (see demo.h for how it is loaded). Keep keys and
+ * titles unchanged: a store loaded before recognises its demo listings by owner and title.
+ * Street names are fictitious; postcodes and communes are real. Amounts are in euro cents.
+ */
+
+#define GOOD "good"
+#define SERVICE "service"
+#define NETWORKS "networks"
+#define PUBLIC "public"
+#define PUBLISHED "published"
+#define DRAFT "draft"
+#define PAUSED "paused"
+#define AUTO "auto"
+
+#define AT_VELO_LILLE "Atelier Les Mains dans le Guidon, 14 rue des Deux-Roues, 59800 Lille"
+#define AT_RECYCLERIE_ROUBAIX "La Recyclerie du Pile, 37 rue du Réemploi, 59100 Roubaix"
+#define AT_CAFE_TOURCOING "Le Comptoir des Voisins, 5 place des Voisins-Solidaires, 59200 Tourcoing"
+#define AT_CAE_VILLENEUVE "Coopérative Tandem, 8 allée des Coopérateurs, 59650 Villeneuve-d'Ascq"
+#define AT_NATURE_DUNKERQUE "Dunes et Marais, 21 quai des Oyats, 59140 Dunkerque"
+#define AT_THEATRE_ARRAS "Hangar de la Roulotte Vagabonde, 3 rue des Tréteaux, 62000 Arras"
+#define AT_RESSOURCERIE_LENS "La Ressourcerie des Terrils, 112 rue du Chevalement, 62300 Lens"
+#define AT_HABITAT_AMIENS "Résidence Toits Partagés, 6 impasse des Bâtisseurs, 80000 Amiens"
+#define AT_CENTRE_SOCIAL_ABBEVILLE "Centre social du Ponthieu, 40 rue des Familles, 80100 Abbeville"
+#define AT_COLLECTIVITE_BEAUVAIS                                                                   \
+  "Centre technique de l'Agglo, 2 avenue des Associations, 60000 Beauvais"
+#define AT_EVENEMENT_COMPIEGNE "Éco-Festif Picardie, 17 rue du Gobelet, 60200 Compiègne"
+#define AT_FABLAB_SAINT_QUENTIN                                                                    \
+  "La Fabrique du Vermandois, 9 rue des Bidouilleurs, 02100 Saint-Quentin"
+#define AT_JARDIN_LAON "Jardin partagé des Remparts, chemin des Remparts-Fleuris, 02000 Laon"
+#define AT_TRAITEUR_SOISSONS "Les Saveurs Partagées, 25 rue des Marmites, 02200 Soissons"
+
+const mt_demo_listing_t mt_demo_listings[] = {
+  /* ---- velo-lille: Les Mains dans le Guidon (59, Lille) ----------------------------------- */
+  {
+    .key = "velo-lille/cargo-bakfiets",
+    .kind = GOOD,
+    .title = "Vélo cargo biporteur Bakfiets avec bâche",
+    .description =
+      "Notre biporteur hollandais, caisse en bois de 80 litres avec bâche de pluie et deux "
+      "ceintures pour enfants. Idéal pour transporter du matériel de stand, faire une "
+      "livraison en ville ou tester le vélo cargo avant d'en acheter un. Vitesses intégrées "
+      "dans le moyeu, freins à tambour, béquille centrale très stable.",
+    .category = "velos-cargo",
+    .tags = { "vélo", "cargo", "biporteur", "transport", "livraison" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 62,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 280000,
+    .deposit_cents = 50000,
+    .max_days = 7,
+    .min_notice_hours = 48,
+    .buffer_hours = 12,
+    .horizon_days = 90,
+    .pickup_address = AT_VELO_LILLE,
+    .pickup_instructions =
+      "Entrer par la cour et sonner à l'atelier (mardi à samedi, 14 h - 19 h). Prise en main "
+      "d'un quart d'heure au premier emprunt. Antivol, casque et bâche fournis.",
+    .blackouts = { { 20, 23, "Révision annuelle à l'atelier" } },
+    .credit_price_per_day = 5,
+  },
+  {
+    .key = "velo-lille/cargo-triporteur",
+    .kind = GOOD,
+    .title = "Vélo cargo triporteur à assistance électrique",
+    .description =
+      "Triporteur à assistance électrique, caisse avant de 150 litres fermant à clé, charge "
+      "utile 100 kg. Autonomie d'environ 50 km avec la batterie fournie (chargeur inclus). "
+      "Parfait pour une tournée de collecte, un marché ou une animation mobile.",
+    .category = "velos-cargo",
+    .tags = { "vélo", "cargo", "triporteur", "électrique", "transport" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 58,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 450000,
+    .deposit_cents = 80000,
+    .max_days = 3,
+    .min_notice_hours = 48,
+    .buffer_hours = 24,
+    .horizon_days = 90,
+    .pickup_address = AT_VELO_LILLE,
+    .pickup_instructions =
+      "Batterie chargée au départ, à rendre chargée. Un essai dans la cour est demandé avant "
+      "le premier départ.",
+    .blackouts = { { 45, 52, "Tournée des ateliers dans les centres sociaux" } },
+    .credit_price_per_day = 8,
+  },
+  {
+    .key = "velo-lille/remorque-velo",
+    .kind = GOOD,
+    .title = "Remorque vélo plateau, charge 80 kg",
+    .description =
+      "Remorque à un essieu qui s'attelle à presque tous les vélos (attache fournie). Plateau "
+      "de 120 x 60 cm avec sangles : parfait pour déplacer une sono, des caisses ou des "
+      "tables pliantes sans voiture.",
+    .category = "velos-cargo",
+    .tags = { "remorque", "vélo", "transport" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 40,
+    .author = 1,
+    .quantity = 2,
+    .condition = "fair",
+    .replacement_value_cents = 45000,
+    .deposit_cents = 10000,
+    .approval = AUTO,
+    .pickup_address = AT_VELO_LILLE,
+  },
+  {
+    .key = "velo-lille/caisse-outils",
+    .kind = GOOD,
+    .title = "Caisse à outils vélo complète et pied d'atelier",
+    .description =
+      "Tout pour animer un atelier de réparation en plein air : pied d'atelier pliant, "
+      "démonte-pneus, clés plates et Allen, dérive-chaîne, pompe à pied avec manomètre, "
+      "rustines et câbles de rechange. Une fiche d'inventaire est dans le couvercle.",
+    .category = "outillage",
+    .tags = { "vélo", "réparation", "outils", "atelier" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 33,
+    .quantity = 2,
+    .condition = "fair",
+    .replacement_value_cents = 35000,
+    .deposit_cents = 10000,
+    .max_days = 10,
+    .approval = AUTO,
+    .pickup_address = AT_VELO_LILLE,
+    .pickup_instructions = "Vérifier l'inventaire avec nous au départ et au retour.",
+  },
+  {
+    .key = "velo-lille/atelier-autoreparation",
+    .kind = SERVICE,
+    .title = "Atelier mobile d'autoréparation vélo",
+    .description =
+      "Nous venons avec nos outils et deux mécaniciens bénévoles pour apprendre à vos "
+      "publics à régler leurs freins, réparer une crevaison ou changer une chaîne. Jusqu'à "
+      "quinze vélos par séance, dans votre cour ou sur un marché.",
+    .category = "autres-services",
+    .tags = { "vélo", "réparation", "mobilité", "atelier" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 55,
+    .format = "on_site",
+    .duration_minutes = 180,
+    .credit_rate_per_hour = 3,
+    .languages = { "fr", "ar" },
+  },
+
+  /* ---- recyclerie-roubaix: La Recyclerie du Pile (59, Roubaix) ---------------------------- */
+  {
+    .key = "recyclerie-roubaix/tables-brasserie",
+    .kind = GOOD,
+    .title = "Lot de 10 tables brasserie et 20 bancs",
+    .description =
+      "Ensembles brasserie en bois (tables de 220 x 50 cm, bancs assortis), pieds pliants. "
+      "De quoi asseoir 80 personnes pour un repas de quartier ou une assemblée générale. "
+      "Se transporte dans un utilitaire de 12 m³.",
+    .category = "mobilier-evenementiel",
+    .tags = { "tables", "bancs", "brasserie", "repas", "fête" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 70,
+    .quantity = 3,
+    .condition = "good",
+    .replacement_value_cents = 150000,
+    .deposit_cents = 30000,
+    .max_days = 5,
+    .min_notice_hours = 72,
+    .buffer_hours = 24,
+    .pickup_address = AT_RECYCLERIE_ROUBAIX,
+    .pickup_instructions =
+      "Quai de chargement à l'arrière du bâtiment, accès par la rue du Réemploi. Prévoir "
+      "deux personnes pour charger.",
+    .credit_price_per_day = 4,
+  },
+  {
+    .key = "recyclerie-roubaix/barnum-3x6",
+    .kind = GOOD,
+    .title = "Barnum 3x6 m blanc avec lestage",
+    .description =
+      "Barnum pliant 3 x 6 m, toile blanche avec quatre murs dont deux à fenêtres. Fourni avec "
+      "quatre poids de lestage de 15 kg et une housse à roulettes. Se monte à deux en vingt "
+      "minutes.",
+    .category = "tentes-barnums",
+    .tags = { "barnum", "tente", "abri", "extérieur" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 68,
+    .author = 1,
+    .quantity = 2,
+    .condition = "good",
+    .replacement_value_cents = 90000,
+    .deposit_cents = 20000,
+    .max_days = 4,
+    .min_notice_hours = 72,
+    .buffer_hours = 24,
+    .pickup_address = AT_RECYCLERIE_ROUBAIX,
+    .pickup_instructions =
+      "Housse de 1,60 m : prévoir un utilitaire ou un break. Toile à rendre sèche (ou à "
+      "nous signaler pour qu'on la fasse sécher).",
+    .blackouts = { { 30, 32, "Grande braderie de la Recyclerie" } },
+    .credit_price_per_day = 3,
+  },
+  {
+    .key = "recyclerie-roubaix/remorque-750",
+    .kind = GOOD,
+    .title = "Remorque bâchée 750 kg (permis B)",
+    .description =
+      "Remorque de 2,50 x 1,30 m, bâche haute et ridelles, charge utile 750 kg, se conduit "
+      "avec le permis B. Prise 7 broches ; adaptateur 13 broches disponible sur demande.",
+    .category = "vehicules",
+    .tags = { "remorque", "transport", "déménagement" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 47,
+    .author = 2,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 150000,
+    .deposit_cents = 50000,
+    .max_days = 3,
+    .min_notice_hours = 48,
+    .pickup_address = AT_RECYCLERIE_ROUBAIX,
+    .pickup_instructions = "Apporter la carte grise du véhicule tracteur et une attestation "
+                           "d'assurance.",
+  },
+  {
+    .key = "recyclerie-roubaix/vaisselle-reemploi",
+    .kind = GOOD,
+    .title = "Caisse de vaisselle de réemploi pour 50 personnes",
+    .description =
+      "Assiettes, verres, bols et couverts dépareillés issus de nos collectes, triés et "
+      "comptés : de quoi servir 50 repas sans jetable. À rendre propre ; la casse n'est pas "
+      "facturée, c'est de la vaisselle de seconde vie.",
+    .category = "cuisine-vaisselle",
+    .tags = { "vaisselle", "zéro déchet", "repas", "réemploi" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 25,
+    .author = 2,
+    .quantity = 2,
+    .condition = "fair",
+    .replacement_value_cents = 20000,
+    .deposit_cents = 5000,
+    .max_days = 7,
+    .approval = AUTO,
+    .pickup_address = AT_RECYCLERIE_ROUBAIX,
+  },
+  {
+    .key = "recyclerie-roubaix/atelier-reemploi",
+    .kind = SERVICE,
+    .title = "Atelier de sensibilisation au réemploi et à la réduction des déchets",
+    .description =
+      "Un atelier ludique pour vos bénévoles, salariés ou habitants : d'où viennent nos "
+      "déchets, que deviennent les objets déposés en recyclerie, comment donner une seconde "
+      "vie à ce qu'on jette. Quiz, objets à diagnostiquer et petites réparations en direct.",
+    .category = "transition-ecologique",
+    .tags = { "réemploi", "déchets", "sensibilisation" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 36,
+    .format = "on_site",
+    .duration_minutes = 120,
+    .credit_rate_per_hour = 2,
+  },
+
+  /* ---- cafe-tourcoing: Le Comptoir des Voisins (59, Tourcoing) ---------------------------- */
+  {
+    .key = "cafe-tourcoing/sono-200w",
+    .kind = GOOD,
+    .title = "Sono portable 200 W avec 2 micros HF",
+    .description =
+      "Enceinte sur batterie de 200 W (environ 8 heures d'autonomie) avec deux micros sans "
+      "fil, entrée Bluetooth et pied. Suffisant pour une prise de parole devant 150 personnes "
+      "ou une petite fête en extérieur.",
+    .category = "sonorisation-video",
+    .tags = { "sono", "micro", "enceinte", "fête" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 52,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 60000,
+    .deposit_cents = 15000,
+    .max_days = 4,
+    .approval = AUTO,
+    .pickup_address = AT_CAFE_TOURCOING,
+    .pickup_instructions =
+      "Au comptoir, aux heures d'ouverture du café (mercredi à dimanche dès 16 h). Piles des "
+      "micros fournies.",
+    .credit_price_per_day = 3,
+  },
+  {
+    .key = "cafe-tourcoing/salle-60",
+    .kind = GOOD,
+    .title = "Salle de 60 places avec bar, en semaine",
+    .description =
+      "Notre salle du fond, avec scène basse, bar, vidéoprojecteur et 60 chaises, est libre "
+      "le lundi et le mardi. Idéale pour une assemblée générale, une projection-débat ou une "
+      "formation. Accessible aux personnes à mobilité réduite.",
+    .category = "salles",
+    .tags = { "salle", "réunion", "assemblée générale", "projection" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 64,
+    .quantity = 1,
+    .max_days = 1,
+    .min_notice_hours = 168,
+    .buffer_hours = 2,
+    .horizon_days = 120,
+    .pickup_address = AT_CAFE_TOURCOING,
+    .pickup_instructions =
+      "Les clés se prennent la veille au comptoir. Ranger les chaises et sortir les poubelles "
+      "en partant.",
+    .credit_price_per_day = 10,
+  },
+  {
+    .key = "cafe-tourcoing/malle-jeux",
+    .kind = GOOD,
+    .title = "Malle de 30 jeux de société",
+    .description =
+      "Une sélection de jeux coopératifs, de jeux d'ambiance et de classiques pour tous les "
+      "âges, choisis par nos bénévoles des soirées jeux. Chaque boîte est complète et "
+      "recomptée au retour.",
+    .category = "jeux",
+    .tags = { "jeux", "jeux de société", "soirée", "famille" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 29,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 60000,
+    .deposit_cents = 10000,
+    .approval = AUTO,
+    .pickup_address = AT_CAFE_TOURCOING,
+    .credit_price_per_day = 1,
+  },
+  {
+    .key = "cafe-tourcoing/percolateur",
+    .kind = GOOD,
+    .title = "Percolateur 100 tasses",
+    .description =
+      "Percolateur inox de 15 litres, robinet antigoutte et maintien au chaud. Compter une "
+      "heure pour cent tasses. Rendu détartré, merci !",
+    .category = "cuisine-vaisselle",
+    .tags = { "café", "boissons", "accueil" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 15,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 15000,
+    .deposit_cents = 3000,
+    .max_days = 5,
+    .approval = AUTO,
+    .pickup_address = AT_CAFE_TOURCOING,
+  },
+  {
+    .key = "cafe-tourcoing/lancer-repair-cafe",
+    .kind = SERVICE,
+    .title = "Aide au lancement d'un repair café",
+    .description =
+      "Vous voulez ouvrir un repair café dans votre quartier ? Nous partageons notre "
+      "expérience : trouver des bénévoles réparateurs, assurance, outillage de base, fiche "
+      "d'accueil et suivi des objets réparés.",
+    .category = "autres-services",
+    .tags = { "repair café", "réparation", "bénévolat" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 21,
+    .format = "both",
+    .duration_minutes = 120,
+    .credit_rate_per_hour = 2,
+  },
+
+  /* ---- cae-villeneuve: Coopérative Tandem (59, Villeneuve-d'Ascq) ------------------------- */
+  {
+    .key = "cae-villeneuve/intelligence-collective",
+    .kind = SERVICE,
+    .title = "Animation de réunion en intelligence collective",
+    .description =
+      "Une entrepreneure de la coopérative prépare et anime votre réunion, votre séminaire ou "
+      "votre assemblée générale : forum ouvert, world café, prise de décision par "
+      "consentement. Un compte rendu illustré vous est remis après la séance.",
+    .category = "animation-facilitation",
+    .tags = { "facilitation", "réunion", "intelligence collective", "assemblée générale" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 73,
+    .author = 1,
+    .format = "both",
+    .duration_minutes = 180,
+    .credit_rate_per_hour = 3,
+    .languages = { "fr", "en" },
+  },
+  {
+    .key = "cae-villeneuve/affiches",
+    .kind = SERVICE,
+    .title = "Aide à la création d'affiches",
+    .description =
+      "Un graphiste de la coopérative vous aide à concevoir l'affiche et le flyer de votre "
+      "événement avec des outils libres (Inkscape, Scribus), puis à préparer les fichiers "
+      "pour l'imprimeur. Vous repartez avec des gabarits réutilisables.",
+    .category = "communication",
+    .tags = { "affiche", "graphisme", "communication", "flyer" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 44,
+    .author = 2,
+    .format = "both",
+    .duration_minutes = 120,
+    .credit_rate_per_hour = 2,
+  },
+  {
+    .key = "cae-villeneuve/comptabilite-associative",
+    .kind = SERVICE,
+    .title = "Initiation à la comptabilité associative",
+    .description =
+      "Pour les trésoriers et trésorières qui débutent : plan comptable associatif, tenue "
+      "d'un journal de recettes et dépenses, budget prévisionnel, compte de résultat à "
+      "présenter en assemblée générale. Exercices sur vos propres documents.",
+    .category = "comptabilite-gestion",
+    .tags = { "comptabilité", "trésorerie", "budget", "association" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 50,
+    .format = "both",
+    .duration_minutes = 180,
+    .credit_rate_per_hour = 3,
+  },
+  {
+    .key = "cae-villeneuve/statuts",
+    .kind = SERVICE,
+    .title = "Premier éclairage sur les statuts : association, SCOP ou SCIC",
+    .description =
+      "Un entretien en visioconférence pour comparer les formes juridiques de l'économie "
+      "sociale et solidaire selon votre projet : gouvernance, fiscalité, embauche. Ce n'est "
+      "pas une consultation d'avocat, mais un premier repérage avant d'aller plus loin.",
+    .category = "juridique",
+    .tags = { "statuts", "SCOP", "SCIC", "association", "création" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 18,
+    .format = "remote",
+    .duration_minutes = 60,
+    .credit_rate_per_hour = 2,
+  },
+  {
+    .key = "cae-villeneuve/videoprojecteur",
+    .kind = GOOD,
+    .title = "Vidéoprojecteur Full HD et écran sur pied 2 m",
+    .description =
+      "Vidéoprojecteur 3 500 lumens (HDMI, câble de 10 m fourni) avec un écran trépied de "
+      "2 m de base. Convient à une salle de 80 personnes, même en journée rideaux tirés.",
+    .category = "sonorisation-video",
+    .tags = { "vidéoprojecteur", "écran", "projection", "réunion" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 38,
+    .author = 2,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 90000,
+    .deposit_cents = 20000,
+    .max_days = 3,
+    .approval = AUTO,
+    .pickup_address = AT_CAE_VILLENEUVE,
+    .pickup_instructions = "Accueil de la coopérative, du lundi au vendredi de 9 h à 17 h.",
+  },
+  {
+    .key = "cae-villeneuve/kit-animation",
+    .kind = GOOD,
+    .title = "Kit d'animation : 2 paperboards, post-it et feutres",
+    .description =
+      "Deux chevalets de conférence avec blocs de papier, gros feutres, post-it de toutes "
+      "tailles, gommettes de vote et un minuteur visuel. Les consommables entamés ne sont pas "
+      "à remplacer.",
+    .category = "autres-biens",
+    .tags = { "paperboard", "animation", "réunion", "atelier" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 12,
+    .author = 1,
+    .quantity = 2,
+    .condition = "good",
+    .replacement_value_cents = 40000,
+    .deposit_cents = 5000,
+    .max_days = 7,
+    .approval = AUTO,
+    .pickup_address = AT_CAE_VILLENEUVE,
+  },
+
+  /* ---- nature-dunkerque: Dunes et Marais (59, Dunkerque) ---------------------------------- */
+  {
+    .key = "nature-dunkerque/expo-dunes",
+    .kind = GOOD,
+    .title = "Exposition « Biodiversité des dunes » (12 kakémonos)",
+    .description =
+      "Douze kakémonos de 85 x 200 cm sur la faune et la flore des dunes flamandes, avec un "
+      "livret d'accompagnement et un quiz pour les scolaires. Se monte en une demi-heure, "
+      "sans outil. Prêt gratuit pour les structures des réseaux.",
+    .category = "exposition-signaletique",
+    .tags = { "exposition", "biodiversité", "dunes", "littoral", "scolaires" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 75,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 240000,
+    .deposit_cents = 30000,
+    .max_days = 30,
+    .min_notice_hours = 168,
+    .buffer_hours = 48,
+    .horizon_days = 365,
+    .pickup_address = AT_NATURE_DUNKERQUE,
+    .pickup_instructions =
+      "Les sacs de transport tiennent dans un coffre de voiture. Merci de signaler tout "
+      "kakémono abîmé au retour.",
+    .blackouts = { { 10, 24, "Exposée à la Maison de l'environnement" } },
+  },
+  {
+    .key = "nature-dunkerque/jumelles",
+    .kind = GOOD,
+    .title = "Lot de 15 paires de jumelles 8x42",
+    .description =
+      "Jumelles étanches pour l'observation des oiseaux, avec étuis et dragonnes, adaptées aux "
+      "enfants dès 8 ans. Deux guides d'identification des oiseaux du littoral sont glissés "
+      "dans la valise.",
+    .category = "autres-biens",
+    .tags = { "jumelles", "oiseaux", "nature", "observation" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 60,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 150000,
+    .deposit_cents = 20000,
+    .max_days = 7,
+    .approval = AUTO,
+    .pickup_address = AT_NATURE_DUNKERQUE,
+  },
+  {
+    .key = "nature-dunkerque/malle-laisse-de-mer",
+    .kind = GOOD,
+    .title = "Malle pédagogique de jeux « Laisse de mer »",
+    .description =
+      "Jeux de piste, mémory des coquillages, loupes et boîtes d'observation pour découvrir "
+      "ce que la marée dépose sur la plage. Fiches d'animation pour les 6-12 ans incluses.",
+    .category = "jeux",
+    .tags = { "pédagogie", "plage", "enfants", "jeux" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 31,
+    .author = 1,
+    .quantity = 1,
+    .condition = "fair",
+    .replacement_value_cents = 30000,
+    .deposit_cents = 5000,
+    .max_days = 14,
+    .approval = AUTO,
+    .pickup_address = AT_NATURE_DUNKERQUE,
+  },
+  {
+    .key = "nature-dunkerque/former-sortie-nature",
+    .kind = SERVICE,
+    .title = "Formation : animer une sortie nature avec des enfants",
+    .description =
+      "Une journée sur le terrain pour les animateurs et animatrices de centres de loisirs : "
+      "préparer une sortie, capter l'attention d'un groupe, observer sans déranger, sécurité "
+      "sur la plage et dans les marais.",
+    .category = "methodes-pedagogiques",
+    .tags = { "animation nature", "enfants", "pédagogie", "sortie" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 27,
+    .format = "on_site",
+    .duration_minutes = 420,
+    .credit_rate_per_hour = 3,
+    .languages = { "fr", "nl" },
+  },
+
+  /* ---- theatre-arras: Compagnie La Roulotte Vagabonde (62, Arras) ------------------------- */
+  {
+    .key = "theatre-arras/projecteurs-led",
+    .kind = GOOD,
+    .title = "Kit de 6 projecteurs LED avec pieds et console DMX",
+    .description =
+      "Six projecteurs LED RGBW sur deux pieds à barre de couplage, câbles DMX et une petite "
+      "console à mémoires. De quoi éclairer une scène de 6 m d'ouverture pour un concert ou "
+      "un spectacle. Notice d'utilisation simple fournie.",
+    .category = "sonorisation-video",
+    .tags = { "lumière", "projecteurs", "spectacle", "scène" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 66,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 180000,
+    .deposit_cents = 40000,
+    .max_days = 5,
+    .min_notice_hours = 72,
+    .buffer_hours = 24,
+    .pickup_address = AT_THEATRE_ARRAS,
+    .pickup_instructions = "Sur rendez-vous avec notre régisseur, Hugo.",
+    .credit_price_per_day = 6,
+  },
+  {
+    .key = "theatre-arras/gradins",
+    .kind = GOOD,
+    .title = "Gradins démontables 80 places",
+    .description =
+      "Quatre rangs de gradins en acier et bois, 80 places assises, montage en trois heures à "
+      "quatre personnes. Notre régisseur accompagne le premier montage. Transport en camion "
+      "porteur (non fourni).",
+    .category = "mobilier-evenementiel",
+    .tags = { "gradins", "spectacle", "public", "scène" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 66,
+    .quantity = 1,
+    .condition = "fair",
+    .replacement_value_cents = 1200000,
+    .deposit_cents = 150000,
+    .max_days = 7,
+    .min_notice_hours = 336,
+    .buffer_hours = 48,
+    .horizon_days = 365,
+    .pickup_address = AT_THEATRE_ARRAS,
+    .pickup_instructions =
+      "Chargement au hangar avec un chariot élévateur. Le montage accompagné se réserve en "
+      "même temps que les gradins.",
+    .blackouts = { { 35, 63, "Tournée d'été de la compagnie" } },
+  },
+  {
+    .key = "theatre-arras/costumes",
+    .kind = GOOD,
+    .title = "Malle de costumes et accessoires de théâtre",
+    .description =
+      "Une grande malle de costumes d'époque et de fantaisie (tailles adulte), chapeaux, "
+      "masques et accessoires. Pour un spectacle amateur, un carnaval ou un atelier théâtre.",
+    .category = "autres-biens",
+    .tags = { "costumes", "théâtre", "carnaval", "déguisements" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 22,
+    .author = 1,
+    .quantity = 1,
+    .condition = "worn",
+    .replacement_value_cents = 50000,
+    .deposit_cents = 10000,
+    .max_days = 21,
+    .approval = AUTO,
+    .pickup_address = AT_THEATRE_ARRAS,
+  },
+  {
+    .key = "theatre-arras/chapiteau",
+    .kind = GOOD,
+    .title = "Chapiteau de 12 m de diamètre (200 places)",
+    .description =
+      "Notre chapiteau de tournée : mât central, toile ignifugée classée M2, 200 places "
+      "assises. Montage en une journée avec l'équipe de la compagnie (obligatoire). "
+      "Actuellement en réparation : la toile est chez le voilier.",
+    .category = "tentes-barnums",
+    .tags = { "chapiteau", "spectacle", "festival", "tente" },
+    .visibility = NETWORKS,
+    .status = PAUSED,
+    .age_days = 66,
+    .quantity = 1,
+    .condition = "fair",
+    .replacement_value_cents = 3500000,
+    .deposit_cents = 300000,
+    .max_days = 10,
+    .min_notice_hours = 720,
+    .buffer_hours = 72,
+    .horizon_days = 365,
+    .pickup_address = AT_THEATRE_ARRAS,
+    .pickup_instructions = "Montage et démontage uniquement avec l'équipe de la compagnie.",
+  },
+  {
+    .key = "theatre-arras/prise-de-parole",
+    .kind = SERVICE,
+    .title = "Atelier de prise de parole en public pour bénévoles",
+    .description =
+      "Des exercices de théâtre pour oser parler devant une assemblée, un financeur ou un "
+      "micro : respiration, voix, regard, gestion du trac. En petit groupe de huit à douze "
+      "personnes.",
+    .category = "formation",
+    .tags = { "prise de parole", "théâtre", "bénévoles", "confiance" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 48,
+    .format = "on_site",
+    .duration_minutes = 180,
+    .credit_rate_per_hour = 3,
+  },
+
+  /* ---- ressourcerie-lens: La Ressourcerie des Terrils (62, Lens) -------------------------- */
+  {
+    .key = "ressourcerie-lens/scie-sauteuse",
+    .kind = GOOD,
+    .title = "Scie sauteuse avec jeu de lames bois et métal",
+    .description =
+      "Scie sauteuse filaire 650 W à mouvement pendulaire, livrée en coffret avec dix lames "
+      "(bois, métal, PVC) et un guide parallèle. Lunettes de protection fournies.",
+    .category = "outillage",
+    .tags = { "scie", "bricolage", "bois", "outils" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 57,
+    .author = 2,
+    .quantity = 2,
+    .condition = "good",
+    .replacement_value_cents = 12000,
+    .deposit_cents = 3000,
+    .max_days = 7,
+    .approval = AUTO,
+    .pickup_address = AT_RESSOURCERIE_LENS,
+  },
+  {
+    .key = "ressourcerie-lens/perceuse",
+    .kind = GOOD,
+    .title = "Perceuse-visseuse sans fil 18 V avec 2 batteries",
+    .description =
+      "Perceuse-visseuse à percussion, deux batteries et chargeur rapide, coffret de forets "
+      "et d'embouts. Pour monter une cloison, fixer des étagères ou un chantier participatif.",
+    .category = "outillage",
+    .tags = { "perceuse", "visseuse", "bricolage", "outils" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 57,
+    .author = 2,
+    .quantity = 3,
+    .condition = "good",
+    .replacement_value_cents = 15000,
+    .deposit_cents = 3000,
+    .max_days = 7,
+    .approval = AUTO,
+    .pickup_address = AT_RESSOURCERIE_LENS,
+    .credit_price_per_day = 1,
+  },
+  {
+    .key = "ressourcerie-lens/chaises-pliantes",
+    .kind = GOOD,
+    .title = "Lot de 40 chaises pliantes",
+    .description =
+      "Chaises pliantes en métal et bois récupérées et remises en état par notre chantier "
+      "d'insertion, rangées sur deux chariots. Pour une réunion publique ou un spectacle.",
+    .category = "mobilier-evenementiel",
+    .tags = { "chaises", "réunion", "spectacle", "mobilier" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 43,
+    .author = 1,
+    .quantity = 2,
+    .condition = "fair",
+    .replacement_value_cents = 80000,
+    .deposit_cents = 15000,
+    .max_days = 5,
+    .min_notice_hours = 48,
+    .buffer_hours = 12,
+    .pickup_address = AT_RESSOURCERIE_LENS,
+  },
+  {
+    .key = "ressourcerie-lens/ordinateurs-portables",
+    .kind = GOOD,
+    .title = "Lot de 6 ordinateurs portables reconditionnés",
+    .description =
+      "Six portables 14 pouces reconditionnés par nos soins, sous Linux Mint avec LibreOffice "
+      "et Firefox, souris et sacoche. Pour une formation, un atelier numérique ou une "
+      "permanence d'accès aux droits.",
+    .category = "materiel-informatique",
+    .tags = { "ordinateurs", "numérique", "formation", "linux" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 19,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 150000,
+    .deposit_cents = 30000,
+    .max_days = 14,
+    .min_notice_hours = 72,
+    .buffer_hours = 24,
+    .pickup_address = AT_RESSOURCERIE_LENS,
+    .pickup_instructions =
+      "Les ordinateurs sont remis à zéro à chaque retour : pensez à sauvegarder vos fichiers.",
+  },
+  {
+    .key = "ressourcerie-lens/camion-12m3",
+    .kind = GOOD,
+    .title = "Camion 12 m³ avec hayon (permis B)",
+    .description =
+      "Fourgon de 12 m³ avec hayon élévateur de 500 kg, trois places à l'avant, diable et "
+      "sangles à bord. Parfait pour un déménagement associatif ou le transport de matériel "
+      "événementiel.",
+    .category = "vehicules",
+    .tags = { "camion", "utilitaire", "transport", "déménagement" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 71,
+    .quantity = 1,
+    .condition = "good",
+    .deposit_cents = 100000,
+    .max_days = 2,
+    .min_notice_hours = 72,
+    .buffer_hours = 4,
+    .horizon_days = 90,
+    .pickup_address = AT_RESSOURCERIE_LENS,
+    .pickup_instructions =
+      "Permis B de plus de deux ans. Le plein est à refaire au retour ; remplir le carnet de "
+      "bord (kilomètres, remarques).",
+    .blackouts = { { 14, 15, "Contrôle technique" } },
+    .credit_price_per_day = 15,
+  },
+  {
+    .key = "ressourcerie-lens/diagnostic-dechets",
+    .kind = SERVICE,
+    .title = "Diagnostic déchets de votre événement",
+    .description =
+      "Avant votre fête ou votre festival, nous regardons ensemble ce qui finira à la "
+      "poubelle et comment l'éviter : vaisselle, signalétique, restauration, tri sur place. "
+      "Vous recevez un plan d'action chiffré.",
+    .category = "transition-ecologique",
+    .tags = { "déchets", "événement", "tri", "zéro déchet" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 34,
+    .format = "both",
+    .duration_minutes = 120,
+    .credit_rate_per_hour = 2,
+  },
+
+  /* ---- habitat-amiens: Toits Partagés (80, Amiens) ---------------------------------------- */
+  {
+    .key = "habitat-amiens/gouvernance-partagee",
+    .kind = SERVICE,
+    .title = "Accompagnement à la gouvernance partagée",
+    .description =
+      "Pour un collectif qui veut mieux décider ensemble : rôles, élection sans candidat, "
+      "décision par consentement, cercles. Un premier atelier de découverte, puis un suivi "
+      "si vous le souhaitez.",
+    .category = "animation-facilitation",
+    .tags = { "gouvernance", "sociocratie", "consentement", "collectif" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 54,
+    .format = "both",
+    .duration_minutes = 240,
+    .credit_rate_per_hour = 3,
+  },
+  {
+    .key = "habitat-amiens/renovation-ecologique",
+    .kind = SERVICE,
+    .title = "Conseil en rénovation écologique de locaux associatifs",
+    .description =
+      "Visite de vos locaux avec un de nos conseillers : isolation en matériaux biosourcés, "
+      "chauffage, ventilation, aides mobilisables. Un compte rendu avec les travaux "
+      "prioritaires vous est envoyé sous quinze jours.",
+    .category = "transition-ecologique",
+    .tags = { "rénovation", "énergie", "isolation", "biosourcé" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 26,
+    .author = 1,
+    .format = "on_site",
+    .duration_minutes = 120,
+    .credit_rate_per_hour = 3,
+  },
+  {
+    .key = "habitat-amiens/salle-commune",
+    .kind = GOOD,
+    .title = "Salle commune de la résidence (30 personnes)",
+    .description =
+      "La salle commune de notre résidence coopérative, avec cuisine équipée et jardin, "
+      "accueille vos réunions et ateliers jusqu'à 30 personnes, en soirée et le week-end.",
+    .category = "salles",
+    .tags = { "salle", "réunion", "cuisine", "jardin" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 45,
+    .author = 1,
+    .quantity = 1,
+    .max_days = 1,
+    .min_notice_hours = 72,
+    .buffer_hours = 2,
+    .pickup_address = AT_HABITAT_AMIENS,
+    .pickup_instructions =
+      "Boîte à clés à côté de l'entrée ; le code est envoyé la veille. Fin des activités à "
+      "22 h par respect pour les habitants.",
+    .credit_price_per_day = 5,
+  },
+  {
+    .key = "habitat-amiens/camera-thermique",
+    .kind = GOOD,
+    .title = "Caméra thermique pour repérer les déperditions de chaleur",
+    .description =
+      "Caméra thermique 160 x 120 pixels pour repérer ponts thermiques et fuites d'air. À "
+      "utiliser par temps froid, avec au moins 10 °C d'écart entre l'intérieur et "
+      "l'extérieur. Mode d'emploi en français.",
+    .category = "outillage",
+    .tags = { "thermographie", "énergie", "rénovation" },
+    .visibility = NETWORKS,
+    .status = DRAFT,
+    .age_days = 3,
+    .author = 1,
+    .quantity = 1,
+    .condition = "new",
+    .replacement_value_cents = 60000,
+    .deposit_cents = 20000,
+    .max_days = 7,
+    .pickup_address = AT_HABITAT_AMIENS,
+  },
+
+  /* ---- centre-social-abbeville: Centre social du Ponthieu (80, Abbeville) ----------------- */
+  {
+    .key = "centre-social-abbeville/minibus",
+    .kind = GOOD,
+    .title = "Minibus 9 places",
+    .description =
+      "Minibus 9 places (permis B) avec galerie, régulièrement entretenu. Pour une sortie, un "
+      "déplacement d'équipe ou un séjour. Deux sièges rehausseurs disponibles sur demande.",
+    .category = "vehicules",
+    .tags = { "minibus", "transport", "sortie", "séjour" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 69,
+    .quantity = 1,
+    .condition = "good",
+    .deposit_cents = 50000,
+    .max_days = 3,
+    .min_notice_hours = 168,
+    .buffer_hours = 2,
+    .horizon_days = 90,
+    .pickup_address = AT_CENTRE_SOCIAL_ABBEVILLE,
+    .pickup_instructions = "Permis B depuis plus de trois ans. Plein au retour ; la carte "
+                           "carburant n'est pas prêtée.",
+    .blackouts = { { 5, 7, "Sortie familles à la mer" }, { 40, 47, "Séjour des jeunes" } },
+    .credit_price_per_day = 20,
+  },
+  {
+    .key = "centre-social-abbeville/vaisselle-100",
+    .kind = GOOD,
+    .title = "Vaisselle complète pour 100 personnes",
+    .description =
+      "Assiettes plates et à dessert, verres, tasses, couverts, plats de service et pichets "
+      "pour cent couverts, rangés dans des caisses étiquetées. À rendre lavée ; la casse est "
+      "remplacée à l'identique.",
+    .category = "cuisine-vaisselle",
+    .tags = { "vaisselle", "repas", "fête", "zéro déchet" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 53,
+    .author = 2,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 80000,
+    .deposit_cents = 15000,
+    .max_days = 5,
+    .approval = AUTO,
+    .pickup_address = AT_CENTRE_SOCIAL_ABBEVILLE,
+    .credit_price_per_day = 2,
+  },
+  {
+    .key = "centre-social-abbeville/salle-polyvalente",
+    .kind = GOOD,
+    .title = "Salle polyvalente 120 m² avec cuisine",
+    .description =
+      "Grande salle lumineuse avec cuisine collective, tables et chaises pour 100 personnes, "
+      "sono d'appoint. Disponible le week-end pour les associations du territoire.",
+    .category = "salles",
+    .tags = { "salle", "fête", "repas", "réunion" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 69,
+    .quantity = 1,
+    .max_days = 2,
+    .min_notice_hours = 336,
+    .buffer_hours = 12,
+    .pickup_address = AT_CENTRE_SOCIAL_ABBEVILLE,
+    .pickup_instructions = "État des lieux à l'arrivée et au départ avec Yanis, notre "
+                           "gardien.",
+  },
+  {
+    .key = "centre-social-abbeville/jeux-bois",
+    .kind = GOOD,
+    .title = "Jeux en bois géants (lot de 12)",
+    .description =
+      "Puissance 4 géant, mölkky, passe-trappe, jeu de la grenouille, billard hollandais… "
+      "Douze jeux en bois pour animer une fête de quartier ou une kermesse, petits et grands.",
+    .category = "jeux",
+    .tags = { "jeux en bois", "fête", "kermesse", "famille" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 41,
+    .author = 1,
+    .quantity = 1,
+    .condition = "fair",
+    .replacement_value_cents = 120000,
+    .deposit_cents = 20000,
+    .max_days = 7,
+    .min_notice_hours = 48,
+    .pickup_address = AT_CENTRE_SOCIAL_ABBEVILLE,
+    .credit_price_per_day = 3,
+  },
+  {
+    .key = "centre-social-abbeville/former-accompagnement-scolaire",
+    .kind = SERVICE,
+    .title = "Formation des bénévoles à l'accompagnement scolaire",
+    .description =
+      "Deux demi-journées pour les bénévoles qui aident des enfants à faire leurs devoirs : "
+      "posture, relation avec les familles et l'école, outils et jeux pour apprendre "
+      "autrement.",
+    .category = "methodes-pedagogiques",
+    .tags = { "accompagnement scolaire", "bénévoles", "pédagogie" },
+    .visibility = NETWORKS,
+    .status = DRAFT,
+    .age_days = 5,
+    .author = 2,
+    .format = "on_site",
+    .duration_minutes = 180,
+    .credit_rate_per_hour = 2,
+  },
+
+  /* ---- collectivite-beauvais: Agglo Beauvais-Thérain (60, Beauvais) ----------------------- */
+  {
+    .key = "collectivite-beauvais/podium",
+    .kind = GOOD,
+    .title = "Podium scène 6 x 4 m avec escalier",
+    .description =
+      "Podium modulaire de 24 m², hauteur réglable de 40 à 100 cm, escalier et garde-corps. "
+      "Livré et monté par les services techniques de l'Agglo, sur convention de prêt, pour "
+      "les manifestations du territoire.",
+    .category = "mobilier-evenementiel",
+    .tags = { "podium", "scène", "concert", "manifestation" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 74,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 800000,
+    .max_days = 4,
+    .min_notice_hours = 720,
+    .buffer_hours = 48,
+    .horizon_days = 365,
+    .pickup_address = AT_COLLECTIVITE_BEAUVAIS,
+    .pickup_instructions =
+      "Livraison et montage par nos équipes : un plan d'implantation est demandé trois "
+      "semaines avant.",
+    .blackouts = { { 55, 60, "Fête de l'Agglo" } },
+  },
+  {
+    .key = "collectivite-beauvais/grilles-exposition",
+    .kind = GOOD,
+    .title = "Grilles d'exposition (12) et pieds",
+    .description =
+      "Douze grilles caddie de 2 m x 1 m avec leurs pieds et crochets, pour une exposition "
+      "photo, un forum des associations ou un affichage de résultats.",
+    .category = "exposition-signaletique",
+    .tags = { "grilles", "exposition", "forum", "affichage" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 74,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 180000,
+    .max_days = 10,
+    .min_notice_hours = 168,
+    .buffer_hours = 24,
+    .pickup_address = AT_COLLECTIVITE_BEAUVAIS,
+    .pickup_instructions = "Retrait au centre technique du lundi au jeudi, 8 h - 12 h.",
+  },
+  {
+    .key = "collectivite-beauvais/tente-pliante",
+    .kind = GOOD,
+    .title = "Tente pliante 3 x 3 m avec murs",
+    .description =
+      "Tentes pliantes renforcées aux couleurs de l'Agglo, avec trois murs et lests. Dix "
+      "tentes disponibles : réservez le nombre dont vous avez besoin.",
+    .category = "tentes-barnums",
+    .tags = { "tente", "barnum", "stand", "marché" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 74,
+    .author = 1,
+    .quantity = 10,
+    .condition = "good",
+    .replacement_value_cents = 40000,
+    .max_days = 4,
+    .min_notice_hours = 168,
+    .buffer_hours = 24,
+    .pickup_address = AT_COLLECTIVITE_BEAUVAIS,
+  },
+  {
+    .key = "collectivite-beauvais/barrieres",
+    .kind = GOOD,
+    .title = "Barrières de sécurité (lot de 20)",
+    .description =
+      "Vingt barrières de police de 2 m, pour délimiter un parcours, une file d'attente ou "
+      "une zone de course. Transport par vos soins (remorque conseillée).",
+    .category = "autres-biens",
+    .tags = { "barrières", "sécurité", "manifestation" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 30,
+    .author = 1,
+    .quantity = 2,
+    .condition = "worn",
+    .replacement_value_cents = 120000,
+    .max_days = 5,
+    .min_notice_hours = 168,
+    .pickup_address = AT_COLLECTIVITE_BEAUVAIS,
+  },
+  {
+    .key = "collectivite-beauvais/former-securite",
+    .kind = SERVICE,
+    .title = "Formation des bénévoles : organiser une manifestation en sécurité",
+    .description =
+      "Déclarations en mairie et en préfecture, buvette temporaire, secours, accessibilité, "
+      "gestion du public : une demi-journée animée par le service Vie associative, gratuite "
+      "pour les associations du territoire.",
+    .category = "formation",
+    .tags = { "sécurité", "manifestation", "bénévoles", "réglementation" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 63,
+    .format = "on_site",
+    .duration_minutes = 210,
+  },
+  {
+    .key = "collectivite-beauvais/dossier-subvention",
+    .kind = SERVICE,
+    .title = "Aide au montage d'un dossier de subvention",
+    .description =
+      "Un rendez-vous pour relire votre projet, choisir les financeurs pertinents et remplir "
+      "le formulaire Cerfa : budget, indicateurs, pièces à joindre.",
+    .category = "comptabilite-gestion",
+    .tags = { "subvention", "financement", "budget" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 35,
+    .author = 1,
+    .format = "both",
+    .duration_minutes = 90,
+    .credit_rate_per_hour = 2,
+  },
+
+  /* ---- evenement-compiegne: Éco-Festif Picardie (60, Compiègne) --------------------------- */
+  {
+    .key = "evenement-compiegne/gobelets",
+    .kind = GOOD,
+    .title = "Gobelets réutilisables 25 cl (lot de 500)",
+    .description =
+      "Gobelets en polypropylène recyclable, graduation 25 cl, sans logo. Le lavage au retour "
+      "est compris : rendez-les simplement vidés et égouttés dans leurs caisses.",
+    .category = "cuisine-vaisselle",
+    .tags = { "gobelets", "zéro déchet", "buvette", "festival" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 61,
+    .author = 1,
+    .quantity = 6,
+    .condition = "new",
+    .replacement_value_cents = 50000,
+    .deposit_cents = 25000,
+    .max_days = 7,
+    .min_notice_hours = 48,
+    .buffer_hours = 48,
+    .approval = AUTO,
+    .pickup_address = AT_EVENEMENT_COMPIEGNE,
+    .credit_price_per_day = 2,
+  },
+  {
+    .key = "evenement-compiegne/toilettes-seches",
+    .kind = GOOD,
+    .title = "Toilettes sèches mobiles (cabine double)",
+    .description =
+      "Cabine double en bois sur remorque, avec sciure, signalétique et lave-mains. Nous "
+      "récupérons et compostons les matières. Prévoir une cabine pour 150 personnes par "
+      "journée.",
+    .category = "autres-biens",
+    .tags = { "toilettes sèches", "festival", "compost", "sanitaires" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 61,
+    .quantity = 2,
+    .condition = "good",
+    .replacement_value_cents = 350000,
+    .deposit_cents = 50000,
+    .max_days = 4,
+    .min_notice_hours = 168,
+    .buffer_hours = 48,
+    .pickup_address = AT_EVENEMENT_COMPIEGNE,
+    .pickup_instructions =
+      "Remorque à atteler (boule de 50 mm, permis B). Livraison possible dans un rayon de "
+      "40 km, à convenir.",
+    .blackouts = { { 26, 29, "Festival en forêt de Compiègne" } },
+  },
+  {
+    .key = "evenement-compiegne/stand-tri",
+    .kind = GOOD,
+    .title = "Stand de tri des déchets avec signalétique (5 bacs)",
+    .description =
+      "Cinq bacs de tri sur un stand en bois, avec panneaux illustrés (emballages, verre, "
+      "biodéchets, papier, ordures). Se monte en dix minutes.",
+    .category = "exposition-signaletique",
+    .tags = { "tri", "déchets", "signalétique", "festival" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 24,
+    .author = 1,
+    .quantity = 3,
+    .condition = "good",
+    .replacement_value_cents = 45000,
+    .deposit_cents = 10000,
+    .max_days = 5,
+    .approval = AUTO,
+    .pickup_address = AT_EVENEMENT_COMPIEGNE,
+  },
+  {
+    .key = "evenement-compiegne/evenement-zero-dechet",
+    .kind = SERVICE,
+    .title = "Conseil pour un événement zéro déchet",
+    .description =
+      "Une heure et demie pour passer votre événement en revue avec nous : vaisselle, "
+      "buvette, fournisseurs, toilettes, communication auprès du public. Nous partageons nos "
+      "listes de contrôle et nos fournisseurs locaux.",
+    .category = "transition-ecologique",
+    .tags = { "zéro déchet", "événement", "écoresponsable" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 16,
+    .format = "both",
+    .duration_minutes = 90,
+    .credit_rate_per_hour = 2,
+    .languages = { "fr", "en" },
+  },
+
+  /* ---- fablab-saint-quentin: La Fabrique du Vermandois (02, Saint-Quentin) ---------------- */
+  {
+    .key = "fablab-saint-quentin/imprimante-3d",
+    .kind = GOOD,
+    .title = "Imprimante 3D avec bobines de PLA",
+    .description =
+      "Imprimante 3D à filament (volume 25 x 21 x 21 cm), réglée et calibrée, avec trois "
+      "bobines de PLA. Une initiation d'une heure au fablab est demandée avant le premier "
+      "prêt. En pause le temps de changer la buse.",
+    .category = "materiel-informatique",
+    .tags = { "impression 3D", "fablab", "fabrication" },
+    .visibility = NETWORKS,
+    .status = PAUSED,
+    .age_days = 67,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 110000,
+    .deposit_cents = 30000,
+    .max_days = 14,
+    .min_notice_hours = 72,
+    .buffer_hours = 24,
+    .pickup_address = AT_FABLAB_SAINT_QUENTIN,
+  },
+  {
+    .key = "fablab-saint-quentin/kit-visio",
+    .kind = GOOD,
+    .title = "Kit de visioconférence : caméra, micro de salle et écran 55 pouces",
+    .description =
+      "Caméra grand angle, micro-haut-parleur de salle et écran 55 pouces sur pied à "
+      "roulettes, pour des réunions hybrides où ceux qui sont à distance entendent vraiment. "
+      "Fonctionne avec Jitsi, BigBlueButton et les autres.",
+    .category = "materiel-informatique",
+    .tags = { "visioconférence", "réunion hybride", "écran", "caméra" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 39,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 150000,
+    .deposit_cents = 30000,
+    .max_days = 5,
+    .approval = AUTO,
+    .pickup_address = AT_FABLAB_SAINT_QUENTIN,
+    .pickup_instructions = "Le pied se démonte pour tenir dans un break.",
+  },
+  {
+    .key = "fablab-saint-quentin/tablettes",
+    .kind = GOOD,
+    .title = "Valise de 8 tablettes pour ateliers numériques",
+    .description =
+      "Huit tablettes 10 pouces dans une valise de recharge, avec applications d'initiation "
+      "(démarches en ligne, photo, programmation pour les enfants). Réinitialisées au retour.",
+    .category = "materiel-informatique",
+    .tags = { "tablettes", "numérique", "inclusion", "atelier" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 28,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 240000,
+    .deposit_cents = 40000,
+    .max_days = 10,
+    .min_notice_hours = 72,
+    .pickup_address = AT_FABLAB_SAINT_QUENTIN,
+    .credit_price_per_day = 4,
+  },
+  {
+    .key = "fablab-saint-quentin/logiciels-libres",
+    .kind = SERVICE,
+    .title = "Accompagnement au passage aux logiciels libres",
+    .description =
+      "Nous vous aidons à quitter les logiciels propriétaires de votre association : suite "
+      "bureautique, messagerie, agenda et stockage partagés (Nextcloud), sauvegardes. "
+      "Diagnostic, plan de migration et prise en main avec votre équipe.",
+    .category = "accompagnement-informatique",
+    .tags = { "logiciels libres", "Nextcloud", "numérique", "migration" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 46,
+    .format = "both",
+    .duration_minutes = 120,
+    .credit_rate_per_hour = 2,
+  },
+  {
+    .key = "fablab-saint-quentin/site-web",
+    .kind = SERVICE,
+    .title = "Aide à la création d'un site web associatif",
+    .description =
+      "En trois séances à distance, construisez vous-mêmes le site de votre association avec "
+      "un outil libre : arborescence, pages, agenda, formulaire d'adhésion, mise en ligne.",
+    .category = "accompagnement-informatique",
+    .tags = { "site web", "numérique", "communication" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 20,
+    .author = 1,
+    .format = "remote",
+    .duration_minutes = 180,
+    .credit_rate_per_hour = 2,
+  },
+  {
+    .key = "fablab-saint-quentin/decoupe-laser",
+    .kind = SERVICE,
+    .title = "Initiation à la découpe laser",
+    .description =
+      "Dessiner un fichier vectoriel, régler la machine, découper et graver du bois ou du "
+      "carton : vous repartez avec votre création (signalétique, badges, petit mobilier).",
+    .category = "formation",
+    .tags = { "découpe laser", "fablab", "fabrication" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 9,
+    .author = 1,
+    .format = "on_site",
+    .duration_minutes = 120,
+    .credit_rate_per_hour = 3,
+  },
+
+  /* ---- jardin-laon: Jardin partagé des Remparts (02, Laon) -------------------------------- */
+  {
+    .key = "jardin-laon/broyeur",
+    .kind = GOOD,
+    .title = "Broyeur de végétaux thermique (branches jusqu'à 6 cm)",
+    .description =
+      "Broyeur sur roues à moteur essence, pour transformer les tailles de haies et les "
+      "branches en broyat de paillage. Lunettes, gants et casque antibruit fournis.",
+    .category = "outillage",
+    .tags = { "broyeur", "jardin", "paillage", "végétaux" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 59,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 180000,
+    .deposit_cents = 40000,
+    .max_days = 3,
+    .min_notice_hours = 48,
+    .buffer_hours = 24,
+    .pickup_address = AT_JARDIN_LAON,
+    .pickup_instructions =
+      "Rendez-vous au portail du jardin le samedi matin. Remorque nécessaire (le broyeur pèse "
+      "90 kg). Plein à refaire au retour.",
+    .blackouts = { { 60, 74, "Broyage collectif des tailles du quartier" } },
+    .credit_price_per_day = 6,
+  },
+  {
+    .key = "jardin-laon/outils-jardinage",
+    .kind = GOOD,
+    .title = "Lot d'outils de jardinage pour 15 personnes",
+    .description =
+      "Bêches, grelinettes, râteaux, binettes, arrosoirs et gants de toutes tailles : de quoi "
+      "lancer un chantier participatif ou une journée de plantation avec une école.",
+    .category = "outillage",
+    .tags = { "jardinage", "outils", "chantier participatif", "plantation" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 37,
+    .author = 1,
+    .quantity = 1,
+    .condition = "worn",
+    .replacement_value_cents = 30000,
+    .deposit_cents = 5000,
+    .max_days = 7,
+    .approval = AUTO,
+    .pickup_address = AT_JARDIN_LAON,
+  },
+  {
+    .key = "jardin-laon/grainotheque",
+    .kind = GOOD,
+    .title = "Grainothèque mobile et kit de semis",
+    .description = "Un meuble à tiroirs sur roulettes avec une centaine de variétés de graines "
+                   "reproductibles, des godets et du terreau, pour animer un troc de graines.",
+    .category = "autres-biens",
+    .tags = { "graines", "semis", "troc", "jardin" },
+    .visibility = NETWORKS,
+    .status = DRAFT,
+    .age_days = 2,
+    .author = 1,
+    .quantity = 1,
+    .condition = "good",
+    .pickup_address = AT_JARDIN_LAON,
+  },
+  {
+    .key = "jardin-laon/fresque-climat",
+    .kind = SERVICE,
+    .title = "Atelier fresque du climat",
+    .description =
+      "En trois heures et en équipe, comprendre les causes et les conséquences du changement "
+      "climatique à partir des travaux du GIEC, puis en discuter. Animé par deux fresqueurs "
+      "bénévoles du jardin, pour 8 à 14 participants.",
+    .category = "transition-ecologique",
+    .tags = { "climat", "fresque", "sensibilisation", "atelier" },
+    .visibility = PUBLIC,
+    .status = PUBLISHED,
+    .age_days = 51,
+    .format = "on_site",
+    .duration_minutes = 180,
+    .credit_rate_per_hour = 2,
+    .languages = { "fr", "en" },
+  },
+  {
+    .key = "jardin-laon/compostage",
+    .kind = SERVICE,
+    .title = "Formation au compostage partagé",
+    .description =
+      "Installer et faire vivre un composteur de quartier ou d'établissement : équilibre des "
+      "apports, retournement, référents, communication avec les voisins. Théorie au chaud "
+      "puis pratique au jardin.",
+    .category = "formation",
+    .tags = { "compost", "biodéchets", "jardin", "quartier" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 14,
+    .author = 1,
+    .format = "on_site",
+    .duration_minutes = 150,
+    .credit_rate_per_hour = 2,
+  },
+
+  /* ---- traiteur-soissons: Les Saveurs Partagées (02, Soissons; suspended: hidden) -------- */
+  {
+    .key = "traiteur-soissons/cuisine-mobile",
+    .kind = GOOD,
+    .title = "Cuisine mobile sur remorque",
+    .description =
+      "Remorque cuisine aux normes avec plaques, four, réfrigérateur, plonge et eau chaude, "
+      "pour servir jusqu'à 200 repas sur un événement. Formation aux règles d'hygiène de "
+      "l'équipe utilisatrice demandée.",
+    .category = "cuisine-vaisselle",
+    .tags = { "cuisine", "restauration", "remorque", "événement" },
+    .visibility = NETWORKS,
+    .status = PUBLISHED,
+    .age_days = 72,
+    .quantity = 1,
+    .condition = "good",
+    .replacement_value_cents = 1500000,
+    .deposit_cents = 200000,
+    .max_days = 4,
+    .min_notice_hours = 336,
+    .buffer_hours = 48,
+    .pickup_address = AT_TRAITEUR_SOISSONS,
+  },
+};
+
+const size_t mt_demo_listing_count = sizeof mt_demo_listings / sizeof mt_demo_listings[0];
+
+const mt_demo_listing_t *
+mt_demo_listing_find (const char *key)
+{
+  const mt_demo_listing_t *found = NULL;
+
+  for (size_t i = 0; key && i < mt_demo_listing_count && !found; i++) {
+    if (strcmp (mt_demo_listings[i].key, key) == 0) {
+      found = &mt_demo_listings[i];
+    }
+  }
+  return found;
+}
+
+const mt_demo_org_t *
+mt_demo_listing_org (const mt_demo_listing_t *listing)
+{
+  const char *slash = listing ? strchr (listing->key, '/') : NULL;
+  const mt_demo_org_t *found = NULL;
+
+  for (size_t i = 0; slash && i < mt_demo_org_count && !found; i++) {
+    const size_t len = strlen (mt_demo_orgs[i].key);
+    if (len == (size_t) (slash - listing->key) &&
+        strncmp (mt_demo_orgs[i].key, listing->key, len) == 0) {
+      found = &mt_demo_orgs[i];
+    }
+  }
+  return found;
 }

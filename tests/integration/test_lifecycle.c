@@ -1,8 +1,9 @@
 /*
  * Integration tests of mutuad's life cycle: the first administrator (generated password
- * printed once, never logged), the demo data set, signing-key rotation with SIGHUP (old
- * tokens keep working until their key is removed), and graceful shutdown with a request in
- * flight (it is answered, then mutuad exits 0).
+ * printed once, never logged), the demo data set (loaded once; its catalogue is searchable
+ * as the visibility rules say), signing-key rotation with SIGHUP (old tokens keep working
+ * until their key is removed), and graceful shutdown with a request in flight (it is
+ * answered, then mutuad exits 0).
  */
 #include "mt_test.h"
 
@@ -20,6 +21,11 @@
 #include <unistd.h>
 
 #define DEMO_MANAGER "camille.lefebvre@mains-guidon.exemple.fr"
+/* A member of another demo organisation (La Recyclerie du Pile, network Apes). */
+#define DEMO_NEIGHBOUR "nadia.haddad@recyclerie-pile.exemple.fr"
+#define DEMO_BAKFIETS "Vélo cargo biporteur Bakfiets avec bâche"
+#define DEMO_TRIPORTEUR "Vélo cargo triporteur à assistance électrique"
+#define DEMO_CARGO_SEARCH "/v1/listings?q=velo%20cargo&limit=100"
 
 /* The value after "password (shown once, change it) : " in the log, or "" (malloc'd). */
 static char *
@@ -85,8 +91,10 @@ demo_loads_networks_members_and_accounts_once (void **state)
   const char *args[] = { "--demo", NULL };
   mt_http_response_t resp;
   char *token;
+  char *neighbour;
   char *admin;
   size_t first_count;
+  size_t first_search;
 
   assert_true (mt_test_server_start (&srv, args, NULL));
   token = mt_test_server_login (&srv, DEMO_MANAGER, MT_DEMO_PASSWORD);
@@ -111,6 +119,27 @@ demo_loads_networks_members_and_accounts_once (void **state)
   free (admin);
   free (token);
 
+  /* The catalogue: a member of another demo organisation finds both cargo bikes (the
+   * Bakfiets is shown to the networks only), without their pickup address... */
+  neighbour = mt_test_server_login (&srv, DEMO_NEIGHBOUR, MT_DEMO_PASSWORD);
+  assert_non_null (neighbour);
+  assert_true (
+    mt_test_server_request (&srv, neighbour, "GET", DEMO_CARGO_SEARCH, NULL, NULL, &resp));
+  assert_int_equal (resp.status, 200);
+  assert_non_null (strstr (resp.body, DEMO_BAKFIETS));
+  assert_non_null (strstr (resp.body, DEMO_TRIPORTEUR));
+  assert_null (strstr (resp.body, "\"pickup\""));
+  first_search = resp.body_len;
+  mt_http_response_destroy (&resp);
+  /* ...an anonymous visitor finds only the public one. */
+  assert_true (mt_test_server_request (&srv, NULL, "GET", DEMO_CARGO_SEARCH, NULL, NULL, &resp));
+  assert_int_equal (resp.status, 200);
+  assert_non_null (strstr (resp.body, DEMO_TRIPORTEUR));
+  assert_null (strstr (resp.body, DEMO_BAKFIETS));
+  assert_null (strstr (resp.body, "\"visibility\":\"networks\""));
+  mt_http_response_destroy (&resp);
+  free (neighbour);
+
   /* Loading again changes nothing. */
   assert_true (mt_test_server_restart (&srv));
   token = mt_test_server_login (&srv, DEMO_MANAGER, MT_DEMO_PASSWORD);
@@ -119,6 +148,12 @@ demo_loads_networks_members_and_accounts_once (void **state)
   assert_int_equal (resp.body_len, first_count);
   mt_http_response_destroy (&resp);
   free (token);
+  neighbour = mt_test_server_login (&srv, DEMO_NEIGHBOUR, MT_DEMO_PASSWORD);
+  assert_true (
+    mt_test_server_request (&srv, neighbour, "GET", DEMO_CARGO_SEARCH, NULL, NULL, &resp));
+  assert_int_equal (resp.body_len, first_search);
+  mt_http_response_destroy (&resp);
+  free (neighbour);
   assert_int_equal (mt_test_server_stop (&srv), 0);
   mt_test_server_destroy (&srv);
 }

@@ -1,18 +1,22 @@
 /*
  * Unit tests of server/services/demo.c and demo_data.c: the tables are consistent (unique
- * keys and e-mails, e-mails on their organisation's domain, one manager each, valid shapes),
- * and loading into a real SQLite store gives the expected networks, members and accounts,
- * with the demo password, idempotently (a second load, or a load after a partial one, adds
- * only what is missing).
+ * keys and e-mails, e-mails on their organisation's domain, one manager each, valid shapes;
+ * listings with unique keys and titles, categories of their kind, fields of their kind only),
+ * and loading into a real SQLite store gives the expected networks, members, accounts and
+ * catalogue (at least 40 goods and 15 services from 12 owners in the five départements, every
+ * category used, every listing valid for listing.json, searchable), with the demo password,
+ * idempotently (a second load, or a load after a partial one, adds only what is missing).
  */
 #include "mt_test.h"
 
 #include "accounts.h"
+#include "categories.h"
 #include "config.h"
 #include "demo.h"
 #include "members.h"
 #include "mt_bson.h"
 #include "mt_embed.h"
+#include "mt_json.h"
 #include "mt_schema.h"
 #include "passwords.h"
 #include "service.h"
@@ -24,7 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NOW_MS INT64_C (1781254800000) /* 2026-06-12T09:00:00Z; tests never read the clock */
+#define NOW_MS INT64_C (1781254800000)      /* 2026-06-12T09:00:00Z; tests never read the clock */
+#define MIDNIGHT_MS INT64_C (1781222400000) /* 2026-06-12T00:00:00Z */
+#define DAY_MS INT64_C (86400000)
 #define LIMIT 100
 
 /* A test with a fresh store (setup/teardown below). */
@@ -40,6 +46,7 @@ typedef struct {
   char db[300];
   mt_config_t config;
   mt_service_env_t env;
+  mt_schema_registry_t *schemas; /* every schema of schemas/, as mutuad has them */
   mt_store_backend_t *backend;
   mt_store_t *store;
   mt_ctx_t ctx;
@@ -68,6 +75,12 @@ setup (void **state)
   if (!mt_service_env_init (&f->env, &f->config)) {
     return -1;
   }
+  f->schemas = mt_schema_registry_new (MT_SCHEMA_ASSERT_FORMAT);
+  if (!f->schemas || !mt_schema_registry_add_embedded (f->schemas, mutua_schema_files, &error)) {
+    fprintf (stderr, "schemas: %s\n", f->schemas ? error.message : "out of memory");
+    return -1;
+  }
+  f->env.schemas = f->schemas;
   f->backend = mt_store_backend_new (uri, &error);
   if (!f->backend) {
     fprintf (stderr, "store: %s\n", error.message);
@@ -93,6 +106,7 @@ teardown (void **state)
   mt_store_close (f->store);
   mt_store_backend_destroy (f->backend);
   mt_service_env_destroy (&f->env);
+  mt_schema_registry_destroy (f->schemas);
   for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
     snprintf (path, sizeof path, "%s%s", f->db, suffixes[i]);
     unlink (path);
@@ -314,6 +328,109 @@ load_ok (fixture_t *f, mt_demo_result_t *result)
   assert_int_equal (result->networks, MT_DEMO_NETWORK_COUNT);
   assert_int_equal (result->members, (int) mt_demo_org_count);
   assert_int_equal (result->accounts, (int) mt_demo_account_count ());
+  assert_int_equal (result->listings, (int) mt_demo_listing_count);
+}
+
+/* Calls @fn on every listing of the store (any owner, status and visibility). Returns the
+ * count. */
+static int
+each_listing (fixture_t *f, void (*fn) (const bson_t *doc, void *data), void *data)
+{
+  mt_store_listing_query_t query = { .any_visibility = true, .limit = LIMIT };
+  mt_store_page_t page;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_error_t error;
+  int count = 0;
+
+  do {
+    query.cursor = cursor;
+    assert_true (f->store->ops->listing_search (f->store, &query, &page, &error));
+    count += (int) page.count;
+    each_doc (&page.items, fn, data);
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  return count;
+}
+
+static void
+count_one (const bson_t *doc, void *data)
+{
+  (void) doc;
+  (*(int *) data)++;
+}
+
+static int
+listing_count (fixture_t *f)
+{
+  int n = 0;
+  const int listed = each_listing (f, count_one, &n);
+
+  assert_int_equal (listed, n);
+  return n;
+}
+
+/* The ids of the listings of a search for @terms (NULL-terminated) as an anonymous visitor
+ * (@networks NULL: published public listings) or as a member of @networks (published
+ * listings, public or of those networks). Returns the count; @ids gets them. */
+static int
+search_ids (fixture_t *f, const char *const *terms, const char *const *networks,
+            char ids[][MT_ID_SIZE], int max)
+{
+  static const char *const published[] = { "published", NULL };
+  mt_store_listing_query_t query = {
+    .terms = terms,
+    .statuses = published,
+    .visible_networks = networks,
+    .sort = MT_LISTING_SORT_RELEVANCE,
+    .limit = LIMIT,
+  };
+  mt_store_page_t page;
+  bson_iter_t iter;
+  mt_error_t error;
+  int n = 0;
+
+  assert_true (f->store->ops->listing_search (f->store, &query, &page, &error));
+  assert_string_equal (page.next_cursor, "");
+  assert_true (bson_iter_init (&iter, &page.items));
+  while (bson_iter_next (&iter)) {
+    const uint8_t *bytes;
+    uint32_t len;
+    bson_t doc;
+
+    bson_iter_document (&iter, &len, &bytes);
+    assert_true (bson_init_static (&doc, bytes, len));
+    if (!networks) {
+      assert_string_equal (mt_bson_str (&doc, "visibility"), "public");
+    }
+    assert_true (n < max);
+    snprintf (ids[n++], MT_ID_SIZE, "%s", mt_bson_str (&doc, "id"));
+  }
+  mt_store_page_destroy (&page);
+  return n;
+}
+
+static bool
+has_id (char ids[][MT_ID_SIZE], int n, const char *id)
+{
+  for (int i = 0; i < n; i++) {
+    if (strcmp (ids[i], id) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The stored id of the demo listing @key (which must be there). */
+static void
+listing_id_ok (fixture_t *f, const char *key, char id[MT_ID_SIZE])
+{
+  mt_error_t error;
+
+  mt_error_clear (&error);
+  if (!mt_demo_listing_id (&f->ctx, key, id, &error)) {
+    fail_msg ("%s: %s", key, error.message);
+  }
 }
 
 /* ---- Tables --------------------------------------------------------------------------------- */
@@ -382,6 +499,131 @@ tables_are_consistent (void **state)
     assert_true (dep_seen[d]);
   }
   assert_int_equal (pending, 1);
+}
+
+static bool
+string_in (const char *value, const char *const *set)
+{
+  for (; *set; set++) {
+    if (strcmp (value, *set) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void
+listing_tables_are_consistent (void **state)
+{
+  static const char *const statuses[] = { "draft", "published", "paused", "archived", NULL };
+  static const char *const visibilities[] = { "networks", "public", NULL };
+  static const char *const conditions[] = { "new", "good", "fair", "worn", NULL };
+  static const char *const formats[] = { "on_site", "remote", "both", NULL };
+  static const char *const departements[] = { "02", "59", "60", "62", "80", NULL };
+  bool category_used[64] = { false };
+  bool owner_used[64] = { false };
+  bool dep_used[5] = { false };
+  int goods = 0, services = 0, owners = 0, published = 0, drafts = 0, paused = 0;
+  int public = 0, automatic = 0, blackouts = 0;
+
+  (void) state;
+  assert_true (mt_categories_count () > 0 && mt_categories_count () <= 64);
+  assert_true (mt_demo_org_count <= 64);
+  assert_null (mt_demo_listing_find ("velo-lille/inconnue"));
+  assert_null (mt_demo_listing_find (NULL));
+  assert_null (mt_demo_listing_org (NULL));
+  assert_string_equal (mt_demo_listing_find ("velo-lille/cargo-bakfiets")->title,
+                       "Vélo cargo biporteur Bakfiets avec bâche");
+  for (size_t i = 0; i < mt_demo_listing_count; i++) {
+    const mt_demo_listing_t *row = &mt_demo_listings[i];
+    const mt_demo_org_t *org = mt_demo_listing_org (row);
+    const mt_category_t *category = mt_category_find (row->category);
+    const char *slash = strchr (row->key, '/');
+    const bool good = strcmp (row->kind, "good") == 0;
+
+    assert_ptr_equal (mt_demo_listing_find (row->key), row);
+    if (!org || !category) {
+      fail_msg ("%s: unknown organisation or category", row->key);
+    }
+    /* "<organisation key>/<slug>", the slug in kebab-case. */
+    assert_non_null (slash);
+    assert_true (slash[1] != '\0' &&
+                 strspn (slash + 1, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen (slash + 1));
+    for (size_t j = 0; j < i; j++) {
+      assert_string_not_equal (mt_demo_listings[j].key, row->key);
+      /* Titles are how a store loaded before recognises its demo listings. */
+      assert_string_not_equal (mt_demo_listings[j].title, row->title);
+    }
+    /* A pending member could not have published anything. */
+    assert_string_not_equal (org->status, "pending");
+    assert_true (row->author >= 0 && (size_t) row->author < mt_demo_org_people (org));
+    assert_true (strlen (row->title) >= 3 && strlen (row->title) <= 120);
+    assert_true (row->description && strlen (row->description) >= 80);
+    assert_true (row->tags[0] != NULL);
+    assert_true (string_in (row->status, statuses));
+    assert_true (string_in (row->visibility, visibilities));
+    assert_string_equal (category->kind, row->kind);
+    assert_true (row->age_days >= 0 && row->age_days <= 90);
+    category_used[category - mt_category_at (0)] = true;
+    if (!owner_used[org - mt_demo_orgs]) {
+      owner_used[org - mt_demo_orgs] = true;
+      owners++;
+    }
+    for (size_t d = 0; departements[d]; d++) {
+      dep_used[d] = dep_used[d] || strcmp (org->departement, departements[d]) == 0;
+    }
+    published += strcmp (row->status, "published") == 0;
+    drafts += strcmp (row->status, "draft") == 0;
+    paused += strcmp (row->status, "paused") == 0;
+    public += strcmp (row->visibility, "public") == 0;
+    if (good) {
+      goods++;
+      assert_true (row->format == NULL && row->duration_minutes == 0 &&
+                   row->credit_rate_per_hour == 0 && row->languages[0] == NULL);
+      assert_true (row->quantity >= 1 && row->quantity <= 1000);
+      assert_true (row->condition == NULL || string_in (row->condition, conditions));
+      assert_true (row->replacement_value_cents >= 0 && row->deposit_cents >= 0);
+      assert_true (row->deposit_cents <= row->replacement_value_cents ||
+                   row->replacement_value_cents == 0);
+      assert_non_null (row->pickup_address);
+      automatic += row->approval && strcmp (row->approval, "auto") == 0;
+      for (size_t b = 0; b < MT_DEMO_BLACKOUTS_MAX && row->blackouts[b].end_day; b++) {
+        /* In the coming months, never today, each after the previous one. */
+        assert_true (row->blackouts[b].start_day >= 1);
+        assert_true (row->blackouts[b].start_day < row->blackouts[b].end_day);
+        assert_true (row->blackouts[b].end_day <= 180);
+        assert_true (b == 0 || row->blackouts[b - 1].end_day <= row->blackouts[b].start_day);
+        blackouts++;
+      }
+    } else {
+      services++;
+      assert_true (row->quantity == 0 && row->condition == NULL &&
+                   row->replacement_value_cents == 0 && row->deposit_cents == 0 &&
+                   row->max_days == 0 && row->min_notice_hours == 0 && row->buffer_hours == 0 &&
+                   row->horizon_days == 0 && row->approval == NULL && row->pickup_address == NULL &&
+                   row->blackouts[0].end_day == 0 && row->credit_price_per_day == 0);
+      assert_true (string_in (row->format, formats));
+      assert_true (row->duration_minutes >= 15 && row->duration_minutes <= 10080);
+    }
+  }
+  assert_true (goods >= 40);
+  assert_true (services >= 15);
+  assert_true (owners >= 12);
+  for (size_t d = 0; d < 5; d++) {
+    assert_true (dep_used[d]);
+  }
+  for (size_t c = 0; c < mt_categories_count (); c++) {
+    if (!category_used[c]) {
+      fail_msg ("category %s is not used", mt_category_at (c)->slug);
+    }
+  }
+  /* Mostly published, a few drafts and paused ones; both visibilities; some auto-approval;
+   * a few blackout periods. */
+  assert_true (published * 10 >= (int) mt_demo_listing_count * 8);
+  assert_true (drafts >= 2 && paused >= 2);
+  assert_true (public >= 10 && public < (int) mt_demo_listing_count - 10);
+  assert_true (automatic >= 5);
+  assert_true (blackouts >= 5);
 }
 
 /* ---- Loading -------------------------------------------------------------------------------- */
@@ -499,16 +741,25 @@ loading_twice_adds_nothing (void **state)
   mt_schema_registry_t *reg = common_schemas ();
   mt_demo_result_t first, second;
   char before[MT_ID_SIZE], after[MT_ID_SIZE];
+  char listing_before[MT_ID_SIZE], listing_after[MT_ID_SIZE];
+  int listings;
   census_t c;
   mt_error_t error;
 
   load_ok (f, &first);
   assert_true (mt_demo_member_id (&f->ctx, "jardin-laon", before, &error));
+  listing_id_ok (f, "velo-lille/cargo-bakfiets", listing_before);
+  listings = listing_count (f);
+  assert_int_equal (listings, (int) mt_demo_listing_count);
   load_ok (f, &second);
   assert_int_equal (second.networks_created, 0);
   assert_int_equal (second.members_created, 0);
   assert_int_equal (second.accounts_created, 0);
+  assert_int_equal (second.listings_created, 0);
   assert_int_equal (network_count (f), 2);
+  assert_int_equal (listing_count (f), listings);
+  listing_id_ok (f, "velo-lille/cargo-bakfiets", listing_after);
+  assert_string_equal (listing_before, listing_after);
   c = census (f, reg);
   assert_int_equal (c.members, first.members);
   assert_int_equal (c.accounts, first.accounts);
@@ -516,6 +767,336 @@ loading_twice_adds_nothing (void **state)
   assert_string_equal (before, after);
   mt_schema_registry_destroy (reg);
   assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+typedef struct {
+  fixture_t *f;
+  const mt_schema_t *schema; /* listing.json */
+  int goods, services, published, with_blackouts;
+  bool category_used[64];
+  char owners[64][MT_ID_SIZE];
+  int owner_count;
+  char departements[8][4];
+  int departement_count;
+} catalogue_t;
+
+static void
+catalogue_listing (const bson_t *listing, void *data)
+{
+  catalogue_t *c = data;
+  const mt_category_t *category = mt_category_find (mt_bson_str (listing, "category"));
+  const char *owner = mt_bson_str (listing, "owner_id");
+  char *json = mt_json_from_bson (listing, NULL);
+  bson_t parsed;
+  bson_iter_t iter, child;
+  mt_error_t error;
+  bool seen = false;
+  const char *dep;
+
+  /* What GET /v1/listings/{id} would answer is a valid listing.json. */
+  assert_non_null (json);
+  assert_true (mt_json_parse_object (json, strlen (json), MT_JSON_STRICT, &parsed, &error));
+  if (!mt_schema_validate (c->schema, &parsed, &error)) {
+    fail_msg ("listing.json: %s at %s in %s", error.message, error.path, json);
+  }
+  bson_destroy (&parsed);
+  free (json);
+
+  assert_non_null (category);
+  c->category_used[category - mt_category_at (0)] = true;
+  if (mt_bson_str_eq (listing, "kind", "good")) {
+    c->goods++;
+    c->with_blackouts += mt_bson_has (listing, "blackouts");
+    assert_true (mt_bson_has (listing, "loan_rules"));
+    assert_true (mt_bson_has (listing, "approval") && mt_bson_has (listing, "quantity"));
+  } else {
+    c->services++;
+    assert_true (mt_bson_has (listing, "languages"));
+  }
+  if (mt_bson_str_eq (listing, "status", "published")) {
+    c->published++;
+    assert_true (mt_bson_has (listing, "published_at"));
+  }
+  assert_non_null (owner);
+  for (int i = 0; i < c->owner_count; i++) {
+    seen = seen || strcmp (c->owners[i], owner) == 0;
+  }
+  if (!seen) {
+    assert_true (c->owner_count < 64);
+    snprintf (c->owners[c->owner_count++], MT_ID_SIZE, "%s", owner);
+  }
+  assert_true (bson_iter_init_find (&iter, listing, "territory") &&
+               bson_iter_recurse (&iter, &child) && bson_iter_find (&child, "departement"));
+  dep = bson_iter_utf8 (&child, NULL);
+  seen = false;
+  for (int i = 0; i < c->departement_count; i++) {
+    seen = seen || strcmp (c->departements[i], dep) == 0;
+  }
+  if (!seen) {
+    assert_true (c->departement_count < 8);
+    snprintf (c->departements[c->departement_count++], 4, "%s", dep);
+  }
+}
+
+static catalogue_t
+catalogue (fixture_t *f)
+{
+  catalogue_t c;
+  int n;
+
+  memset (&c, 0, sizeof c);
+  c.f = f;
+  c.schema = mt_schema_registry_get (f->schemas, "listing.json");
+  assert_non_null (c.schema);
+  n = each_listing (f, catalogue_listing, &c);
+  assert_int_equal (n, c.goods + c.services);
+  return c;
+}
+
+/* The date at @path ("created_at", "blackouts.0.start") of @doc. */
+static int64_t
+date_at (const bson_t *doc, const char *path)
+{
+  bson_iter_t iter, child;
+
+  assert_true (bson_iter_init (&iter, doc) && bson_iter_find_descendant (&iter, path, &child));
+  assert_true (BSON_ITER_HOLDS_DATE_TIME (&child));
+  return bson_iter_date_time (&child);
+}
+
+/* The integer at @path ("loan_rules.max_days") of @doc. */
+static int64_t
+int_at (const bson_t *doc, const char *path)
+{
+  bson_iter_t iter, child;
+
+  assert_true (bson_iter_init (&iter, doc) && bson_iter_find_descendant (&iter, path, &child));
+  assert_true (BSON_ITER_HOLDS_INT32 (&child) || BSON_ITER_HOLDS_INT64 (&child));
+  return bson_iter_as_int64 (&child);
+}
+
+static void
+loads_the_catalogue (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  catalogue_t c;
+  char id[MT_ID_SIZE], owner[MT_ID_SIZE];
+  bson_t listing, account;
+  mt_error_t error;
+
+  load_ok (f, &result);
+  assert_int_equal (result.listings_created, (int) mt_demo_listing_count);
+  c = catalogue (f);
+  assert_int_equal (c.goods + c.services, (int) mt_demo_listing_count);
+  assert_true (c.goods >= 40);
+  assert_true (c.services >= 15);
+  assert_true (c.owner_count >= 12);
+  assert_int_equal (c.departement_count, 5);
+  for (size_t i = 0; i < mt_categories_count (); i++) {
+    if (!c.category_used[i]) {
+      fail_msg ("no listing in category %s", mt_category_at (i)->slug);
+    }
+  }
+  assert_true (c.published * 10 >= (c.goods + c.services) * 8);
+  assert_true (c.with_blackouts >= 5);
+
+  /* The cargo bike as its row says, with dates relative to the load: created 62 days
+   * before, a blackout from midnight UTC 20 days after to 23 days after. */
+  listing_id_ok (f, "velo-lille/cargo-bakfiets", id);
+  assert_true (mt_demo_member_id (&f->ctx, "velo-lille", owner, &error));
+  assert_true (f->store->ops->listing_get (f->store, id, &listing, &error));
+  assert_string_equal (mt_bson_str (&listing, "owner_id"), owner);
+  assert_string_equal (mt_bson_str (&listing, "title"), "Vélo cargo biporteur Bakfiets avec bâche");
+  assert_string_equal (mt_bson_str (&listing, "category"), "velos-cargo");
+  assert_string_equal (mt_bson_str (&listing, "visibility"), "networks");
+  assert_string_equal (mt_bson_str (&listing, "status"), "published");
+  assert_string_equal (mt_bson_str (&listing, "approval"), "manual");
+  assert_int_equal (int_at (&listing, "replacement_value_cents"), 280000);
+  assert_int_equal (int_at (&listing, "deposit_cents"), 50000);
+  assert_int_equal (int_at (&listing, "loan_rules.max_days"), 7);
+  assert_int_equal (int_at (&listing, "loan_rules.horizon_days"), 90);
+  assert_int_equal (int_at (&listing, "credit_price_per_day"), 5);
+  assert_true (mt_bson_has (&listing, "pickup"));
+  assert_int_equal (date_at (&listing, "created_at"), NOW_MS - 62 * DAY_MS);
+  assert_int_equal (date_at (&listing, "published_at"), NOW_MS - 62 * DAY_MS);
+  assert_int_equal (date_at (&listing, "blackouts.0.start"), MIDNIGHT_MS + 20 * DAY_MS);
+  assert_int_equal (date_at (&listing, "blackouts.0.end"), MIDNIGHT_MS + 23 * DAY_MS);
+  bson_destroy (&listing);
+
+  /* Left to the defaults: loan rules of a good, languages of a service. The row's author
+   * created it. */
+  listing_id_ok (f, "velo-lille/remorque-velo", id);
+  assert_true (f->store->ops->listing_get (f->store, id, &listing, &error));
+  assert_int_equal (int_at (&listing, "loan_rules.max_days"), 14);
+  assert_int_equal (int_at (&listing, "loan_rules.min_notice_hours"), 24);
+  assert_int_equal (int_at (&listing, "quantity"), 2);
+  assert_string_equal (mt_bson_str (&listing, "approval"), "auto");
+  bson_destroy (&listing);
+  listing_id_ok (f, "cae-villeneuve/affiches", id);
+  assert_true (f->store->ops->listing_get (f->store, id, &listing, &error));
+  assert_true (mt_bson_array_has_str (&listing, "languages", "fr"));
+  assert_string_equal (mt_bson_str (&listing, "format"), "both");
+  assert_int_equal (int_at (&listing, "duration_minutes"), 120);
+  assert_true (
+    f->store->ops->account_get (f->store, mt_bson_str (&listing, "created_by"), &account, &error));
+  assert_string_equal (mt_bson_str (&account, "name"), "Samuel Nguyen");
+  bson_destroy (&account);
+  bson_destroy (&listing);
+  /* A draft has no publication date. */
+  listing_id_ok (f, "jardin-laon/grainotheque", id);
+  assert_true (f->store->ops->listing_get (f->store, id, &listing, &error));
+  assert_string_equal (mt_bson_str (&listing, "status"), "draft");
+  assert_false (mt_bson_has (&listing, "published_at"));
+  bson_destroy (&listing);
+
+  mt_error_clear (&error);
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+static void
+catalogue_is_searchable (void **state)
+{
+  fixture_t *f = *state;
+  static const char *const velo_cargo[] = { "velo", "cargo", NULL };
+  static const char *const barnum[] = { "BARNUM", NULL };
+  static const char *const chapiteau[] = { "chapiteau", NULL };
+  mt_demo_result_t result;
+  char apes[MT_ID_SIZE], mres[MT_ID_SIZE];
+  char bakfiets[MT_ID_SIZE], triporteur[MT_ID_SIZE], other[MT_ID_SIZE];
+  const char *networks[3] = { apes, mres, NULL };
+  char ids[LIMIT][MT_ID_SIZE];
+  mt_error_t error;
+  int n;
+
+  load_ok (f, &result);
+  assert_true (mt_demo_network_id (&f->ctx, "apes", apes, &error));
+  assert_true (mt_demo_network_id (&f->ctx, "mres", mres, &error));
+  listing_id_ok (f, "velo-lille/cargo-bakfiets", bakfiets);
+  listing_id_ok (f, "velo-lille/cargo-triporteur", triporteur);
+
+  /* A member of the networks finds both cargo bikes, the Bakfiets ("networks") included. */
+  n = search_ids (f, velo_cargo, networks, ids, LIMIT);
+  assert_true (has_id (ids, n, bakfiets));
+  assert_true (has_id (ids, n, triporteur));
+  /* An anonymous visitor finds the public one only. */
+  n = search_ids (f, velo_cargo, NULL, ids, LIMIT);
+  assert_true (has_id (ids, n, triporteur));
+  assert_false (has_id (ids, n, bakfiets));
+  /* Case does not matter. */
+  n = search_ids (f, barnum, networks, ids, LIMIT);
+  listing_id_ok (f, "recyclerie-roubaix/barnum-3x6", other);
+  assert_true (has_id (ids, n, other));
+  /* The paused chapiteau is not among the published listings. */
+  n = search_ids (f, chapiteau, networks, ids, LIMIT);
+  listing_id_ok (f, "theatre-arras/chapiteau", other);
+  assert_false (has_id (ids, n, other));
+}
+
+static void
+finds_listings_by_stable_keys (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  char id[MT_ID_SIZE], again[MT_ID_SIZE], owner[MT_ID_SIZE];
+  bson_t listing;
+  mt_error_t error;
+
+  mt_error_clear (&error);
+  assert_false (mt_demo_listing_id (&f->ctx, "velo-lille/cargo-bakfiets", id, &error));
+  assert_int_equal (error.code, MT_ERR_NOT_FOUND);
+  load_ok (f, &result);
+  for (size_t i = 0; i < mt_demo_listing_count; i++) {
+    const mt_demo_listing_t *row = &mt_demo_listings[i];
+
+    listing_id_ok (f, row->key, id);
+    assert_true (mt_demo_member_id (&f->ctx, mt_demo_listing_org (row)->key, owner, &error));
+    assert_true (f->store->ops->listing_get (f->store, id, &listing, &error));
+    assert_string_equal (mt_bson_str (&listing, "title"), row->title);
+    assert_string_equal (mt_bson_str (&listing, "owner_id"), owner);
+    assert_string_equal (mt_bson_str (&listing, "kind"), row->kind);
+    assert_string_equal (mt_bson_str (&listing, "status"), row->status);
+    assert_string_equal (mt_bson_str (&listing, "visibility"), row->visibility);
+    bson_destroy (&listing);
+  }
+  listing_id_ok (f, "jardin-laon/fresque-climat", id);
+  listing_id_ok (f, "jardin-laon/fresque-climat", again);
+  assert_string_equal (id, again);
+  assert_false (mt_demo_listing_id (&f->ctx, "jardin-laon/inconnue", id, &error));
+  assert_int_equal (error.code, MT_ERR_NOT_FOUND);
+  assert_false (mt_demo_listing_id (&f->ctx, "inconnue/fresque-climat", id, &error));
+  assert_int_equal (error.code, MT_ERR_NOT_FOUND);
+  assert_false (mt_demo_listing_id (&f->ctx, "sans-barre", id, &error));
+  assert_int_equal (error.code, MT_ERR_NOT_FOUND);
+  assert_false (mt_demo_listing_id (&f->ctx, NULL, id, &error));
+  assert_int_equal (error.code, MT_ERR_NOT_FOUND);
+}
+
+/* A demo listing changed by its owner is left as it is; a deleted one comes back, alone. */
+static void
+reload_keeps_changes_and_restores_deleted_listings (void **state)
+{
+  fixture_t *f = *state;
+  static const char *const changed_fields[] = { "status", "description", NULL };
+  mt_demo_result_t result;
+  char paused[MT_ID_SIZE], deleted[MT_ID_SIZE], back[MT_ID_SIZE], id[MT_ID_SIZE];
+  bson_t listing, changed;
+  mt_error_t error;
+  int before;
+
+  load_ok (f, &result);
+  before = listing_count (f);
+  listing_id_ok (f, "cafe-tourcoing/percolateur", paused);
+  assert_true (f->store->ops->listing_get (f->store, paused, &listing, &error));
+  bson_init (&changed);
+  mt_bson_copy_without (&listing, &changed, changed_fields);
+  BSON_APPEND_UTF8 (&changed, "status", "paused");
+  BSON_APPEND_UTF8 (&changed, "description", "Le joint du robinet fuit : en réparation.");
+  assert_true (f->store->ops->listing_update (f->store, paused, int_at (&listing, "version"),
+                                              &changed, &error));
+  bson_destroy (&listing);
+  bson_destroy (&changed);
+  listing_id_ok (f, "nature-dunkerque/jumelles", deleted);
+  assert_true (f->store->ops->listing_delete (f->store, deleted, 1, &error));
+  assert_int_equal (listing_count (f), before - 1);
+
+  load_ok (f, &result);
+  assert_int_equal (result.listings_created, 1);
+  assert_int_equal (listing_count (f), before);
+  listing_id_ok (f, "cafe-tourcoing/percolateur", id);
+  assert_string_equal (id, paused);
+  assert_true (f->store->ops->listing_get (f->store, id, &listing, &error));
+  assert_string_equal (mt_bson_str (&listing, "status"), "paused");
+  assert_int_equal (int_at (&listing, "version"), 2);
+  bson_destroy (&listing);
+  listing_id_ok (f, "nature-dunkerque/jumelles", back);
+  assert_string_not_equal (back, deleted);
+  mt_error_clear (&error);
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+static void
+needs_the_listing_schema (void **state)
+{
+  fixture_t *f = *state;
+  mt_service_env_t env;
+  mt_ctx_t ctx = f->ctx;
+  mt_demo_result_t result;
+  mt_error_t error;
+
+  assert_true (mt_service_env_init (&env, &f->config));
+  ctx.env = &env; /* no schemas */
+  mt_error_clear (&error);
+  assert_false (mt_demo_load (&ctx, &result, &error));
+  assert_false (result.loaded);
+  assert_int_equal (error.code, MT_ERR_INTERNAL);
+  assert_int_equal (listing_count (f), 0);
+  mt_service_env_destroy (&env);
+
+  /* With them, the next load completes what the first one left. */
+  load_ok (f, &result);
+  assert_int_equal (result.members_created, 0);
+  assert_int_equal (result.listings_created, (int) mt_demo_listing_count);
 }
 
 /* A store holding part of the demo (a network made by hand, one organisation without its
@@ -561,6 +1142,8 @@ completes_a_partial_demo (void **state)
   assert_int_equal (result.networks_created, 1);
   assert_int_equal (result.members_created, (int) mt_demo_org_count - 1);
   assert_int_equal (result.accounts_created, (int) mt_demo_account_count () - 1);
+  /* The organisation made by hand has no territory: its listings take the table's. */
+  assert_int_equal (result.listings_created, (int) mt_demo_listing_count);
   assert_true (mt_demo_network_id (&f->ctx, "apes", apes, &error));
   assert_string_equal (apes, net_id);
   assert_true (mt_demo_member_id (&f->ctx, "cafe-tourcoing", apes, &error));
@@ -596,11 +1179,18 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     MT_TEST ("demo/tables/are_consistent", tables_are_consistent),
+    MT_TEST ("demo/tables/listings_are_consistent", listing_tables_are_consistent),
     MT_TEST_DB ("demo/load/loads_networks_members_and_accounts", loads_the_demo),
     MT_TEST_DB ("demo/load/password_verifies", password_verifies),
     MT_TEST_DB ("demo/load/finds_by_stable_keys", finds_by_stable_keys),
     MT_TEST_DB ("demo/load/loading_twice_adds_nothing", loading_twice_adds_nothing),
     MT_TEST_DB ("demo/load/completes_a_partial_demo", completes_a_partial_demo),
+    MT_TEST_DB ("demo/load/loads_the_catalogue", loads_the_catalogue),
+    MT_TEST_DB ("demo/load/catalogue_is_searchable", catalogue_is_searchable),
+    MT_TEST_DB ("demo/load/finds_listings_by_stable_keys", finds_listings_by_stable_keys),
+    MT_TEST_DB ("demo/load/reload_keeps_changes_and_restores_deleted_listings",
+                reload_keeps_changes_and_restores_deleted_listings),
+    MT_TEST_DB ("demo/load/needs_the_listing_schema", needs_the_listing_schema),
     MT_TEST_DB ("demo/load/stops_when_hashing_fails", stops_when_hashing_fails),
   };
 
