@@ -12,7 +12,16 @@
  * word prefixes, never fails whatever the terms, applies every filter of
  * mt_store_listing_query_t and both orders, and its pages return every unchanged listing
  * exactly once while others are inserted, changed or deleted between pages. Photos keep
- * their bytes exactly; calendars start empty at version 0 and are compare-and-set.
+ * their bytes exactly; calendars start empty at version 0 and are compare-and-set, and
+ * calendar_list pages through them by listing_id. Reservations: round trip, bad documents,
+ * compare-and-set, every filter of mt_store_reservation_query_t alone and together (each due
+ * field, <= inclusive, a missing date never due), filters following updates, the order
+ * ("created_at", "id") descending with pages exactly once while rows are inserted, counts of
+ * any status. Idempotency records: DUPLICATE on a second first request, compare-and-set, purge
+ * strictly before a bound. Messages (oldest first), audit entries and notifications (newest
+ * first): stored as given, DUPLICATE on an id already stored (the first kept), per-owner
+ * lists in order with ties broken by id, pages exactly once while records are added. Accounts'
+ * calendar token hash: set, change, remove, unique where present.
  */
 #include "store_conformance.h"
 
@@ -2498,6 +2507,1315 @@ calendar_get_put_compare_and_set (void **state)
   OK (st->ops->check_integrity (st, &err));
 }
 
+/* ---- Lists of migration 3: one pager for all ---------------------------------------------- */
+
+/* Which list mt_conf_collect pages through, and its arguments. */
+typedef enum {
+  MT_CONF_RESERVATIONS,
+  MT_CONF_MESSAGES,
+  MT_CONF_AUDIT,
+  MT_CONF_NOTIFICATIONS,
+  MT_CONF_CALENDARS,
+} mt_conf_list_kind_t;
+
+typedef struct {
+  mt_conf_list_kind_t kind;
+  mt_store_reservation_query_t query; /* reservations (cursor and limit set by the pager) */
+  const char *owner;                  /* reservation, entity or account id of the others */
+  const char *label;                  /* field collected as each row's label */
+} mt_conf_list_t;
+
+/* One row of a list as collected: its key (id, or listing_id), time and label. */
+typedef struct {
+  char id[64];
+  char label[64];
+  int64_t at;
+} mt_conf_row_t;
+
+#define MT_CONF_ROWS_MAX 256
+
+/* Called between two pages (the page number, from 1) to change the data meanwhile. */
+typedef void (*mt_conf_between_t) (mt_store_t *st, void *ctx, int page);
+
+static bool
+mt_conf_list_page (mt_store_t *st, const mt_conf_list_t *l, const char *cursor, uint32_t limit,
+                   mt_store_page_t *page)
+{
+  mt_store_reservation_query_t q = l->query;
+
+  switch (l->kind) {
+  case MT_CONF_RESERVATIONS:
+    q.cursor = cursor;
+    q.limit = limit;
+    return st->ops->reservation_list (st, &q, page, &err);
+  case MT_CONF_MESSAGES:
+    return st->ops->message_list (st, l->owner, cursor, limit, page, &err);
+  case MT_CONF_AUDIT:
+    return st->ops->audit_list (st, l->owner, cursor, limit, page, &err);
+  case MT_CONF_NOTIFICATIONS:
+    return st->ops->notification_list (st, l->owner, cursor, limit, page, &err);
+  case MT_CONF_CALENDARS:
+  default:
+    return st->ops->calendar_list (st, cursor, limit, page, &err);
+  }
+}
+
+/* The date-time @key of @doc in milliseconds; INT64_MIN when absent or of another type. */
+static int64_t
+mt_conf_date (const bson_t *doc, const char *key)
+{
+  bson_iter_t it;
+
+  if (!bson_iter_init_find (&it, doc, key) || !BSON_ITER_HOLDS_DATE_TIME (&it)) {
+    return INT64_MIN;
+  }
+  return bson_iter_date_time (&it);
+}
+
+/*
+ * Pages through @l with pages of @limit (following next_cursor; @between, when not NULL, runs
+ * between pages) and writes its rows in order into @rows (at most MT_CONF_ROWS_MAX). Fails the
+ * test on an error, a page over the limit, an empty page before the end, or a row seen twice.
+ * Returns the number of rows.
+ */
+static size_t
+mt_conf_collect (mt_store_t *st, const mt_conf_list_t *l, uint32_t limit, mt_conf_row_t *rows,
+                 mt_conf_between_t between, void *ctx)
+{
+  const char *key_field = l->kind == MT_CONF_CALENDARS ? "listing_id" : "id";
+  const char *time_field = l->kind == MT_CONF_AUDIT ? "at" : "created_at";
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_store_page_t page;
+  const char *id, *label;
+  size_t n = 0, j;
+  int pages = 0;
+  uint32_t i;
+  bson_t item;
+
+  do {
+    mt_error_clear (&err);
+    if (!mt_conf_list_page (st, l, cursor[0] ? cursor : NULL, limit, &page)) {
+      fail_msg ("list %d failed: code %u: %s", (int) l->kind, err.code, err.message);
+    }
+    assert_true (page.count <= limit);
+    if (page.next_cursor[0] && page.count == 0) {
+      fail_msg ("list %d: an empty page with a next cursor", (int) l->kind);
+    }
+    for (i = 0; i < page.count; i++) {
+      mt_conf_page_item (&page, i, &item);
+      id = mt_conf_str (&item, key_field);
+      assert_non_null (id);
+      for (j = 0; j < n; j++) {
+        if (strcmp (rows[j].id, id) == 0) {
+          fail_msg ("list %d: row %s returned twice", (int) l->kind, id);
+        }
+      }
+      assert_true (n < MT_CONF_ROWS_MAX);
+      snprintf (rows[n].id, sizeof rows[n].id, "%s", id);
+      label = l->label ? mt_conf_str (&item, l->label) : NULL;
+      snprintf (rows[n].label, sizeof rows[n].label, "%s", label ? label : "?");
+      rows[n].at = mt_conf_date (&item, time_field);
+      n++;
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+    pages++;
+    assert_true (pages < 200);
+    if (cursor[0] && between) {
+      between (st, ctx, pages);
+    }
+  } while (cursor[0]);
+  return n;
+}
+
+/* Writes the labels of @l (pages of @limit) joined by "|" into @out. */
+static void
+mt_conf_labels (mt_store_t *st, const mt_conf_list_t *l, uint32_t limit, char *out, size_t size)
+{
+  static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
+  size_t n = mt_conf_collect (st, l, limit, rows, NULL, NULL);
+  size_t used = 0, i;
+
+  out[0] = '\0';
+  for (i = 0; i < n; i++) {
+    used += (size_t) snprintf (out + used, size - used, "%s%s", i ? "|" : "", rows[i].label);
+    assert_true (used < size);
+  }
+}
+
+/* Asserts that @l gives the labels @expected ("a|b|c") in that order, with pages of 1, 2, 3
+ * and 100 rows. */
+#define LIST_GIVES(st, l, expected)                                                                \
+  do {                                                                                             \
+    static const uint32_t limits_[] = { 1, 2, 3, 100 };                                            \
+    char found_[2048];                                                                             \
+    size_t k_;                                                                                     \
+    for (k_ = 0; k_ < 4; k_++) {                                                                   \
+      mt_conf_labels ((st), (l), limits_[k_], found_, sizeof found_);                              \
+      if (strcmp (found_, (expected)) != 0) {                                                      \
+        fail_msg ("%s:%d: list gave \"%s\" (pages of %u), expected \"%s\"", __FILE__, __LINE__,    \
+                  found_, limits_[k_], (expected));                                                \
+      }                                                                                            \
+    }                                                                                              \
+  } while (0)
+
+/* Rows @a then @b are in order: (at, id) descending when @newest_first, else ascending. */
+static bool
+mt_conf_in_order (const mt_conf_row_t *a, const mt_conf_row_t *b, bool newest_first)
+{
+  int c;
+
+  if (a->at != b->at) {
+    return newest_first ? a->at > b->at : a->at < b->at;
+  }
+  c = strcmp (a->id, b->id);
+  return newest_first ? c > 0 : c < 0;
+}
+
+static void
+mt_conf_assert_ordered (const mt_conf_row_t *rows, size_t n, bool newest_first)
+{
+  size_t i;
+
+  for (i = 1; i < n; i++) {
+    if (!mt_conf_in_order (&rows[i - 1], &rows[i], newest_first)) {
+      fail_msg ("rows %zu (%s, %lld) and %zu (%s, %lld) out of order", i - 1, rows[i - 1].id,
+                (long long) rows[i - 1].at, i, rows[i].id, (long long) rows[i].at);
+    }
+  }
+}
+
+/* The common window errors of a list: a limit of 0, and cursors it did not produce. */
+static void
+mt_conf_assert_bad_windows (mt_store_t *st, const mt_conf_list_t *l)
+{
+  static const char *const bad[] = { "x", "!!!", "AAAA", "@@not-base64@@",
+                                     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
+  char long_cursor[MT_STORE_CURSOR_MAX + 8];
+  mt_store_page_t page;
+  size_t i;
+
+  FAILS (MT_ERR_BAD_REQUEST, mt_conf_list_page (st, l, NULL, 0, &page));
+  assert_int_equal (page.count, 0);
+  mt_store_page_destroy (&page);
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FAILS (MT_ERR_BAD_REQUEST, mt_conf_list_page (st, l, bad[i], 10, &page));
+    assert_int_equal (page.count, 0);
+    assert_string_equal (page.next_cursor, "");
+    mt_store_page_destroy (&page);
+  }
+  memset (long_cursor, 'A', sizeof long_cursor - 1);
+  long_cursor[sizeof long_cursor - 1] = '\0';
+  FAILS (MT_ERR_BAD_REQUEST, mt_conf_list_page (st, l, long_cursor, 10, &page));
+  mt_store_page_destroy (&page);
+}
+
+/* ---- Reservations ------------------------------------------------------------------------- */
+
+/* What a test reservation differs in; NULL strings and 0 dates are left out of the document. */
+typedef struct {
+  const char *label; /* stored as "message" */
+  const char *listing;
+  const char *borrower;
+  const char *owner;
+  const char *status;
+  int64_t start, end;
+  int32_t units;
+  int64_t expires_at, returned_at;
+  int64_t created_at;
+} mt_conf_reservation_t;
+
+static void
+mt_conf_reservation (bson_t *doc, const char *id, const mt_conf_reservation_t *r)
+{
+  bson_t history, entry;
+
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_INT64 (doc, "version", 1);
+  BSON_APPEND_UTF8 (doc, "listing_id", r->listing);
+  if (r->borrower) {
+    BSON_APPEND_UTF8 (doc, "borrower_member_id", r->borrower);
+  }
+  if (r->owner) {
+    BSON_APPEND_UTF8 (doc, "owner_member_id", r->owner);
+  }
+  BSON_APPEND_UTF8 (doc, "requested_by", "acc_conformance");
+  if (r->status) {
+    BSON_APPEND_UTF8 (doc, "status", r->status);
+  }
+  if (r->start) {
+    BSON_APPEND_DATE_TIME (doc, "start", r->start);
+  }
+  if (r->end) {
+    BSON_APPEND_DATE_TIME (doc, "end", r->end);
+  }
+  BSON_APPEND_INT32 (doc, "units", r->units ? r->units : 1);
+  if (r->label) {
+    BSON_APPEND_UTF8 (doc, "message", r->label);
+  }
+  if (r->expires_at) {
+    BSON_APPEND_DATE_TIME (doc, "expires_at", r->expires_at);
+  }
+  if (r->returned_at) {
+    BSON_APPEND_DATE_TIME (doc, "returned_at", r->returned_at);
+  }
+  BSON_APPEND_BOOL (doc, "overdue", false);
+  BSON_APPEND_ARRAY_BEGIN (doc, "history", &history);
+  BSON_APPEND_DOCUMENT_BEGIN (&history, "0", &entry);
+  BSON_APPEND_UTF8 (&entry, "to", r->status ? r->status : "requested");
+  BSON_APPEND_DATE_TIME (&entry, "at", r->created_at);
+  bson_append_document_end (&history, &entry);
+  bson_append_array_end (doc, &history);
+  BSON_APPEND_DATE_TIME (doc, "created_at", r->created_at);
+  BSON_APPEND_DATE_TIME (doc, "updated_at", r->created_at);
+}
+
+static void
+mt_conf_insert_reservation (mt_store_t *st, char id[MT_ID_SIZE], const mt_conf_reservation_t *r)
+{
+  bson_t doc;
+
+  mt_conf_new_id ("res", id);
+  mt_conf_reservation (&doc, id, r);
+  OK (st->ops->reservation_insert (st, &doc, &err));
+  bson_destroy (&doc);
+}
+
+static void
+reservation_round_trips_and_forces_version_1 (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_reservation_t r = { .label = "r",
+                              .listing = "lst_a",
+                              .borrower = "mem_b",
+                              .owner = "mem_o",
+                              .status = "requested",
+                              .start = 1781258400000,
+                              .end = 1781344800000,
+                              .units = 2,
+                              .expires_at = 1781000000000,
+                              .created_at = 1780000000000 };
+  char id[MT_ID_SIZE], id2[MT_ID_SIZE];
+  bson_t doc, out, versioned;
+
+  mt_conf_new_id ("res", id);
+  mt_conf_reservation (&doc, id, &r);
+  OK (st->ops->reservation_insert (st, &doc, &err));
+  OK (st->ops->reservation_get (st, id, &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  /* The same id again, whatever the rest. */
+  FAILS (MT_ERR_DUPLICATE, st->ops->reservation_insert (st, &doc, &err));
+  bson_destroy (&doc);
+
+  /* Another version becomes 1; no version gets one. */
+  mt_conf_new_id ("res", id2);
+  mt_conf_reservation (&doc, id2, &r);
+  bson_init (&versioned);
+  bson_copy_to_excluding_noinit (&doc, &versioned, "version", NULL);
+  BSON_APPEND_INT64 (&versioned, "version", 42);
+  OK (st->ops->reservation_insert (st, &versioned, &err));
+  OK (st->ops->reservation_get (st, id2, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  assert_string_equal (mt_conf_str (&out, "status"), "requested");
+  assert_int_equal (mt_conf_date (&out, "start"), 1781258400000);
+  bson_destroy (&out);
+  bson_destroy (&versioned);
+  bson_destroy (&doc);
+
+  FAILS (MT_ERR_NOT_FOUND, st->ops->reservation_get (st, "res_AAAAAAAAAAAAAAAAAAAAAA", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* A reservation document missing a required field or with a field of the wrong type. */
+static void
+reservation_bad_documents_are_internal (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_reservation_t r = {
+    .listing = "lst_a", .status = "requested", .start = 10, .end = 20, .created_at = 5
+  };
+  const char *const drop[] = { "listing_id", "created_at", NULL };
+  const char *const wrong[] = {
+    "listing_id", "borrower_member_id", "owner_member_id", "status",     "start", "end",
+    "units",      "expires_at",         "returned_at",     "created_at", NULL
+  };
+  char id[MT_ID_SIZE];
+  int64_t count = -1;
+  bson_t doc, bad;
+  size_t i;
+
+  mt_conf_new_id ("res", id);
+  mt_conf_reservation (&doc, id, &r);
+  for (i = 0; drop[i]; i++) {
+    bson_init (&bad);
+    bson_copy_to_excluding_noinit (&doc, &bad, drop[i], NULL);
+    FAILS (MT_ERR_INTERNAL, st->ops->reservation_insert (st, &bad, &err));
+    bson_destroy (&bad);
+  }
+  for (i = 0; wrong[i]; i++) {
+    bson_init (&bad);
+    bson_copy_to_excluding_noinit (&doc, &bad, wrong[i], NULL);
+    /* Strings where dates or integers are expected, and a document where strings are. */
+    if (strcmp (wrong[i], "start") == 0 || strcmp (wrong[i], "end") == 0 ||
+        strcmp (wrong[i], "units") == 0 || strstr (wrong[i], "_at")) {
+      BSON_APPEND_UTF8 (&bad, wrong[i], "2026-06-12T10:00:00Z");
+    } else {
+      bson_t child;
+
+      BSON_APPEND_DOCUMENT_BEGIN (&bad, wrong[i], &child);
+      bson_append_document_end (&bad, &child);
+    }
+    FAILS (MT_ERR_INTERNAL, st->ops->reservation_insert (st, &bad, &err));
+    bson_destroy (&bad);
+  }
+  /* Nothing was stored. */
+  OK (st->ops->reservation_count (st, "lst_a", &count, &err));
+  assert_int_equal (count, 0);
+  /* The same document, well formed, is stored. */
+  OK (st->ops->reservation_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->reservation_count (st, "lst_a", &count, &err));
+  assert_int_equal (count, 1);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+reservation_update_compare_and_set (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_reservation_t r = { .label = "r",
+                              .listing = "lst_a",
+                              .borrower = "mem_b",
+                              .owner = "mem_o",
+                              .status = "requested",
+                              .start = 100,
+                              .end = 200,
+                              .expires_at = 50,
+                              .created_at = 10 };
+  char id[MT_ID_SIZE], other[MT_ID_SIZE];
+  bson_t doc, out;
+
+  mt_conf_insert_reservation (st, id, &r);
+  mt_conf_new_id ("res", other);
+
+  /* requested -> approved, without an expiry: version 2. */
+  r.status = "approved";
+  r.expires_at = 0;
+  mt_conf_reservation (&doc, id, &r);
+  OK (st->ops->reservation_update (st, id, 1, &doc, &err));
+  FAILS (MT_ERR_STALE, st->ops->reservation_update (st, id, 1, &doc, &err));
+  FAILS (MT_ERR_STALE, st->ops->reservation_update (st, id, 3, &doc, &err));
+  FAILS (MT_ERR_STALE, st->ops->reservation_update (st, id, INT64_MAX, &doc, &err));
+  bson_destroy (&doc);
+  mt_conf_reservation (&doc, other, &r);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->reservation_update (st, other, 1, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->reservation_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  assert_string_equal (mt_conf_str (&out, "status"), "approved");
+  assert_int_equal (mt_conf_date (&out, "expires_at"), INT64_MIN);
+
+  /* What was read is written back with version + 1. */
+  OK (st->ops->reservation_update (st, id, 2, &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->reservation_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 3);
+  bson_destroy (&out);
+  /* The document must describe the reservation updated. */
+  mt_conf_reservation (&doc, other, &r);
+  FAILS (MT_ERR_INTERNAL, st->ops->reservation_update (st, id, 3, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/*
+ * Eight reservations, by created_at (dates in plain milliseconds):
+ *   r1 1000  lst_1 mem_b1 mem_o1 requested    start 10000 end 20000 expires 5000
+ *   r2 2000  lst_1 mem_b2 mem_o1 approved     start 20000 end 30000
+ *   r3 3000  lst_2 mem_b1 mem_o2 checked_out  start 15000 end 25000
+ *   r4 4000  lst_2 mem_b3 mem_o2 returned     start  1000 end  2000 returned 2500
+ *   r5 5000  lst_1 mem_b1 mem_o1 cancelled    start 40000 end 50000 expires 6000
+ *   r6 6000  lst_3 mem_b2 mem_o2 requested    start 30000 end 40000 expires 7000
+ *   r7 7000  lst_1 mem_b3 mem_o1 declined     start 50000 end 60000
+ *   r8 8000  lst_2 mem_b2 mem_o2 closed       start  3000 end  4000 returned 4500
+ */
+static void
+mt_conf_reservations (mt_store_t *st, char ids[8][MT_ID_SIZE])
+{
+  const mt_conf_reservation_t rs[8] = {
+    { "r1", "lst_1", "mem_b1", "mem_o1", "requested", 10000, 20000, 1, 5000, 0, 1000 },
+    { "r2", "lst_1", "mem_b2", "mem_o1", "approved", 20000, 30000, 2, 0, 0, 2000 },
+    { "r3", "lst_2", "mem_b1", "mem_o2", "checked_out", 15000, 25000, 1, 0, 0, 3000 },
+    { "r4", "lst_2", "mem_b3", "mem_o2", "returned", 1000, 2000, 1, 0, 2500, 4000 },
+    { "r5", "lst_1", "mem_b1", "mem_o1", "cancelled", 40000, 50000, 1, 6000, 0, 5000 },
+    { "r6", "lst_3", "mem_b2", "mem_o2", "requested", 30000, 40000, 3, 7000, 0, 6000 },
+    { "r7", "lst_1", "mem_b3", "mem_o1", "declined", 50000, 60000, 1, 0, 0, 7000 },
+    { "r8", "lst_2", "mem_b2", "mem_o2", "closed", 3000, 4000, 1, 0, 4500, 8000 },
+  };
+  size_t i;
+
+  for (i = 0; i < 8; i++) {
+    mt_conf_insert_reservation (st, ids[i], &rs[i]);
+  }
+}
+
+#define RES_LIST(...)                                                                              \
+  (&(mt_conf_list_t){ .kind = MT_CONF_RESERVATIONS, .query = { __VA_ARGS__ }, .label = "message" })
+
+static void
+reservation_list_filters (void **state)
+{
+  mt_store_t *st = STORE (state);
+  const char *pending[] = { "requested", "approved", NULL };
+  const char *requested[] = { "requested", NULL };
+  const char *checked_out[] = { "checked_out", NULL };
+  const char *cancelled[] = { "cancelled", NULL };
+  const char *none[] = { NULL };
+  const char *unknown[] = { "lost", NULL };
+  char ids[8][MT_ID_SIZE];
+
+  LIST_GIVES (st, RES_LIST (.limit = 0), "");
+  mt_conf_reservations (st, ids);
+
+  LIST_GIVES (st, RES_LIST (.limit = 0), "r8|r7|r6|r5|r4|r3|r2|r1");
+  LIST_GIVES (st, RES_LIST (.listing_id = "lst_1"), "r7|r5|r2|r1");
+  LIST_GIVES (st, RES_LIST (.listing_id = "lst_9"), "");
+  LIST_GIVES (st, RES_LIST (.borrower_member_id = "mem_b1"), "r5|r3|r1");
+  LIST_GIVES (st, RES_LIST (.owner_member_id = "mem_o2"), "r8|r6|r4|r3");
+  LIST_GIVES (st, RES_LIST (.statuses = pending), "r6|r2|r1");
+  LIST_GIVES (st, RES_LIST (.statuses = unknown), "");
+  /* A non-NULL but empty list of statuses matches nothing. */
+  LIST_GIVES (st, RES_LIST (.statuses = none), "");
+  LIST_GIVES (st, RES_LIST (.listing_id = "lst_1", .statuses = requested), "r1");
+  LIST_GIVES (st, RES_LIST (.borrower_member_id = "mem_b2", .owner_member_id = "mem_o2"), "r8|r6");
+  LIST_GIVES (st, RES_LIST (.borrower_member_id = "mem_b2", .owner_member_id = "mem_o1"), "r2");
+
+  /* Due fields: the field is <= due_before; reservations without it are never due. */
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_EXPIRES, .due_before = 6000), "r5|r1");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_EXPIRES, .due_before = 4999), "");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_EXPIRES, .due_before = INT64_MAX),
+              "r6|r5|r1");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_START, .due_before = 15000), "r8|r4|r3|r1");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_START, .due_before = 14999), "r8|r4|r1");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_END, .due_before = 25000), "r8|r4|r3|r1");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_RETURNED, .due_before = 2500), "r4");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_RETURNED, .due_before = 4500), "r8|r4");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_RETURNED, .due_before = INT64_MIN), "");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_CREATED, .due_before = 3000), "r3|r2|r1");
+  /* No due field: due_before is ignored. */
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_NONE, .due_before = 0),
+              "r8|r7|r6|r5|r4|r3|r2|r1");
+
+  /* Everything at once: what the timers ask. */
+  LIST_GIVES (
+    st, RES_LIST (.statuses = checked_out, .due = MT_RESERVATION_DUE_END, .due_before = 25000),
+    "r3");
+  LIST_GIVES (
+    st, RES_LIST (.statuses = requested, .due = MT_RESERVATION_DUE_EXPIRES, .due_before = 7000),
+    "r6|r1");
+  LIST_GIVES (st,
+              RES_LIST (.listing_id = "lst_1", .borrower_member_id = "mem_b1",
+                        .owner_member_id = "mem_o1", .statuses = cancelled,
+                        .due = MT_RESERVATION_DUE_START, .due_before = 40000),
+              "r5");
+  LIST_GIVES (st,
+              RES_LIST (.listing_id = "lst_1", .borrower_member_id = "mem_b1",
+                        .owner_member_id = "mem_o1", .statuses = cancelled,
+                        .due = MT_RESERVATION_DUE_START, .due_before = 39999),
+              "");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* Filters follow updates: status, dates and members are re-indexed on every write. */
+static void
+reservation_list_filters_follow_updates (void **state)
+{
+  mt_store_t *st = STORE (state);
+  const char *requested[] = { "requested", NULL };
+  const char *approved[] = { "approved", NULL };
+  char ids[8][MT_ID_SIZE];
+  bson_t doc, changed;
+
+  mt_conf_reservations (st, ids);
+  LIST_GIVES (st, RES_LIST (.statuses = requested), "r6|r1");
+
+  /* r1: requested -> approved, its expiry dropped, its start moved. */
+  OK (st->ops->reservation_get (st, ids[0], &doc, &err));
+  bson_init (&changed);
+  bson_copy_to_excluding_noinit (&doc, &changed, "status", "expires_at", "start", NULL);
+  BSON_APPEND_UTF8 (&changed, "status", "approved");
+  BSON_APPEND_DATE_TIME (&changed, "start", 99000);
+  OK (st->ops->reservation_update (st, ids[0], 1, &changed, &err));
+  bson_destroy (&changed);
+  bson_destroy (&doc);
+
+  LIST_GIVES (st, RES_LIST (.statuses = requested), "r6");
+  LIST_GIVES (st, RES_LIST (.statuses = approved), "r2|r1");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_EXPIRES, .due_before = 6000), "r5");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_START, .due_before = 14999), "r8|r4");
+  LIST_GIVES (st, RES_LIST (.due = MT_RESERVATION_DUE_START, .due_before = 99000),
+              "r8|r7|r6|r5|r4|r3|r2|r1");
+  /* The order is created_at's: an update does not move a reservation. */
+  LIST_GIVES (st, RES_LIST (.listing_id = "lst_1"), "r7|r5|r2|r1");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+reservation_count_counts_every_status (void **state)
+{
+  mt_store_t *st = STORE (state);
+  char ids[8][MT_ID_SIZE];
+  int64_t count = -1;
+
+  OK (st->ops->reservation_count (st, "lst_1", &count, &err));
+  assert_int_equal (count, 0);
+  mt_conf_reservations (st, ids);
+  OK (st->ops->reservation_count (st, "lst_1", &count, &err));
+  assert_int_equal (count, 4);
+  OK (st->ops->reservation_count (st, "lst_2", &count, &err));
+  assert_int_equal (count, 3);
+  OK (st->ops->reservation_count (st, "lst_3", &count, &err));
+  assert_int_equal (count, 1);
+  count = -1;
+  OK (st->ops->reservation_count (st, "lst_9", &count, &err));
+  assert_int_equal (count, 0);
+}
+
+/* Rows a between-pages function adds at most, per listing of the whole list. */
+#define MT_CONF_ADDED_MAX 12
+
+typedef struct {
+  uint32_t seed;
+  size_t added;
+  char ids[MT_CONF_ADDED_MAX][MT_ID_SIZE];
+} mt_conf_adder_t;
+
+/* Between pages: two reservations, one newer than all, one tied with or older than those seen. */
+static void
+mt_conf_add_reservations (mt_store_t *st, void *ctx, int page)
+{
+  mt_conf_adder_t *adder = ctx;
+  size_t k;
+
+  for (k = 0; k < 2 && adder->added < MT_CONF_ADDED_MAX; k++) {
+    mt_conf_insert_reservation (
+      st, adder->ids[adder->added++],
+      &(mt_conf_reservation_t){
+        .label = "new",
+        .listing = "lst_p",
+        .status = "requested",
+        .start = 1,
+        .end = 2,
+        .created_at = k ? 9000 + page : 1000 + (int64_t) (mt_conf_next (&adder->seed) % 6) * 10 });
+  }
+}
+
+/*
+ * Pages of 1 to 5 rows, while reservations are inserted between pages (newer, older and tied
+ * with those already seen): every reservation present before the first page is returned
+ * exactly once, and the rows come in order ("created_at" descending, then "id" descending).
+ */
+static void
+reservation_list_pages_exactly_once (void **state)
+{
+  enum { N = 20 };
+  mt_store_t *st = STORE (state);
+  const char *requested[] = { "requested", NULL };
+  static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
+  char ids[N][MT_ID_SIZE];
+  mt_conf_adder_t adder;
+  uint32_t seed = 7, limit;
+  size_t n, k, i;
+  int seen;
+
+  for (k = 0; k < N; k++) {
+    mt_conf_insert_reservation (
+      st, ids[k],
+      &(mt_conf_reservation_t){ .label = "old",
+                                .listing = "lst_p",
+                                .status = "requested",
+                                .start = 1,
+                                .end = 2,
+                                .created_at = 1000 + (int64_t) (mt_conf_next (&seed) % 6) * 10 });
+  }
+  for (limit = 1; limit <= 5; limit++) {
+    memset (&adder, 0, sizeof adder);
+    adder.seed = limit;
+    n = mt_conf_collect (st, RES_LIST (.listing_id = "lst_p", .statuses = requested), limit, rows,
+                         mt_conf_add_reservations, &adder);
+    mt_conf_assert_ordered (rows, n, true);
+    for (k = 0; k < N; k++) {
+      for (seen = 0, i = 0; i < n; i++) {
+        seen += strcmp (rows[i].id, ids[k]) == 0;
+      }
+      if (seen != 1) {
+        fail_msg ("reservation %zu seen %d times (pages of %u)", k, seen, limit);
+      }
+    }
+    /* Delete nothing: the added ones stay and are seen by the next round (all in order). */
+  }
+  n = mt_conf_collect (st, RES_LIST (.limit = 0), 7, rows, NULL, NULL);
+  mt_conf_assert_ordered (rows, n, true);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+reservation_list_limit_and_cursor (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_reservation_query_t q = { .limit = 1000 };
+  char id[MT_ID_SIZE], cursor[MT_STORE_CURSOR_MAX];
+  mt_store_page_t page;
+  int i;
+
+  mt_conf_assert_bad_windows (st, RES_LIST (.limit = 0));
+  for (i = 0; i < MT_STORE_PAGE_MAX + 5; i++) {
+    mt_conf_insert_reservation (st, id,
+                                &(mt_conf_reservation_t){ .listing = "lst_c",
+                                                          .status = "requested",
+                                                          .created_at = 1000 + i });
+  }
+  /* A limit above the maximum is clamped. */
+  OK (st->ops->reservation_list (st, &q, &page, &err));
+  assert_int_equal (page.count, MT_STORE_PAGE_MAX);
+  assert_string_not_equal (page.next_cursor, "");
+  snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+  q.cursor = cursor;
+  OK (st->ops->reservation_list (st, &q, &page, &err));
+  assert_int_equal (page.count, 5);
+  assert_string_equal (page.next_cursor, "");
+  mt_store_page_destroy (&page);
+  /* An empty cursor is the first page. */
+  q.cursor = "";
+  q.limit = 3;
+  OK (st->ops->reservation_list (st, &q, &page, &err));
+  assert_int_equal (page.count, 3);
+  mt_store_page_destroy (&page);
+  /* NULL query. */
+  FAILS (MT_ERR_BAD_REQUEST, st->ops->reservation_list (st, NULL, &page, &err));
+  mt_store_page_destroy (&page);
+}
+
+/* ---- Idempotency records ------------------------------------------------------------------ */
+
+static void
+mt_conf_idempotency (bson_t *doc, const char *id, const char *state, int64_t created_at)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_INT64 (doc, "version", 1);
+  BSON_APPEND_UTF8 (doc, "account_id", "acc_conformance");
+  BSON_APPEND_UTF8 (doc, "request_hash", "3q2-Vn0cD7kz9aQeLr1xYw");
+  BSON_APPEND_UTF8 (doc, "state", state);
+  if (strcmp (state, "done") == 0) {
+    BSON_APPEND_INT32 (doc, "status", 201);
+    BSON_APPEND_UTF8 (doc, "body", "{\"id\":\"res_x\"}");
+    BSON_APPEND_UTF8 (doc, "location", "/v1/reservations/res_x");
+  }
+  BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
+}
+
+static void
+idempotency_insert_get_update (void **state)
+{
+  mt_store_t *st = STORE (state);
+  const char *id = "acc_conformance:key-1";
+  bson_t doc, out;
+
+  mt_conf_idempotency (&doc, id, "in_flight", 1000);
+  OK (st->ops->idempotency_insert (st, &doc, &err));
+  OK (st->ops->idempotency_get (st, id, &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  /* A second first request with the same key: DUPLICATE, the first record is kept. */
+  FAILS (MT_ERR_DUPLICATE, st->ops->idempotency_insert (st, &doc, &err));
+  bson_destroy (&doc);
+
+  /* in_flight -> done, compare-and-set. */
+  mt_conf_idempotency (&doc, id, "done", 1000);
+  OK (st->ops->idempotency_update (st, id, 1, &doc, &err));
+  FAILS (MT_ERR_STALE, st->ops->idempotency_update (st, id, 1, &doc, &err));
+  bson_destroy (&doc);
+  mt_conf_idempotency (&doc, "acc_conformance:other", "done", 1000);
+  FAILS (MT_ERR_NOT_FOUND,
+         st->ops->idempotency_update (st, "acc_conformance:other", 1, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->idempotency_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  assert_string_equal (mt_conf_str (&out, "state"), "done");
+  assert_string_equal (mt_conf_str (&out, "location"), "/v1/reservations/res_x");
+  bson_destroy (&out);
+
+  FAILS (MT_ERR_NOT_FOUND, st->ops->idempotency_get (st, "acc_conformance:other", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+
+  /* A record without its date cannot be purged: refused. */
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", "acc_conformance:key-2");
+  BSON_APPEND_UTF8 (&doc, "state", "in_flight");
+  FAILS (MT_ERR_INTERNAL, st->ops->idempotency_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+idempotency_purge_forgets_older_records (void **state)
+{
+  mt_store_t *st = STORE (state);
+  const char *ids[] = { "k:1", "k:2", "k:3", "k:4" };
+  const int64_t created[] = { 1000, 1999, 2000, 3000 };
+  bson_t doc, out;
+  size_t i;
+
+  for (i = 0; i < 4; i++) {
+    mt_conf_idempotency (&doc, ids[i], "done", created[i]);
+    OK (st->ops->idempotency_insert (st, &doc, &err));
+    bson_destroy (&doc);
+  }
+  /* An update keeps the record's age. */
+  mt_conf_idempotency (&doc, ids[1], "done", created[1]);
+  OK (st->ops->idempotency_update (st, ids[1], 1, &doc, &err));
+  bson_destroy (&doc);
+
+  OK (st->ops->idempotency_purge (st, 2000, &err));
+  for (i = 0; i < 4; i++) {
+    if (created[i] < 2000) {
+      FAILS (MT_ERR_NOT_FOUND, st->ops->idempotency_get (st, ids[i], &out, &err));
+    } else {
+      OK (st->ops->idempotency_get (st, ids[i], &out, &err));
+    }
+    bson_destroy (&out);
+  }
+  /* A forgotten key can be used again. */
+  mt_conf_idempotency (&doc, ids[0], "in_flight", 4000);
+  OK (st->ops->idempotency_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->idempotency_purge (st, INT64_MIN, &err));
+  OK (st->ops->idempotency_get (st, ids[0], &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+  OK (st->ops->idempotency_purge (st, INT64_MAX, &err));
+  for (i = 0; i < 4; i++) {
+    FAILS (MT_ERR_NOT_FOUND, st->ops->idempotency_get (st, ids[i], &out, &err));
+    bson_destroy (&out);
+  }
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* ---- Messages, audit entries, notifications ----------------------------------------------- */
+
+static void
+mt_conf_message (bson_t *doc, const char *id, const char *reservation, const char *text,
+                 int64_t created_at)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_UTF8 (doc, "reservation_id", reservation);
+  BSON_APPEND_UTF8 (doc, "author_account_id", "acc_conformance");
+  BSON_APPEND_UTF8 (doc, "text", text);
+  BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
+}
+
+static void
+mt_conf_audit (bson_t *doc, const char *id, const char *entity_id, const char *reason, int64_t at)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_DATE_TIME (doc, "at", at);
+  BSON_APPEND_UTF8 (doc, "actor", "acc_conformance");
+  BSON_APPEND_UTF8 (doc, "entity", "reservation");
+  if (entity_id) {
+    BSON_APPEND_UTF8 (doc, "entity_id", entity_id);
+  }
+  BSON_APPEND_UTF8 (doc, "from", "requested");
+  BSON_APPEND_UTF8 (doc, "to", "approved");
+  BSON_APPEND_UTF8 (doc, "reason", reason);
+}
+
+static void
+mt_conf_notification (bson_t *doc, const char *id, const char *account, const char *text,
+                      int64_t created_at)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_UTF8 (doc, "account_id", account);
+  BSON_APPEND_UTF8 (doc, "kind", "reservation_approved");
+  BSON_APPEND_UTF8 (doc, "entity_id", "res_x");
+  BSON_APPEND_UTF8 (doc, "text_fr", "Réservation acceptée");
+  BSON_APPEND_UTF8 (doc, "text_en", text);
+  BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
+}
+
+/* Inserts a record of @kind (its owner, label and time) with id @id. */
+static bool
+mt_conf_insert_record (mt_store_t *st, mt_conf_list_kind_t kind, const char *id, const char *owner,
+                       const char *label, int64_t at, bson_t *copy)
+{
+  bson_t doc;
+  bool ok;
+
+  switch (kind) {
+  case MT_CONF_MESSAGES:
+    mt_conf_message (&doc, id, owner, label, at);
+    ok = st->ops->message_insert (st, &doc, &err);
+    break;
+  case MT_CONF_AUDIT:
+    mt_conf_audit (&doc, id, owner, label, at);
+    ok = st->ops->audit_insert (st, &doc, &err);
+    break;
+  case MT_CONF_RESERVATIONS:
+  case MT_CONF_CALENDARS:
+  case MT_CONF_NOTIFICATIONS:
+  default:
+    mt_conf_notification (&doc, id, owner, label, at);
+    ok = st->ops->notification_insert (st, &doc, &err);
+    break;
+  }
+  if (copy) {
+    bson_copy_to (&doc, copy);
+  }
+  bson_destroy (&doc);
+  return ok;
+}
+
+static const char *
+mt_conf_record_label (mt_conf_list_kind_t kind)
+{
+  return kind == MT_CONF_MESSAGES ? "text" : kind == MT_CONF_AUDIT ? "reason" : "text_en";
+}
+
+/*
+ * Records of @kind: stored exactly as given (no version added), a second insert of an id is
+ * DUPLICATE and keeps the first, lists are per owner in the kind's order (ties broken by id),
+ * paged, and reject bad windows.
+ */
+static void
+mt_conf_records (mt_store_t *st, mt_conf_list_kind_t kind)
+{
+  const bool newest_first = kind != MT_CONF_MESSAGES;
+  const char *label = mt_conf_record_label (kind);
+  mt_conf_list_t a = { .kind = kind, .owner = "own_a", .label = label };
+  mt_conf_list_t b = { .kind = kind, .owner = "own_b", .label = label };
+  mt_conf_list_t none = { .kind = kind, .owner = "own_none", .label = label };
+  static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
+  char id[5][MT_ID_SIZE];
+  bson_t doc, again;
+  size_t n, i;
+
+  /* Ids in ascending order for the tie at 2000: "rec_..0" < "rec_..1". */
+  for (i = 0; i < 5; i++) {
+    snprintf (id[i], sizeof id[i], "rec_%021zu", i);
+  }
+  assert_true (mt_conf_insert_record (st, kind, id[0], "own_a", "second", 2000, &doc));
+  assert_true (mt_conf_insert_record (st, kind, id[1], "own_a", "third", 2000, NULL));
+  assert_true (mt_conf_insert_record (st, kind, id[2], "own_b", "other", 1500, NULL));
+  assert_true (mt_conf_insert_record (st, kind, id[3], "own_a", "first", 1000, NULL));
+  assert_true (mt_conf_insert_record (st, kind, id[4], "own_a", "fourth", 3000, NULL));
+
+  if (newest_first) {
+    LIST_GIVES (st, &a, "fourth|third|second|first");
+  } else {
+    LIST_GIVES (st, &a, "first|second|third|fourth");
+  }
+  LIST_GIVES (st, &b, "other");
+  LIST_GIVES (st, &none, "");
+
+  /* The same id again: DUPLICATE, and the first record stays as it was, byte for byte. */
+  FAILS (MT_ERR_DUPLICATE, mt_conf_insert_record (st, kind, id[0], "own_b", "changed", 9000, NULL));
+  n = mt_conf_collect (st, &a, 100, rows, NULL, NULL);
+  assert_int_equal (n, 4);
+  LIST_GIVES (st, &b, "other");
+  {
+    mt_store_page_t page;
+    bool found = false;
+
+    OK (mt_conf_list_page (st, &a, NULL, 100, &page));
+    for (i = 0; i < page.count; i++) {
+      mt_conf_page_item (&page, (uint32_t) i, &again);
+      if (strcmp (mt_conf_str (&again, "id"), id[0]) == 0) {
+        mt_conf_assert_same_bytes (&doc, &again);
+        found = true;
+      }
+    }
+    assert_true (found);
+    mt_store_page_destroy (&page);
+  }
+  bson_destroy (&doc);
+
+  mt_conf_assert_bad_windows (st, &a);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+message_insert_and_list_oldest_first (void **state)
+{
+  mt_conf_records (STORE (state), MT_CONF_MESSAGES);
+}
+
+static void
+audit_insert_and_list_newest_first (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_list_t all = { .kind = MT_CONF_AUDIT, .owner = NULL, .label = "reason" };
+  bson_t doc;
+
+  mt_conf_records (st, MT_CONF_AUDIT);
+  /* Without an entity: every entry, newest first; an entry without entity_id too. */
+  mt_conf_audit (&doc, "rec_zzz", NULL, "global", 2500);
+  OK (st->ops->audit_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  LIST_GIVES (st, &all, "fourth|global|third|second|other|first");
+  mt_conf_assert_bad_windows (st, &all);
+}
+
+static void
+notification_insert_and_list_newest_first (void **state)
+{
+  mt_conf_records (STORE (state), MT_CONF_NOTIFICATIONS);
+}
+
+/* Bad records: a missing required field or a wrong type is INTERNAL, and nothing is stored. */
+static void
+records_bad_documents_are_internal (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_list_t audit = { .kind = MT_CONF_AUDIT, .label = "reason" };
+  bson_t doc, bad;
+
+  mt_conf_message (&doc, "msg_1", "res_1", "x", 1);
+  bson_init (&bad);
+  bson_copy_to_excluding_noinit (&doc, &bad, "reservation_id", NULL);
+  FAILS (MT_ERR_INTERNAL, st->ops->message_insert (st, &bad, &err));
+  bson_reinit (&bad);
+  bson_copy_to_excluding_noinit (&doc, &bad, "created_at", NULL);
+  BSON_APPEND_UTF8 (&bad, "created_at", "yesterday");
+  FAILS (MT_ERR_INTERNAL, st->ops->message_insert (st, &bad, &err));
+  bson_destroy (&bad);
+  bson_destroy (&doc);
+
+  mt_conf_audit (&doc, "aud_1", "res_1", "x", 1);
+  bson_init (&bad);
+  bson_copy_to_excluding_noinit (&doc, &bad, "at", NULL);
+  FAILS (MT_ERR_INTERNAL, st->ops->audit_insert (st, &bad, &err));
+  bson_reinit (&bad);
+  bson_copy_to_excluding_noinit (&doc, &bad, "entity_id", NULL);
+  BSON_APPEND_INT32 (&bad, "entity_id", 7);
+  FAILS (MT_ERR_INTERNAL, st->ops->audit_insert (st, &bad, &err));
+  bson_destroy (&bad);
+  bson_destroy (&doc);
+
+  mt_conf_notification (&doc, "ntf_1", "acc_1", "x", 1);
+  bson_init (&bad);
+  bson_copy_to_excluding_noinit (&doc, &bad, "account_id", NULL);
+  FAILS (MT_ERR_INTERNAL, st->ops->notification_insert (st, &bad, &err));
+  bson_reinit (&bad);
+  bson_copy_to_excluding_noinit (&doc, &bad, "id", NULL);
+  FAILS (MT_ERR_INTERNAL, st->ops->notification_insert (st, &bad, &err));
+  bson_destroy (&bad);
+  bson_destroy (&doc);
+
+  LIST_GIVES (st, &audit, "");
+  LIST_GIVES (
+    st, (&(mt_conf_list_t){ .kind = MT_CONF_MESSAGES, .owner = "res_1", .label = "text" }), "");
+  LIST_GIVES (
+    st, (&(mt_conf_list_t){ .kind = MT_CONF_NOTIFICATIONS, .owner = "acc_1", .label = "id" }), "");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+typedef struct {
+  mt_conf_list_kind_t kind;
+  const char *owner;
+  size_t added;
+  char ids[MT_CONF_ADDED_MAX][MT_ID_SIZE];
+  uint32_t seed;
+} mt_conf_record_adder_t;
+
+/* Between pages: two records of the same owner, one newer than all, one tied or older. */
+static void
+mt_conf_add_records (mt_store_t *st, void *ctx, int page)
+{
+  mt_conf_record_adder_t *adder = ctx;
+  size_t k;
+
+  for (k = 0; k < 2 && adder->added < MT_CONF_ADDED_MAX; k++) {
+    mt_conf_new_id ("rec", adder->ids[adder->added]);
+    assert_true (mt_conf_insert_record (
+      st, adder->kind, adder->ids[adder->added++], adder->owner, "new",
+      k ? 9000 + page : 1000 + (int64_t) (mt_conf_next (&adder->seed) % 6) * 10, NULL));
+  }
+}
+
+/* Paging while records are added between pages: each earlier record exactly once, in order. */
+static void
+mt_conf_records_page_exactly_once (mt_store_t *st, mt_conf_list_kind_t kind, const char *owner)
+{
+  enum { N = 17 };
+  const bool newest_first = kind != MT_CONF_MESSAGES;
+  mt_conf_list_t l = { .kind = kind, .owner = owner, .label = mt_conf_record_label (kind) };
+  static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
+  char ids[N][MT_ID_SIZE];
+  mt_conf_record_adder_t adder;
+  uint32_t seed = 3, limit;
+  size_t n, k, i;
+  int seen;
+
+  for (k = 0; k < N; k++) {
+    mt_conf_new_id ("rec", ids[k]);
+    assert_true (mt_conf_insert_record (st, kind, ids[k], owner ? owner : "own_p", "old",
+                                        1000 + (int64_t) (mt_conf_next (&seed) % 6) * 10, NULL));
+  }
+  /* Another owner's records are never listed (unless listing them all). */
+  mt_conf_new_id ("rec", adder.ids[0]);
+  assert_true (mt_conf_insert_record (st, kind, adder.ids[0], "own_q", "other", 1010, NULL));
+  for (limit = 1; limit <= 4; limit++) {
+    memset (&adder, 0, sizeof adder);
+    adder.kind = kind;
+    adder.owner = owner ? owner : "own_p";
+    adder.seed = limit;
+    n = mt_conf_collect (st, &l, limit, rows, mt_conf_add_records, &adder);
+    mt_conf_assert_ordered (rows, n, newest_first);
+    for (k = 0; k < N; k++) {
+      for (seen = 0, i = 0; i < n; i++) {
+        seen += strcmp (rows[i].id, ids[k]) == 0;
+      }
+      if (seen != 1) {
+        fail_msg ("record %zu of list %d seen %d times (pages of %u)", k, (int) kind, seen, limit);
+      }
+    }
+    for (i = 0; i < n && owner; i++) {
+      assert_string_not_equal (rows[i].label, "other");
+    }
+  }
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+message_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_MESSAGES, "res_p");
+}
+
+static void
+audit_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_AUDIT, "res_p");
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_AUDIT, NULL);
+}
+
+static void
+notification_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_NOTIFICATIONS, "acc_p");
+}
+
+/* ---- Calendar tokens of accounts ---------------------------------------------------------- */
+
+/* @account with its "calendar_token_hash" set to @hash (NULL: removed). */
+static void
+mt_conf_with_hash (const bson_t *account, const char *hash, bson_t *out)
+{
+  bson_init (out);
+  bson_copy_to_excluding_noinit (account, out, "calendar_token_hash", NULL);
+  if (hash) {
+    BSON_APPEND_UTF8 (out, "calendar_token_hash", hash);
+  }
+}
+
+static void
+account_calendar_token_lookup (void **state)
+{
+  mt_store_t *st = STORE (state);
+  char acc[MT_ID_SIZE], acc2[MT_ID_SIZE];
+  bson_t doc, doc2, changed, out;
+
+  mt_conf_new_id ("acc", acc);
+  mt_conf_new_id ("acc", acc2);
+  mt_conf_account (&doc, acc, "mem_x", "cal@example.org", "member", "active", 1);
+  OK (st->ops->account_insert (st, &doc, &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->account_find_by_calendar_token (st, "h1", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+
+  /* Set. */
+  mt_conf_with_hash (&doc, "h1", &changed);
+  OK (st->ops->account_update (st, acc, 1, &changed, &err));
+  bson_destroy (&changed);
+  OK (st->ops->account_find_by_calendar_token (st, "h1", &out, &err));
+  assert_string_equal (mt_conf_str (&out, "id"), acc);
+  assert_int_equal (mt_conf_version (&out), 2);
+  bson_destroy (&out);
+  /* Matched exactly. */
+  FAILS (MT_ERR_NOT_FOUND, st->ops->account_find_by_calendar_token (st, "H1", &out, &err));
+  bson_destroy (&out);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->account_find_by_calendar_token (st, "h", &out, &err));
+  bson_destroy (&out);
+
+  /* Another account cannot take the same hash, by insert or by update. */
+  mt_conf_account (&doc2, acc2, "mem_y", "other@example.org", "member", "active", 2);
+  mt_conf_with_hash (&doc2, "h1", &changed);
+  FAILS (MT_ERR_DUPLICATE, st->ops->account_insert (st, &changed, &err));
+  bson_destroy (&changed);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->account_get (st, acc2, &out, &err));
+  bson_destroy (&out);
+  mt_conf_with_hash (&doc2, "h2", &changed);
+  OK (st->ops->account_insert (st, &changed, &err));
+  bson_destroy (&changed);
+  mt_conf_with_hash (&doc2, "h1", &changed);
+  FAILS (MT_ERR_DUPLICATE, st->ops->account_update (st, acc2, 1, &changed, &err));
+  bson_destroy (&changed);
+  OK (st->ops->account_find_by_calendar_token (st, "h2", &out, &err));
+  assert_string_equal (mt_conf_str (&out, "id"), acc2);
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+
+  /* Change: the old hash finds nothing any more, and is free again. */
+  mt_conf_with_hash (&doc, "h3", &changed);
+  OK (st->ops->account_update (st, acc, 2, &changed, &err));
+  bson_destroy (&changed);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->account_find_by_calendar_token (st, "h1", &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->account_find_by_calendar_token (st, "h3", &out, &err));
+  assert_string_equal (mt_conf_str (&out, "id"), acc);
+  bson_destroy (&out);
+
+  /* Remove (revocation): not found; accounts without a hash do not collide with each other. */
+  mt_conf_with_hash (&doc, NULL, &changed);
+  OK (st->ops->account_update (st, acc, 3, &changed, &err));
+  bson_destroy (&changed);
+  mt_conf_with_hash (&doc2, NULL, &changed);
+  OK (st->ops->account_update (st, acc2, 1, &changed, &err));
+  bson_destroy (&changed);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->account_find_by_calendar_token (st, "h3", &out, &err));
+  bson_destroy (&out);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->account_find_by_calendar_token (st, "h2", &out, &err));
+  bson_destroy (&out);
+  mt_conf_with_hash (&doc2, "h1", &changed);
+  OK (st->ops->account_update (st, acc2, 2, &changed, &err));
+  bson_destroy (&changed);
+  OK (st->ops->account_find_by_calendar_token (st, "h1", &out, &err));
+  assert_string_equal (mt_conf_str (&out, "id"), acc2);
+  bson_destroy (&out);
+
+  /* A hash of the wrong type is a bad document. */
+  bson_init (&changed);
+  bson_copy_to_excluding_noinit (&doc, &changed, "calendar_token_hash", NULL);
+  BSON_APPEND_INT32 (&changed, "calendar_token_hash", 7);
+  FAILS (MT_ERR_INTERNAL, st->ops->account_update (st, acc, 4, &changed, &err));
+  bson_destroy (&changed);
+  bson_destroy (&doc2);
+  bson_destroy (&doc);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* ---- calendar_list ------------------------------------------------------------------------ */
+
+typedef struct {
+  size_t added;
+  char listings[16][MT_ID_SIZE];
+} mt_conf_calendar_adder_t;
+
+/* Between pages: a listing with a calendar (anywhere in the order: ids are random). */
+static void
+mt_conf_add_calendar (mt_store_t *st, void *ctx, int page)
+{
+  mt_conf_calendar_adder_t *adder = ctx;
+  bson_t cal;
+
+  if (adder->added < 16) {
+    char *listing = adder->listings[adder->added++];
+
+    mt_conf_insert_listing (st, listing,
+                            &(mt_conf_listing_t){ .owner = "mem_x", .title = "Ajout" });
+    mt_conf_calendar (&cal, listing, 0, "res_new");
+    OK (st->ops->calendar_put (st, listing, 0, &cal, &err));
+    bson_destroy (&cal);
+  }
+}
+
+static int
+mt_conf_strcmp (const void *a, const void *b)
+{
+  return strcmp (a, b);
+}
+
+static void
+calendar_list_pages_by_listing (void **state)
+{
+  enum { N = 9 };
+  mt_store_t *st = STORE (state);
+  mt_conf_list_t l = { .kind = MT_CONF_CALENDARS, .label = "listing_id" };
+  static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
+  char listings[N][MT_ID_SIZE], bare[MT_ID_SIZE];
+  mt_conf_calendar_adder_t adder;
+  bson_t cal, out;
+  uint32_t limit;
+  size_t n, k, i;
+  int seen;
+
+  n = mt_conf_collect (st, &l, 3, rows, NULL, NULL);
+  assert_int_equal (n, 0);
+  mt_conf_assert_bad_windows (st, &l);
+
+  for (k = 0; k < N; k++) {
+    mt_conf_insert_listing (st, listings[k],
+                            &(mt_conf_listing_t){ .owner = "mem_x", .title = "Calendrier" });
+    mt_conf_calendar (&cal, listings[k], 0, "res_a");
+    OK (st->ops->calendar_put (st, listings[k], 0, &cal, &err));
+    bson_destroy (&cal);
+  }
+  /* A listing without a calendar is not listed. */
+  mt_conf_insert_listing (st, bare, &(mt_conf_listing_t){ .owner = "mem_x", .title = "Nu" });
+  qsort (listings, N, sizeof listings[0], mt_conf_strcmp);
+
+  for (limit = 1; limit <= 4; limit++) {
+    n = mt_conf_collect (st, &l, limit, rows, NULL, NULL);
+    assert_int_equal (n, N);
+    for (k = 0; k < N; k++) {
+      assert_string_equal (rows[k].id, listings[k]);
+    }
+  }
+  /* Whole documents, as calendar_get gives them. */
+  {
+    mt_store_page_t page;
+    bson_t item;
+
+    OK (st->ops->calendar_list (st, NULL, 1, &page, &err));
+    assert_int_equal (page.count, 1);
+    mt_conf_page_item (&page, 0, &item);
+    OK (st->ops->calendar_get (st, listings[0], &out, &err));
+    mt_conf_assert_same_bytes (&out, &item);
+    bson_destroy (&out);
+    mt_store_page_destroy (&page);
+  }
+
+  /* Calendars added between pages: every earlier one exactly once, in order. */
+  memset (&adder, 0, sizeof adder);
+  n = mt_conf_collect (st, &l, 2, rows, mt_conf_add_calendar, &adder);
+  for (i = 1; i < n; i++) {
+    assert_true (strcmp (rows[i - 1].id, rows[i].id) < 0);
+  }
+  for (k = 0; k < N; k++) {
+    for (seen = 0, i = 0; i < n; i++) {
+      seen += strcmp (rows[i].id, listings[k]) == 0;
+    }
+    assert_int_equal (seen, 1);
+  }
+  for (i = 0; i < n; i++) {
+    assert_string_not_equal (rows[i].id, bare);
+  }
+  /* A deleted listing takes its calendar along. */
+  OK (st->ops->listing_delete (st, listings[0], 1, &err));
+  n = mt_conf_collect (st, &l, 100, rows, NULL, NULL);
+  assert_int_equal (n, N - 1 + adder.added);
+  OK (st->ops->check_integrity (st, &err));
+}
+
 /* ---- Concurrency -------------------------------------------------------------------------- */
 
 #define MT_CONF_RACE_ROUNDS 200
@@ -2659,6 +3977,26 @@ static const mt_conf_case_t mt_conf_cases[] = {
   { "photo/round_trips_bytes_exactly", photo_round_trips_bytes_exactly },
   { "calendar/get_put_compare_and_set", calendar_get_put_compare_and_set },
   { "token/revoke_check_and_purge", token_revoke_check_and_purge },
+  { "reservation/insert/round_trips_and_forces_version_1",
+    reservation_round_trips_and_forces_version_1 },
+  { "reservation/insert/bad_documents_are_internal", reservation_bad_documents_are_internal },
+  { "reservation/update/compare_and_set", reservation_update_compare_and_set },
+  { "reservation/list/filters", reservation_list_filters },
+  { "reservation/list/filters_follow_updates", reservation_list_filters_follow_updates },
+  { "reservation/list/pages_exactly_once", reservation_list_pages_exactly_once },
+  { "reservation/list/limit_and_cursor", reservation_list_limit_and_cursor },
+  { "reservation/count/every_status", reservation_count_counts_every_status },
+  { "idempotency/insert_get_update", idempotency_insert_get_update },
+  { "idempotency/purge_forgets_older_records", idempotency_purge_forgets_older_records },
+  { "message/insert_and_list_oldest_first", message_insert_and_list_oldest_first },
+  { "message/list/pages_exactly_once", message_list_pages_exactly_once },
+  { "audit/insert_and_list_newest_first", audit_insert_and_list_newest_first },
+  { "audit/list/pages_exactly_once", audit_list_pages_exactly_once },
+  { "notification/insert_and_list_newest_first", notification_insert_and_list_newest_first },
+  { "notification/list/pages_exactly_once", notification_list_pages_exactly_once },
+  { "records/bad_documents_are_internal", records_bad_documents_are_internal },
+  { "account/calendar_token/lookup", account_calendar_token_lookup },
+  { "calendar/list/pages_by_listing", calendar_list_pages_by_listing },
   { "concurrency/compare_and_set_has_one_winner", concurrent_compare_and_set_has_one_winner },
 };
 

@@ -17,6 +17,7 @@
 
 #include "mt_log.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,9 @@ typedef struct {
 /*
  * Writes of documents: ?1 key, ?2 expected version, ?3 version written, ?4... indexed columns,
  * the document last (see mt_sqlite_kind_t). Parameters of member_list: ?1 status, ?2 network
- * id, ?3 ?4 cursor (name, id), ?5 limit.
+ * id, ?3 ?4 cursor (name, id), ?5 limit. Lists of records (messages, audit, notifications):
+ * ?1 whose records, ?2 ?3 cursor (time, id), ?4 limit; their rows are (doc, time, id), as are
+ * calendar_list's (doc, 0, listing_id; ?2 cursor, ?3 limit).
  */
 static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
   [MT_SQL_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
@@ -72,18 +75,21 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
     MT_SQL_MEMBER_JOIN "AND m.status = ?1 AND " MT_SQL_MEMBER_AFTER MT_SQL_MEMBER_ORDER,
 
   [MT_SQL_ACCOUNT_INSERT] = "INSERT INTO accounts (id, version, email_key, member_id,"
-                            " platform_role, status, created_at, doc)"
-                            " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            " platform_role, status, created_at, calendar_token_hash, doc)"
+                            " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
   [MT_SQL_ACCOUNT_GET] = "SELECT doc FROM accounts WHERE id = ?1",
   [MT_SQL_ACCOUNT_GET_BY_EMAIL] = "SELECT doc FROM accounts WHERE email_key = ?1",
   [MT_SQL_ACCOUNT_UPDATE] = "UPDATE accounts SET version = ?3, email_key = ?4, member_id = ?5,"
-                            " platform_role = ?6, status = ?7, created_at = ?8, doc = ?9"
+                            " platform_role = ?6, status = ?7, created_at = ?8,"
+                            " calendar_token_hash = ?9, doc = ?10"
                             " WHERE id = ?1 AND version = ?2",
   [MT_SQL_ACCOUNT_VERSION] = "SELECT version FROM accounts WHERE id = ?1",
   [MT_SQL_ACCOUNT_LIST_BY_MEMBER] = "SELECT doc, id FROM accounts WHERE member_id = ?1"
                                     " ORDER BY created_at, id LIMIT ?2",
   [MT_SQL_ACCOUNT_COUNT_ADMINS] =
     "SELECT count(*) FROM accounts WHERE platform_role = 'admin' AND status = 'active'",
+  [MT_SQL_ACCOUNT_GET_BY_CALENDAR_TOKEN] =
+    "SELECT doc FROM accounts WHERE calendar_token_hash = ?1",
 
   [MT_SQL_LISTING_INSERT] = "INSERT INTO listings (id, version, owner_id, kind, category, status,"
                             " visibility, departement, created_at, doc)"
@@ -108,6 +114,81 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
   [MT_SQL_CALENDAR_UPDATE] =
     "UPDATE calendars SET version = ?3, doc = ?4 WHERE listing_id = ?1 AND version = ?2",
   [MT_SQL_CALENDAR_VERSION] = "SELECT version FROM calendars WHERE listing_id = ?1",
+  [MT_SQL_CALENDAR_LIST] = "SELECT doc, 0, listing_id FROM calendars ORDER BY listing_id LIMIT ?3",
+  [MT_SQL_CALENDAR_LIST_AFTER] = "SELECT doc, 0, listing_id FROM calendars WHERE listing_id > ?2"
+                                 " ORDER BY listing_id LIMIT ?3",
+
+  [MT_SQL_RESERVATION_INSERT] =
+    "INSERT INTO reservations (id, version, listing_id, borrower_member_id, owner_member_id,"
+    " status, start_ms, end_ms, units, expires_at_ms, returned_at_ms, created_at_ms, doc)"
+    " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+  [MT_SQL_RESERVATION_GET] = "SELECT doc FROM reservations WHERE id = ?1",
+  [MT_SQL_RESERVATION_UPDATE] =
+    "UPDATE reservations SET version = ?3, listing_id = ?4, borrower_member_id = ?5,"
+    " owner_member_id = ?6, status = ?7, start_ms = ?8, end_ms = ?9, units = ?10,"
+    " expires_at_ms = ?11, returned_at_ms = ?12, created_at_ms = ?13, doc = ?14"
+    " WHERE id = ?1 AND version = ?2",
+  [MT_SQL_RESERVATION_VERSION] = "SELECT version FROM reservations WHERE id = ?1",
+  [MT_SQL_RESERVATION_COUNT] = "SELECT count(*) FROM reservations WHERE listing_id = ?1",
+
+  [MT_SQL_IDEMPOTENCY_INSERT] =
+    "INSERT INTO idempotency (id, version, created_at_ms, doc) VALUES (?1, ?3, ?4, ?5)",
+  [MT_SQL_IDEMPOTENCY_GET] = "SELECT doc FROM idempotency WHERE id = ?1",
+  [MT_SQL_IDEMPOTENCY_UPDATE] = "UPDATE idempotency SET version = ?3, created_at_ms = ?4, doc = ?5"
+                                " WHERE id = ?1 AND version = ?2",
+  [MT_SQL_IDEMPOTENCY_VERSION] = "SELECT version FROM idempotency WHERE id = ?1",
+  [MT_SQL_IDEMPOTENCY_PURGE] = "DELETE FROM idempotency WHERE created_at_ms < ?1",
+
+  [MT_SQL_MESSAGE_INSERT] =
+    "INSERT INTO messages (id, reservation_id, created_at_ms, doc) VALUES (?1, ?4, ?5, ?6)",
+  [MT_SQL_MESSAGE_LIST] = "SELECT doc, created_at_ms, id FROM messages WHERE reservation_id = ?1"
+                          " ORDER BY created_at_ms, id LIMIT ?4",
+  [MT_SQL_MESSAGE_LIST_AFTER] =
+    "SELECT doc, created_at_ms, id FROM messages WHERE reservation_id = ?1"
+    " AND (created_at_ms, id) > (?2, ?3) ORDER BY created_at_ms, id LIMIT ?4",
+  [MT_SQL_AUDIT_INSERT] = "INSERT INTO audit (id, at_ms, entity_id, doc) VALUES (?1, ?4, ?5, ?6)",
+  [MT_SQL_AUDIT_LIST] = "SELECT doc, at_ms, id FROM audit ORDER BY at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_AUDIT_LIST_AFTER] = "SELECT doc, at_ms, id FROM audit WHERE (at_ms, id) < (?2, ?3)"
+                              " ORDER BY at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_AUDIT_LIST_ENTITY] = "SELECT doc, at_ms, id FROM audit WHERE entity_id = ?1"
+                               " ORDER BY at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_AUDIT_LIST_ENTITY_AFTER] =
+    "SELECT doc, at_ms, id FROM audit WHERE entity_id = ?1 AND (at_ms, id) < (?2, ?3)"
+    " ORDER BY at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_NOTIFICATION_INSERT] =
+    "INSERT INTO notifications (id, account_id, created_at_ms, doc) VALUES (?1, ?4, ?5, ?6)",
+  [MT_SQL_NOTIFICATION_LIST] =
+    "SELECT doc, created_at_ms, id FROM notifications WHERE account_id = ?1"
+    " ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_NOTIFICATION_LIST_AFTER] =
+    "SELECT doc, created_at_ms, id FROM notifications WHERE account_id = ?1"
+    " AND (created_at_ms, id) < (?2, ?3) ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+
+  [MT_SQL_CHECK_NETWORK] =
+    "SELECT 1 FROM networks WHERE id = ?1 AND slug IS ?4 AND name IS ?5 AND doc IS ?6",
+  [MT_SQL_CHECK_MEMBER] =
+    "SELECT 1 FROM members WHERE id = ?1 AND status IS ?4 AND name IS ?5 AND doc IS ?6",
+  [MT_SQL_CHECK_ACCOUNT] =
+    "SELECT 1 FROM accounts WHERE id = ?1 AND email_key IS ?4 AND member_id IS ?5"
+    " AND platform_role IS ?6 AND status IS ?7 AND created_at IS ?8"
+    " AND calendar_token_hash IS ?9 AND doc IS ?10",
+  [MT_SQL_CHECK_LISTING] =
+    "SELECT 1 FROM listings WHERE id = ?1 AND owner_id IS ?4 AND kind IS ?5 AND category IS ?6"
+    " AND status IS ?7 AND visibility IS ?8 AND departement IS ?9 AND created_at IS ?10"
+    " AND doc IS ?11",
+  [MT_SQL_CHECK_RESERVATION] =
+    "SELECT 1 FROM reservations WHERE id = ?1 AND listing_id IS ?4 AND borrower_member_id IS ?5"
+    " AND owner_member_id IS ?6 AND status IS ?7 AND start_ms IS ?8 AND end_ms IS ?9"
+    " AND units IS ?10 AND expires_at_ms IS ?11 AND returned_at_ms IS ?12"
+    " AND created_at_ms IS ?13 AND doc IS ?14",
+  [MT_SQL_CHECK_IDEMPOTENCY] =
+    "SELECT 1 FROM idempotency WHERE id = ?1 AND created_at_ms IS ?4 AND doc IS ?5",
+  [MT_SQL_CHECK_MESSAGE] = "SELECT 1 FROM messages WHERE id = ?1 AND reservation_id IS ?4"
+                           " AND created_at_ms IS ?5 AND doc IS ?6",
+  [MT_SQL_CHECK_AUDIT] =
+    "SELECT 1 FROM audit WHERE id = ?1 AND at_ms IS ?4 AND entity_id IS ?5 AND doc IS ?6",
+  [MT_SQL_CHECK_NOTIFICATION] = "SELECT 1 FROM notifications WHERE id = ?1 AND account_id IS ?4"
+                                " AND created_at_ms IS ?5 AND doc IS ?6",
 
   [MT_SQL_TOKEN_REVOKE] = "INSERT INTO revoked_tokens (jti, expires_at_ms) VALUES (?1, ?2)"
                           " ON CONFLICT (jti) DO UPDATE"
@@ -188,6 +269,59 @@ mt_sqlite_stmt (mt_sqlite_store_t *store, mt_sql_id_t id, sqlite3_stmt **out, mt
   }
   *out = store->stmts[id];
   return true;
+}
+
+sqlite3_stmt *
+mt_sqlite_shape_find (mt_sqlite_shape_cache_t *cache, uint64_t shape)
+{
+  size_t i;
+
+  for (i = 0; i < MT_SQLITE_SHAPE_CACHE; i++) {
+    if (cache->slots[i].shape == shape && shape != 0) {
+      return cache->slots[i].stmt;
+    }
+  }
+  return NULL;
+}
+
+bool
+mt_sqlite_shape_add (mt_sqlite_store_t *store, mt_sqlite_shape_cache_t *cache, uint64_t shape,
+                     const char *sql, size_t len, sqlite3_stmt **out, mt_error_t *error)
+{
+  mt_sqlite_cached_t *slot;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  *out = NULL;
+  if (shape == 0 || len > (size_t) INT_MAX) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "forme de requête invalide",
+                  "invalid query shape");
+    return false;
+  }
+  rc = sqlite3_prepare_v3 (store->db, sql, (int) len, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK) {
+    return mt_sqlite_fail (store->db, rc, "prepare", error);
+  }
+  slot = &cache->slots[cache->next];
+  cache->next = (cache->next + 1) % MT_SQLITE_SHAPE_CACHE;
+  sqlite3_finalize (slot->stmt);
+  slot->shape = shape;
+  slot->stmt = stmt;
+  *out = stmt;
+  return true;
+}
+
+void
+mt_sqlite_shape_finalize (mt_sqlite_shape_cache_t *cache)
+{
+  size_t i;
+
+  for (i = 0; i < MT_SQLITE_SHAPE_CACHE; i++) {
+    sqlite3_finalize (cache->slots[i].stmt);
+    cache->slots[i].stmt = NULL;
+    cache->slots[i].shape = 0;
+  }
+  cache->next = 0;
 }
 
 void
@@ -487,7 +621,8 @@ mt_sqlite_migrate (sqlite3 *db, mt_error_t *error)
   for (i = (size_t) current; i < mt_sqlite_migration_count; i++) {
     MT_INFO ("applying SQLite migration %d (%s)", mt_sqlite_migrations[i].version,
              mt_sqlite_migrations[i].name);
-    if (!mt_sqlite_exec (db, mt_sqlite_migrations[i].sql, "migration", error)) {
+    if (!mt_sqlite_exec (db, mt_sqlite_migrations[i].sql, "migration", error) ||
+        (mt_sqlite_migrations[i].after && !mt_sqlite_migrations[i].after (db, error))) {
       goto done;
     }
   }
@@ -521,7 +656,8 @@ mt_sqlite_close (mt_store_t *base)
   for (i = 0; i < MT_SQL_COUNT; i++) {
     sqlite3_finalize (store->stmts[i]);
   }
-  mt_sqlite_search_finalize (store);
+  mt_sqlite_shape_finalize (&store->search);
+  mt_sqlite_shape_finalize (&store->reservations);
   sqlite3_close_v2 (store->db);
   free (store);
 }
@@ -580,23 +716,79 @@ typedef struct {
   const char *table;
   const char *key_column; /* and the document's key field of the same name */
   const char *doc_column;
-  bool versioned; /* the document's int64 "version" equals the "version" column */
+  bool versioned;               /* the document's int64 "version" equals the "version" column */
+  const mt_sqlite_kind_t *kind; /* its indexed columns are checked (kind->columns_sql); or NULL */
 } mt_sqlite_doc_table_t;
 
 static const mt_sqlite_doc_table_t mt_sqlite_doc_tables[] = {
-  { "networks", "id", "doc", true },          { "members", "id", "doc", true },
-  { "accounts", "id", "doc", true },          { "listings", "id", "doc", true },
-  { "calendars", "listing_id", "doc", true }, { "photos", "id", "meta", false },
+  { "networks", "id", "doc", true, &mt_sqlite_kind_network },
+  { "members", "id", "doc", true, &mt_sqlite_kind_member },
+  { "accounts", "id", "doc", true, &mt_sqlite_kind_account },
+  { "listings", "id", "doc", true, &mt_sqlite_kind_listing },
+  { "calendars", "listing_id", "doc", true, NULL },
+  { "photos", "id", "meta", false, NULL },
+  { "reservations", "id", "doc", true, &mt_sqlite_kind_reservation },
+  { "idempotency", "id", "doc", true, &mt_sqlite_kind_idempotency },
+  { "messages", "id", "doc", false, &mt_sqlite_kind_message },
+  { "audit", "id", "doc", false, &mt_sqlite_kind_audit },
+  { "notifications", "id", "doc", false, &mt_sqlite_kind_notification },
 };
+
+typedef struct {
+  mt_sqlite_store_t *store;
+  const mt_sqlite_doc_table_t *table;
+} mt_sqlite_doc_check_t;
+
+/*
+ * The indexed columns of row @key of @t are those a write of @doc would give them: the
+ * kind's bind function derives them from the document into its columns statement, which
+ * finds the row only if every column IS its value.
+ */
+static bool
+mt_sqlite_check_columns (mt_sqlite_store_t *store, const mt_sqlite_doc_table_t *t, const char *key,
+                         const bson_t *doc, mt_error_t *error)
+{
+  sqlite3_stmt *stmt = NULL;
+  mt_error_t local;
+  bool ok = false;
+  int rc;
+
+  mt_error_clear (&local);
+  if (!mt_sqlite_stmt (store, t->kind->columns_sql, &stmt, error) ||
+      !mt_sqlite_bind_cstr (store, stmt, 1, key, error)) {
+    goto done;
+  }
+  if (!t->kind->bind (store, stmt, doc, &local)) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "%s %s : %s%.0s", "%s %s: %.0s%s",
+                  t->table, key, local.message_fr, local.message);
+    goto done;
+  }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                  "%s %s : les colonnes indexées ne suivent pas le document",
+                  "%s %s: the indexed columns are out of step with the document", t->table, key);
+    goto done;
+  }
+  if (rc != SQLITE_ROW) {
+    mt_sqlite_fail (store->db, rc, t->table, error);
+    goto done;
+  }
+  ok = true;
+done:
+  mt_sqlite_release (stmt);
+  return ok;
+}
 
 /*
  * Row function over (key, version, doc): the document is valid BSON whose key field and
- * int64 "version" equal the columns.
+ * int64 "version" equal the columns, and so do its indexed columns.
  */
 static bool
 mt_sqlite_row_document (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
 {
-  const mt_sqlite_doc_table_t *t = ctx;
+  const mt_sqlite_doc_check_t *check = ctx;
+  const mt_sqlite_doc_table_t *t = check->table;
   const char *key = (const char *) sqlite3_column_text (stmt, 0);
   int64_t version = sqlite3_column_int64 (stmt, 1);
   const uint8_t *data = sqlite3_column_blob (stmt, 2);
@@ -631,18 +823,22 @@ mt_sqlite_row_document (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
                   t->key_column);
     return false;
   }
+  if (t->kind && t->kind->columns_sql != MT_SQL_COUNT) {
+    return mt_sqlite_check_columns (check->store, t, key, &doc, error);
+  }
   return true;
 }
 
 static bool
-mt_sqlite_check_documents (sqlite3 *db, const mt_sqlite_doc_table_t *t, mt_error_t *error)
+mt_sqlite_check_documents (mt_sqlite_store_t *store, const mt_sqlite_doc_table_t *t,
+                           mt_error_t *error)
 {
-  mt_sqlite_doc_table_t table = *t;
+  mt_sqlite_doc_check_t check = { store, t };
   char sql[128];
 
   snprintf (sql, sizeof sql, "SELECT %s, %s, %s FROM %s", t->key_column,
             t->versioned ? "version" : "NULL", t->doc_column, t->table);
-  return mt_sqlite_each_row (db, sql, t->table, mt_sqlite_row_document, &table, NULL, error);
+  return mt_sqlite_each_row (store->db, sql, t->table, mt_sqlite_row_document, &check, NULL, error);
 }
 
 /* Text column @col of the current row equals @text (NULL text: SQL NULL). */
@@ -745,7 +941,7 @@ mt_sqlite_check_integrity (mt_store_t *base, mt_error_t *error)
     goto done;
   }
   for (i = 0; i < sizeof mt_sqlite_doc_tables / sizeof mt_sqlite_doc_tables[0]; i++) {
-    if (!mt_sqlite_check_documents (store->db, &mt_sqlite_doc_tables[i], error)) {
+    if (!mt_sqlite_check_documents (store, &mt_sqlite_doc_tables[i], error)) {
       goto done;
     }
   }
@@ -787,6 +983,23 @@ static const mt_store_ops_t mt_sqlite_store_ops = {
   .photo_delete = mt_sqlite_photo_delete,
   .calendar_get = mt_sqlite_calendar_get,
   .calendar_put = mt_sqlite_calendar_put,
+  .calendar_list = mt_sqlite_calendar_list,
+  .reservation_insert = mt_sqlite_reservation_insert,
+  .reservation_get = mt_sqlite_reservation_get,
+  .reservation_update = mt_sqlite_reservation_update,
+  .reservation_list = mt_sqlite_reservation_list,
+  .reservation_count = mt_sqlite_reservation_count,
+  .idempotency_insert = mt_sqlite_idempotency_insert,
+  .idempotency_get = mt_sqlite_idempotency_get,
+  .idempotency_update = mt_sqlite_idempotency_update,
+  .idempotency_purge = mt_sqlite_idempotency_purge,
+  .message_insert = mt_sqlite_message_insert,
+  .message_list = mt_sqlite_message_list,
+  .audit_insert = mt_sqlite_audit_insert,
+  .audit_list = mt_sqlite_audit_list,
+  .notification_insert = mt_sqlite_notification_insert,
+  .notification_list = mt_sqlite_notification_list,
+  .account_find_by_calendar_token = mt_sqlite_account_find_by_calendar_token,
   .token_revoke = mt_sqlite_token_revoke,
   .token_is_revoked = mt_sqlite_token_is_revoked,
   .token_purge = mt_sqlite_token_purge,

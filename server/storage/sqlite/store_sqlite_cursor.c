@@ -23,6 +23,13 @@
  *   8      created_at
  *   1      id length (1..255)
  *   n      id (UTF-8), and nothing after
+ * reservation_list, message_list, audit_list, notification_list, calendar_list
+ * (mt_sqlite_list_t; (time, id) in the list's order):
+ *   1      the form: the list (5 reservations, 6 messages, 7 audit, 8 notifications,
+ *          9 calendars)
+ *   8      time in milliseconds (big-endian two's complement; 0 for calendars)
+ *   1      id length (1..255)
+ *   n      id (UTF-8; the listing id for calendars), and nothing after
  * Each list accepts only its own forms: a cursor of another list or order is refused.
  */
 #include "store_sqlite_private.h"
@@ -190,6 +197,60 @@ mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t *out,
     goto done;
   }
   memcpy (out->id, raw + pos, out->id_len);
+  out->id[out->id_len] = '\0';
+  ok = true;
+done:
+  if (!ok) {
+    memset (out, 0, sizeof *out);
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST, "curseur de pagination invalide",
+                  "invalid pagination cursor");
+  }
+  return ok;
+}
+
+bool
+mt_sqlite_row_cursor_encode (mt_sqlite_list_t list, const mt_sqlite_row_key_t *key,
+                             char out[MT_STORE_CURSOR_MAX])
+{
+  uint8_t raw[1 + 8 + 1 + 255];
+  size_t len = 0;
+
+  out[0] = '\0';
+  if (key->id_len == 0 || key->id_len > 255) {
+    return false;
+  }
+  raw[len++] = (uint8_t) list;
+  len += mt_sqlite_put_u64 (raw + len, (uint64_t) key->at);
+  raw[len++] = (uint8_t) key->id_len;
+  memcpy (raw + len, key->id, key->id_len);
+  len += key->id_len;
+  mt_b64url_encode (raw, len, out);
+  return true;
+}
+
+bool
+mt_sqlite_row_cursor_decode (const char *text, mt_sqlite_list_t list, mt_sqlite_row_key_t *out,
+                             mt_error_t *error)
+{
+  uint8_t raw[MT_STORE_CURSOR_MAX];
+  size_t text_len = strnlen (text, MT_STORE_CURSOR_MAX);
+  size_t len = 0;
+  bool ok = false;
+
+  memset (out, 0, sizeof *out);
+  if (text_len >= MT_STORE_CURSOR_MAX ||
+      !mt_b64url_decode (text, text_len, raw, sizeof raw, &len) || len < 1 + 8 + 1 + 1 ||
+      raw[0] != (uint8_t) list) {
+    goto done;
+  }
+  out->at = (int64_t) mt_sqlite_get_u64 (raw + 1);
+  out->id_len = raw[9];
+  if (out->id_len == 0 || len != 10 + out->id_len ||
+      !bson_utf8_validate ((const char *) raw + 10, out->id_len, false) ||
+      (list == MT_SQLITE_LIST_CALENDARS && out->at != 0)) {
+    goto done;
+  }
+  memcpy (out->id, raw + 10, out->id_len);
   out->id[out->id_len] = '\0';
   ok = true;
 done:

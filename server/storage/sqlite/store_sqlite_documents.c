@@ -4,7 +4,8 @@
  * Each kind is described by a mt_sqlite_kind_t (its statements, how its indexed columns are
  * bound, its derived rows); the generic insert, compare-and-set update and get of
  * store_sqlite_rows.c do the rest. Members derive their member_networks rows from their
- * "networks" array.
+ * "networks" array. Accounts index their optional "calendar_token_hash" (unique where
+ * present: the secret address of a calendar feed is looked up by its hash).
  */
 #include "store_sqlite_private.h"
 
@@ -33,6 +34,7 @@ const mt_sqlite_kind_t mt_sqlite_kind_network = {
   .version_sql = MT_SQL_COUNT,
   .delete_sql = MT_SQL_COUNT,
   .get_sql = MT_SQL_NETWORK_GET,
+  .columns_sql = MT_SQL_CHECK_NETWORK,
   .bind = mt_sqlite_network_bind,
   .write_derived = NULL,
   .delete_derived = NULL,
@@ -159,6 +161,7 @@ const mt_sqlite_kind_t mt_sqlite_kind_member = {
   .version_sql = MT_SQL_MEMBER_VERSION,
   .delete_sql = MT_SQL_COUNT,
   .get_sql = MT_SQL_MEMBER_GET,
+  .columns_sql = MT_SQL_CHECK_MEMBER,
   .bind = mt_sqlite_member_bind,
   .write_derived = mt_sqlite_member_write_networks,
   .delete_derived = NULL,
@@ -293,7 +296,8 @@ done:
 
 /* ---- Accounts ---------------------------------------------------------------------------- */
 
-/* ?4 email_key, ?5 member_id, ?6 platform_role, ?7 status, ?8 created_at, ?9 doc. */
+/* ?4 email_key, ?5 member_id, ?6 platform_role, ?7 status, ?8 created_at,
+ * ?9 calendar_token_hash, ?10 doc. */
 static bool
 mt_sqlite_account_bind (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const bson_t *doc,
                         mt_error_t *error)
@@ -305,7 +309,8 @@ mt_sqlite_account_bind (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const bson
          mt_sqlite_bind_field (store, stmt, 6, doc, "platform_role", false, kind, error) &&
          mt_sqlite_bind_field (store, stmt, 7, doc, "status", false, kind, error) &&
          mt_sqlite_bind_sort_key (store, stmt, 8, doc, "created_at", kind, error) &&
-         mt_sqlite_bind_document (store, stmt, 9, doc, error);
+         mt_sqlite_bind_field (store, stmt, 9, doc, "calendar_token_hash", false, kind, error) &&
+         mt_sqlite_bind_document (store, stmt, 10, doc, error);
 }
 
 const mt_sqlite_kind_t mt_sqlite_kind_account = {
@@ -317,6 +322,7 @@ const mt_sqlite_kind_t mt_sqlite_kind_account = {
   .version_sql = MT_SQL_ACCOUNT_VERSION,
   .delete_sql = MT_SQL_COUNT,
   .get_sql = MT_SQL_ACCOUNT_GET,
+  .columns_sql = MT_SQL_CHECK_ACCOUNT,
   .bind = mt_sqlite_account_bind,
   .write_derived = NULL,
   .delete_derived = NULL,
@@ -340,6 +346,14 @@ mt_sqlite_account_find_by_email (mt_store_t *base, const char *email_key, bson_t
                                  mt_error_t *error)
 {
   return mt_sqlite_get_one (mt_sqlite_store (base), MT_SQL_ACCOUNT_GET_BY_EMAIL, email_key,
+                            &mt_sqlite_kind_account, out, error);
+}
+
+bool
+mt_sqlite_account_find_by_calendar_token (mt_store_t *base, const char *hash, bson_t *out,
+                                          mt_error_t *error)
+{
+  return mt_sqlite_get_one (mt_sqlite_store (base), MT_SQL_ACCOUNT_GET_BY_CALENDAR_TOKEN, hash,
                             &mt_sqlite_kind_account, out, error);
 }
 

@@ -7,7 +7,8 @@
  * newlines) has the listing's rowid "seq" and is rewritten in the transaction of every write
  * of the listing: insert, update, delete. Photos and the calendar reference the listing with
  * ON DELETE CASCADE (foreign_keys is ON on every connection), so deleting a listing removes
- * them in the same statement.
+ * them in the same statement. calendar_list pages through the calendars by listing_id (for the
+ * reconciliation of calendars with reservations).
  */
 #include "store_sqlite_private.h"
 
@@ -157,6 +158,7 @@ const mt_sqlite_kind_t mt_sqlite_kind_listing = {
   .version_sql = MT_SQL_LISTING_VERSION,
   .delete_sql = MT_SQL_LISTING_DELETE,
   .get_sql = MT_SQL_LISTING_GET,
+  .columns_sql = MT_SQL_CHECK_LISTING,
   .bind = mt_sqlite_listing_bind,
   .write_derived = mt_sqlite_listing_text_write,
   .delete_derived = mt_sqlite_listing_text_delete,
@@ -234,6 +236,7 @@ static const mt_sqlite_kind_t mt_sqlite_kind_photo = {
   .version_sql = MT_SQL_COUNT,
   .delete_sql = MT_SQL_PHOTO_DELETE,
   .get_sql = MT_SQL_PHOTO_GET,
+  .columns_sql = MT_SQL_COUNT,
   .bind = NULL,
   .write_derived = NULL,
   .delete_derived = NULL,
@@ -387,6 +390,7 @@ const mt_sqlite_kind_t mt_sqlite_kind_calendar = {
   .version_sql = MT_SQL_CALENDAR_VERSION,
   .delete_sql = MT_SQL_COUNT,
   .get_sql = MT_SQL_CALENDAR_GET,
+  .columns_sql = MT_SQL_COUNT,
   .bind = mt_sqlite_calendar_bind,
   .write_derived = NULL,
   .delete_derived = NULL,
@@ -468,4 +472,36 @@ mt_sqlite_calendar_put (mt_store_t *base, const char *listing_id, int64_t expect
   }
   mt_error_copy (error, &local);
   return false;
+}
+
+bool
+mt_sqlite_calendar_list (mt_store_t *base, const char *cursor, uint32_t limit, mt_store_page_t *out,
+                         mt_error_t *error)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+  mt_sqlite_row_key_t after;
+  sqlite3_stmt *stmt = NULL;
+  bool has_after = false;
+  bool ok = false;
+
+  mt_store_page_init (out);
+  if (!mt_sqlite_list_window (MT_SQLITE_LIST_CALENDARS, cursor, limit, &limit, &after, &has_after,
+                              error) ||
+      !mt_sqlite_stmt (store, has_after ? MT_SQL_CALENDAR_LIST_AFTER : MT_SQL_CALENDAR_LIST, &stmt,
+                       error) ||
+      (has_after &&
+       !mt_sqlite_bound (
+         store, sqlite3_bind_text (stmt, 2, after.id, (int) after.id_len, SQLITE_STATIC), error)) ||
+      !mt_sqlite_bind_int64 (store, stmt, 3, (int64_t) limit + 1, error)) {
+    goto done;
+  }
+  ok = mt_sqlite_page_fill_rows (store, stmt, MT_SQLITE_LIST_CALENDARS, limit, out, "calendar list",
+                                 error);
+done:
+  mt_sqlite_release (stmt);
+  if (!ok) {
+    mt_store_page_destroy (out);
+    mt_store_page_init (out);
+  }
+  return ok;
 }

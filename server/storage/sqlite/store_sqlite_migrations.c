@@ -114,9 +114,171 @@ static const char mt_sqlite_migration_2[] =
   "  doc BLOB NOT NULL"
   ") WITHOUT ROWID;";
 
+/*
+ * Reservations, idempotency records, messages, audit entries, notifications, and the
+ * calendar-feed token of accounts.
+ *
+ * reservations: one row per reservation; its columns are copied from the document on every
+ * write, dates as milliseconds since the epoch (NULL when the document has no such date):
+ *   listing_id          "listing_id" (required)
+ *   borrower_member_id  "borrower_member_id"
+ *   owner_member_id     "owner_member_id"
+ *   status              "status"
+ *   start_ms, end_ms    "start", "end": the half-open period [start_ms, end_ms)
+ *   units               "units" (integer)
+ *   expires_at_ms       "expires_at"
+ *   returned_at_ms      "returned_at"
+ *   created_at_ms       "created_at" (required; the order of reservation_list)
+ * These columns are a stable interface: checks and statistics may run their own SQL over
+ * them (e.g. a self-join proving that the units of blocking reservations of a listing never
+ * exceed its capacity at any instant). Every filter of reservation_list has an index ending
+ * with its order (created_at_ms, id), which the listing index also serves reservation_count
+ * with; the due dates are indexed after the status, as the timers query them ("requested and
+ * expired", "checked out and past their end").
+ *
+ * idempotency: mutable records (version), purged by created_at_ms. messages, audit and
+ * notifications: immutable records (no version column), each listed through one index in its
+ * order: messages (reservation_id, created_at_ms, id) oldest first, audit (at_ms, id) newest
+ * first overall or per entity_id, notifications (account_id, created_at_ms, id) newest first.
+ * No foreign keys: reservations and their records outlive listings (anonymised loan records
+ * are kept for statistics), as in the MongoDB adapter.
+ *
+ * accounts.calendar_token_hash: the account document's optional "calendar_token_hash",
+ * unique where present; filled from the existing documents by mt_sqlite_migration_3_after.
+ */
+static const char mt_sqlite_migration_3[] =
+  "CREATE TABLE reservations ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  listing_id TEXT NOT NULL,"
+  "  borrower_member_id TEXT,"
+  "  owner_member_id TEXT,"
+  "  status TEXT,"
+  "  start_ms INTEGER,"
+  "  end_ms INTEGER,"
+  "  units INTEGER,"
+  "  expires_at_ms INTEGER,"
+  "  returned_at_ms INTEGER,"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX reservations_by_created ON reservations (created_at_ms, id);"
+  "CREATE INDEX reservations_by_listing ON reservations (listing_id, created_at_ms, id);"
+  "CREATE INDEX reservations_by_borrower ON reservations (borrower_member_id, created_at_ms, id);"
+  "CREATE INDEX reservations_by_owner ON reservations (owner_member_id, created_at_ms, id);"
+  "CREATE INDEX reservations_by_status ON reservations (status, created_at_ms, id);"
+  "CREATE INDEX reservations_by_start ON reservations (status, start_ms);"
+  "CREATE INDEX reservations_by_end ON reservations (status, end_ms);"
+  "CREATE INDEX reservations_by_expiry ON reservations (status, expires_at_ms);"
+  "CREATE INDEX reservations_by_return ON reservations (status, returned_at_ms);"
+
+  "CREATE TABLE idempotency ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX idempotency_by_created ON idempotency (created_at_ms);"
+
+  "CREATE TABLE messages ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  reservation_id TEXT NOT NULL,"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX messages_by_reservation ON messages (reservation_id, created_at_ms, id);"
+
+  "CREATE TABLE audit ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  at_ms INTEGER NOT NULL,"
+  "  entity_id TEXT,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX audit_by_at ON audit (at_ms DESC, id DESC);"
+  "CREATE INDEX audit_by_entity ON audit (entity_id, at_ms, id);"
+
+  "CREATE TABLE notifications ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  account_id TEXT NOT NULL,"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX notifications_by_account ON notifications (account_id, created_at_ms, id);"
+
+  "ALTER TABLE accounts ADD COLUMN calendar_token_hash TEXT;"
+  "CREATE UNIQUE INDEX accounts_by_calendar_token ON accounts (calendar_token_hash)"
+  "  WHERE calendar_token_hash IS NOT NULL;";
+
+/*
+ * Fills accounts.calendar_token_hash from the documents already stored. A document whose
+ * "calendar_token_hash" is not a string, or two accounts with the same one, stop the
+ * migration (MT_ERR_INTERNAL, MT_ERR_DUPLICATE): the database is left at version 2.
+ */
+static bool
+mt_sqlite_migration_3_after (sqlite3 *db, mt_error_t *error)
+{
+  sqlite3_stmt *scan = NULL;
+  sqlite3_stmt *update = NULL;
+  mt_sqlite_text_t hash;
+  const uint8_t *data;
+  bson_t doc;
+  bool ok = false;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT id, doc FROM accounts", -1, &scan, NULL);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_prepare_v2 (db, "UPDATE accounts SET calendar_token_hash = ?2 WHERE id = ?1", -1,
+                             &update, NULL);
+  }
+  if (rc != SQLITE_OK) {
+    mt_sqlite_fail (db, rc, "migration 3", error);
+    goto done;
+  }
+  while ((rc = sqlite3_step (scan)) == SQLITE_ROW) {
+    data = sqlite3_column_blob (scan, 1);
+    if (!data || sqlite3_column_bytes (scan, 1) <= 0 ||
+        !bson_init_static (&doc, data, (size_t) sqlite3_column_bytes (scan, 1))) {
+      mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                    "migration 3 : document de compte illisible",
+                    "migration 3: unreadable account document");
+      goto done;
+    }
+    if (!mt_sqlite_field_text (&doc, "calendar_token_hash", false, &mt_sqlite_kind_account, &hash,
+                               error)) {
+      goto done;
+    }
+    if (!hash.str) {
+      continue;
+    }
+    sqlite3_reset (update);
+    rc = sqlite3_bind_value (update, 1, sqlite3_column_value (scan, 0));
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_bind_text (update, 2, hash.str, hash.len, SQLITE_TRANSIENT);
+    }
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step (update);
+    }
+    if (rc != SQLITE_DONE) {
+      mt_sqlite_fail (db, rc, "migration 3", error);
+      goto done;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    mt_sqlite_fail (db, rc, "migration 3", error);
+    goto done;
+  }
+  ok = true;
+done:
+  sqlite3_finalize (update);
+  sqlite3_finalize (scan);
+  return ok;
+}
+
 const mt_sqlite_migration_t mt_sqlite_migrations[] = {
-  { 1, "networks, members, accounts, revoked tokens", mt_sqlite_migration_1 },
-  { 2, "listings with full-text search, photos, calendars", mt_sqlite_migration_2 },
+  { 1, "networks, members, accounts, revoked tokens", mt_sqlite_migration_1, NULL },
+  { 2, "listings with full-text search, photos, calendars", mt_sqlite_migration_2, NULL },
+  { 3, "reservations, idempotency, messages, audit, notifications, calendar tokens",
+    mt_sqlite_migration_3, mt_sqlite_migration_3_after },
 };
 
 const size_t mt_sqlite_migration_count =

@@ -11,8 +11,11 @@
  *   store_sqlite_listings.c    listings and their full-text rows, photos, calendars
  *   store_sqlite_search.c      listing_search: SQL built per query shape, its statements
  *   store_sqlite_fts.c         the FTS5 MATCH expression builder and the relevance score
+ *   store_sqlite_reservations.c  reservations (reservation_list: SQL built per query shape)
+ *                              and idempotency records
+ *   store_sqlite_records.c     immutable records: messages, audit entries, notifications
  *   store_sqlite_tokens.c      revoked token ids
- *   store_sqlite_cursor.c      opaque keyset cursors of member_list and listing_search
+ *   store_sqlite_cursor.c      opaque keyset cursors of every list
  */
 #ifndef MT_STORE_SQLITE_PRIVATE_H
 #define MT_STORE_SQLITE_PRIVATE_H
@@ -45,6 +48,9 @@ typedef struct {
   int version;      /* 1, 2, 3... in order; the database's PRAGMA user_version afterwards */
   const char *name; /* for the log */
   const char *sql;  /* one or more statements, run inside the migration transaction */
+  /* Run after @sql in the same transaction (data that SQL alone cannot derive from the BSON
+   * documents, such as a new column filled from existing documents); NULL: none. */
+  bool (*after) (sqlite3 *db, mt_error_t *error);
 } mt_sqlite_migration_t;
 
 extern const mt_sqlite_migration_t mt_sqlite_migrations[];
@@ -92,6 +98,7 @@ typedef enum {
   MT_SQL_ACCOUNT_VERSION,
   MT_SQL_ACCOUNT_LIST_BY_MEMBER,
   MT_SQL_ACCOUNT_COUNT_ADMINS,
+  MT_SQL_ACCOUNT_GET_BY_CALENDAR_TOKEN,
 
   MT_SQL_LISTING_INSERT,
   MT_SQL_LISTING_GET,
@@ -109,6 +116,45 @@ typedef enum {
   MT_SQL_CALENDAR_GET,
   MT_SQL_CALENDAR_UPDATE,
   MT_SQL_CALENDAR_VERSION,
+  MT_SQL_CALENDAR_LIST,
+  MT_SQL_CALENDAR_LIST_AFTER,
+
+  MT_SQL_RESERVATION_INSERT,
+  MT_SQL_RESERVATION_GET,
+  MT_SQL_RESERVATION_UPDATE,
+  MT_SQL_RESERVATION_VERSION,
+  MT_SQL_RESERVATION_COUNT,
+
+  MT_SQL_IDEMPOTENCY_INSERT,
+  MT_SQL_IDEMPOTENCY_GET,
+  MT_SQL_IDEMPOTENCY_UPDATE,
+  MT_SQL_IDEMPOTENCY_VERSION,
+  MT_SQL_IDEMPOTENCY_PURGE,
+
+  /* Lists of records: the first page, then the page after a cursor. */
+  MT_SQL_MESSAGE_INSERT,
+  MT_SQL_MESSAGE_LIST,
+  MT_SQL_MESSAGE_LIST_AFTER,
+  MT_SQL_AUDIT_INSERT,
+  MT_SQL_AUDIT_LIST,
+  MT_SQL_AUDIT_LIST_AFTER,
+  MT_SQL_AUDIT_LIST_ENTITY,
+  MT_SQL_AUDIT_LIST_ENTITY_AFTER,
+  MT_SQL_NOTIFICATION_INSERT,
+  MT_SQL_NOTIFICATION_LIST,
+  MT_SQL_NOTIFICATION_LIST_AFTER,
+
+  /* check_integrity: one row when the indexed columns of a document's row are those its
+   * kind's bind function derives from the document (parameters numbered as for writes). */
+  MT_SQL_CHECK_NETWORK,
+  MT_SQL_CHECK_MEMBER,
+  MT_SQL_CHECK_ACCOUNT,
+  MT_SQL_CHECK_LISTING,
+  MT_SQL_CHECK_RESERVATION,
+  MT_SQL_CHECK_IDEMPOTENCY,
+  MT_SQL_CHECK_MESSAGE,
+  MT_SQL_CHECK_AUDIT,
+  MT_SQL_CHECK_NOTIFICATION,
 
   MT_SQL_TOKEN_REVOKE,
   MT_SQL_TOKEN_IS_REVOKED,
@@ -122,21 +168,27 @@ typedef enum {
 #define MT_SQL_LIST_NETWORK 2
 #define MT_SQL_LIST_AFTER 4
 
-/* listing_search statements kept per handle (one per query shape; the oldest goes first). */
-#define MT_SQLITE_SEARCH_CACHE 16
+/* Statements kept per handle and per list whose SQL is built per query shape
+ * (listing_search, reservation_list): one per shape, the oldest goes first. */
+#define MT_SQLITE_SHAPE_CACHE 16
 
 typedef struct {
   uint64_t shape; /* the query shape the SQL was built for; 0 = free slot */
   sqlite3_stmt *stmt;
 } mt_sqlite_cached_t;
 
+typedef struct {
+  mt_sqlite_cached_t slots[MT_SQLITE_SHAPE_CACHE];
+  unsigned next; /* slot replaced next */
+} mt_sqlite_shape_cache_t;
+
 /* One handle: one connection, used by one thread. */
 typedef struct {
   mt_store_t base; /* first: a mt_sqlite_store_t * is a mt_store_t * */
   sqlite3 *db;
-  sqlite3_stmt *stmts[MT_SQL_COUNT];                 /* prepared on first use, finalized by close */
-  mt_sqlite_cached_t search[MT_SQLITE_SEARCH_CACHE]; /* finalized by close */
-  unsigned search_next;                              /* slot replaced next */
+  sqlite3_stmt *stmts[MT_SQL_COUNT];    /* prepared on first use, finalized by close */
+  mt_sqlite_shape_cache_t search;       /* listing_search; finalized by close */
+  mt_sqlite_shape_cache_t reservations; /* reservation_list; finalized by close */
 } mt_sqlite_store_t;
 
 static inline mt_sqlite_store_t *
@@ -151,6 +203,19 @@ mt_sqlite_store (mt_store_t *store)
  */
 bool mt_sqlite_stmt (mt_sqlite_store_t *store, mt_sql_id_t id, sqlite3_stmt **out,
                      mt_error_t *error);
+
+/* The statement @cache holds for the query shape @shape (non-zero), or NULL. */
+sqlite3_stmt *mt_sqlite_shape_find (mt_sqlite_shape_cache_t *cache, uint64_t shape);
+
+/*
+ * Prepares @sql (@len bytes) and keeps it in @cache for @shape (non-zero), finalizing the
+ * oldest statement when the cache is full. *@out is the statement, owned by the cache.
+ */
+bool mt_sqlite_shape_add (mt_sqlite_store_t *store, mt_sqlite_shape_cache_t *cache, uint64_t shape,
+                          const char *sql, size_t len, sqlite3_stmt **out, mt_error_t *error);
+
+/* Finalizes every statement of @cache (close). */
+void mt_sqlite_shape_finalize (mt_sqlite_shape_cache_t *cache);
 
 /* Resets @stmt and clears its bindings (no-op on NULL). */
 void mt_sqlite_release (sqlite3_stmt *stmt);
@@ -188,8 +253,9 @@ bool mt_sqlite_bind_int64 (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int ind
 
 /*
  * What the generic insert, compare-and-set update, delete and get need to know of one kind of
- * document (networks, members, accounts, listings, calendars). Its statements number their
- * parameters alike:
+ * document (networks, members, accounts, listings, calendars, reservations, idempotency
+ * records, messages, audit entries, notifications). Its statements number their parameters
+ * alike:
  *   insert_sql  INSERT ... VALUES (?1 key, ?3 version, ?4... columns, document last)
  *   update_sql  UPDATE ... SET version = ?3, columns = ?4..., doc = ... WHERE key = ?1 AND
  *               version = ?2
@@ -208,6 +274,12 @@ struct mt_sqlite_kind {
   mt_sql_id_t version_sql;
   mt_sql_id_t delete_sql;
   mt_sql_id_t get_sql;
+  /* SELECT 1 ... WHERE key = ?1 AND each indexed column IS its parameter (?4...): the row's
+   * columns are those bind derives from its document (check_integrity). */
+  mt_sql_id_t columns_sql;
+  /* Documents without a version (immutable records: messages, audit entries,
+   * notifications) are stored exactly as given; the others get version 1 on insert. */
+  bool unversioned;
   /*
    * Reads the indexed fields of @doc (the document about to be written, version included),
    * checks their types (MT_ERR_INTERNAL "bad document" otherwise) and binds them from ?4 on,
@@ -229,6 +301,11 @@ extern const mt_sqlite_kind_t mt_sqlite_kind_member;
 extern const mt_sqlite_kind_t mt_sqlite_kind_account;
 extern const mt_sqlite_kind_t mt_sqlite_kind_listing;
 extern const mt_sqlite_kind_t mt_sqlite_kind_calendar;
+extern const mt_sqlite_kind_t mt_sqlite_kind_reservation;
+extern const mt_sqlite_kind_t mt_sqlite_kind_idempotency;
+extern const mt_sqlite_kind_t mt_sqlite_kind_message;
+extern const mt_sqlite_kind_t mt_sqlite_kind_audit;
+extern const mt_sqlite_kind_t mt_sqlite_kind_notification;
 
 /* A string field of a document (points into the document); str is NULL when absent/null. */
 typedef struct {
@@ -273,6 +350,20 @@ bool mt_sqlite_bind_sort_key (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int 
                               const bson_t *doc, const char *key, const mt_sqlite_kind_t *kind,
                               mt_error_t *error);
 
+/*
+ * Binds the date-time @key of @doc as its milliseconds since the epoch: absent or null binds
+ * SQL NULL (a bad document when @required); any other type than a BSON date-time is a bad
+ * document of @kind.
+ */
+bool mt_sqlite_bind_date (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index,
+                          const bson_t *doc, const char *key, bool required,
+                          const mt_sqlite_kind_t *kind, mt_error_t *error);
+
+/* Binds the integer (int32 or int64) @key of @doc; absent or null binds SQL NULL. */
+bool mt_sqlite_bind_integer (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index,
+                             const bson_t *doc, const char *key, const mt_sqlite_kind_t *kind,
+                             mt_error_t *error);
+
 /* Views column @col of the current row as a document; false when it is not BSON. */
 bool mt_sqlite_column_view (sqlite3_stmt *stmt, int col, bson_t *view, mt_error_t *error);
 
@@ -288,6 +379,50 @@ bool mt_sqlite_page_append (mt_store_page_t *page, sqlite3_stmt *stmt, int col, 
 bool mt_sqlite_page_fill (mt_sqlite_store_t *store, sqlite3_stmt *stmt, uint32_t limit,
                           int name_col, int id_col, mt_store_page_t *out, const char *what,
                           mt_error_t *error);
+
+/*
+ * The lists whose cursor is the (time, id) key of a row (mt_sqlite_row_key_t): their cursors
+ * carry the list, and each list accepts only its own.
+ */
+typedef enum {
+  MT_SQLITE_LIST_RESERVATIONS = 5,  /* (created_at, id) descending */
+  MT_SQLITE_LIST_MESSAGES = 6,      /* (created_at, id) ascending */
+  MT_SQLITE_LIST_AUDIT = 7,         /* (at, id) descending */
+  MT_SQLITE_LIST_NOTIFICATIONS = 8, /* (created_at, id) descending */
+  MT_SQLITE_LIST_CALENDARS = 9,     /* listing_id ascending (time always 0) */
+} mt_sqlite_list_t;
+
+/* The sort key of a row of those lists. */
+typedef struct {
+  int64_t at;   /* milliseconds; 0 for calendars */
+  char id[256]; /* NUL-terminated */
+  size_t id_len;
+} mt_sqlite_row_key_t;
+
+/* Writes the cursor of @list after the row @key into @out; false when the id is too long. */
+bool mt_sqlite_row_cursor_encode (mt_sqlite_list_t list, const mt_sqlite_row_key_t *key,
+                                  char out[MT_STORE_CURSOR_MAX]);
+
+/* Decodes @text; MT_ERR_BAD_REQUEST when it is not a cursor of @list made by this adapter. */
+bool mt_sqlite_row_cursor_decode (const char *text, mt_sqlite_list_t list, mt_sqlite_row_key_t *out,
+                                  mt_error_t *error);
+
+/*
+ * Checks the window of a list: @limit 0 is MT_ERR_BAD_REQUEST, more than MT_STORE_PAGE_MAX is
+ * clamped (*@clamped); a non-empty @cursor is decoded into @after (*@has_after).
+ */
+bool mt_sqlite_list_window (mt_sqlite_list_t list, const char *cursor, uint32_t limit,
+                            uint32_t *clamped, mt_sqlite_row_key_t *after, bool *has_after,
+                            mt_error_t *error);
+
+/*
+ * Steps @stmt, whose rows are (document, time, id) in @list's order, appending up to @limit
+ * documents to @out, and sets out->next_cursor to the cursor after the last one kept when a
+ * row lies beyond, "" otherwise. Does not release @stmt.
+ */
+bool mt_sqlite_page_fill_rows (mt_sqlite_store_t *store, sqlite3_stmt *stmt, mt_sqlite_list_t list,
+                               uint32_t limit, mt_store_page_t *out, const char *what,
+                               mt_error_t *error);
 
 /* Sets MT_ERR_NOT_FOUND "no such <kind>" and returns false. */
 bool mt_sqlite_not_found (const mt_sqlite_kind_t *kind, mt_error_t *error);
@@ -452,6 +587,8 @@ bool mt_sqlite_account_update (mt_store_t *store, const char *id, int64_t expect
 bool mt_sqlite_account_list_by_member (mt_store_t *store, const char *member_id,
                                        mt_store_page_t *out, mt_error_t *error);
 bool mt_sqlite_account_count_admins (mt_store_t *store, int64_t *count, mt_error_t *error);
+bool mt_sqlite_account_find_by_calendar_token (mt_store_t *store, const char *hash, bson_t *out,
+                                               mt_error_t *error);
 
 bool mt_sqlite_listing_insert (mt_store_t *store, const bson_t *listing, mt_error_t *error);
 bool mt_sqlite_listing_insert_many (mt_store_t *store, const bson_t *const *listings, size_t count,
@@ -474,14 +611,39 @@ bool mt_sqlite_calendar_get (mt_store_t *store, const char *listing_id, bson_t *
                              mt_error_t *error);
 bool mt_sqlite_calendar_put (mt_store_t *store, const char *listing_id, int64_t expected_version,
                              const bson_t *calendar, mt_error_t *error);
+bool mt_sqlite_calendar_list (mt_store_t *store, const char *cursor, uint32_t limit,
+                              mt_store_page_t *out, mt_error_t *error);
+
+bool mt_sqlite_reservation_insert (mt_store_t *store, const bson_t *reservation, mt_error_t *error);
+bool mt_sqlite_reservation_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+bool mt_sqlite_reservation_update (mt_store_t *store, const char *id, int64_t expected_version,
+                                   const bson_t *reservation, mt_error_t *error);
+bool mt_sqlite_reservation_list (mt_store_t *store, const mt_store_reservation_query_t *query,
+                                 mt_store_page_t *out, mt_error_t *error);
+bool mt_sqlite_reservation_count (mt_store_t *store, const char *listing_id, int64_t *count,
+                                  mt_error_t *error);
+
+bool mt_sqlite_idempotency_insert (mt_store_t *store, const bson_t *record, mt_error_t *error);
+bool mt_sqlite_idempotency_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+bool mt_sqlite_idempotency_update (mt_store_t *store, const char *id, int64_t expected_version,
+                                   const bson_t *record, mt_error_t *error);
+bool mt_sqlite_idempotency_purge (mt_store_t *store, int64_t before_ms, mt_error_t *error);
+
+bool mt_sqlite_message_insert (mt_store_t *store, const bson_t *message, mt_error_t *error);
+bool mt_sqlite_message_list (mt_store_t *store, const char *reservation_id, const char *cursor,
+                             uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+bool mt_sqlite_audit_insert (mt_store_t *store, const bson_t *entry, mt_error_t *error);
+bool mt_sqlite_audit_list (mt_store_t *store, const char *entity_id, const char *cursor,
+                           uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+bool mt_sqlite_notification_insert (mt_store_t *store, const bson_t *notification,
+                                    mt_error_t *error);
+bool mt_sqlite_notification_list (mt_store_t *store, const char *account_id, const char *cursor,
+                                  uint32_t limit, mt_store_page_t *out, mt_error_t *error);
 
 bool mt_sqlite_token_revoke (mt_store_t *store, const char *jti, int64_t expires_at_ms,
                              mt_error_t *error);
 bool mt_sqlite_token_is_revoked (mt_store_t *store, const char *jti, bool *revoked,
                                  mt_error_t *error);
 bool mt_sqlite_token_purge (mt_store_t *store, int64_t now_ms, mt_error_t *error);
-
-/* Releases the listing_search statements of @store (close). */
-void mt_sqlite_search_finalize (mt_sqlite_store_t *store);
 
 #endif

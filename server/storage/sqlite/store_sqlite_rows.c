@@ -9,7 +9,8 @@
  * version first under the same write lock. Rows derived from a document (member_networks,
  * the full-text row of a listing) are rewritten in the same transaction as the document.
  * The stored document's "version" field is rewritten in place (same position, int64) so that
- * it always equals the column.
+ * it always equals the column. Immutable records (kind->unversioned: messages, audit entries,
+ * notifications) have no version: they are stored exactly as given and never updated.
  */
 #include "store_sqlite_private.h"
 
@@ -213,6 +214,43 @@ mt_sqlite_bind_sort_key (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index
   return mt_sqlite_bound (store, rc, error);
 }
 
+bool
+mt_sqlite_bind_date (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index, const bson_t *doc,
+                     const char *key, bool required, const mt_sqlite_kind_t *kind,
+                     mt_error_t *error)
+{
+  bson_iter_t it;
+
+  if (!bson_iter_init_find (&it, doc, key) || BSON_ITER_HOLDS_NULL (&it)) {
+    return required ? mt_sqlite_bad_document (kind->en, key, error)
+                    : mt_sqlite_bound (store, sqlite3_bind_null (stmt, index), error);
+  }
+  if (!BSON_ITER_HOLDS_DATE_TIME (&it)) {
+    return mt_sqlite_bad_document (kind->en, key, error);
+  }
+  return mt_sqlite_bound (store, sqlite3_bind_int64 (stmt, index, bson_iter_date_time (&it)),
+                          error);
+}
+
+bool
+mt_sqlite_bind_integer (mt_sqlite_store_t *store, sqlite3_stmt *stmt, int index, const bson_t *doc,
+                        const char *key, const mt_sqlite_kind_t *kind, mt_error_t *error)
+{
+  bson_iter_t it;
+  int rc;
+
+  if (!bson_iter_init_find (&it, doc, key) || BSON_ITER_HOLDS_NULL (&it)) {
+    rc = sqlite3_bind_null (stmt, index);
+  } else if (BSON_ITER_HOLDS_INT32 (&it)) {
+    rc = sqlite3_bind_int64 (stmt, index, bson_iter_int32 (&it));
+  } else if (BSON_ITER_HOLDS_INT64 (&it)) {
+    rc = sqlite3_bind_int64 (stmt, index, bson_iter_int64 (&it));
+  } else {
+    return mt_sqlite_bad_document (kind->en, key, error);
+  }
+  return mt_sqlite_bound (store, rc, error);
+}
+
 /* ---- Documents in and out ---------------------------------------------------------------- */
 
 /*
@@ -317,6 +355,69 @@ mt_sqlite_page_fill (mt_sqlite_store_t *store, sqlite3_stmt *stmt, uint32_t limi
 }
 
 bool
+mt_sqlite_list_window (mt_sqlite_list_t list, const char *cursor, uint32_t limit, uint32_t *clamped,
+                       mt_sqlite_row_key_t *after, bool *has_after, mt_error_t *error)
+{
+  memset (after, 0, sizeof *after);
+  *has_after = false;
+  *clamped = limit > MT_STORE_PAGE_MAX ? MT_STORE_PAGE_MAX : limit;
+  if (limit == 0) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST, "taille de page invalide (1 à %d)",
+                  "invalid page size (1 to %d)", MT_STORE_PAGE_MAX);
+    return false;
+  }
+  if (cursor && *cursor) {
+    if (!mt_sqlite_row_cursor_decode (cursor, list, after, error)) {
+      return false;
+    }
+    *has_after = true;
+  }
+  return true;
+}
+
+bool
+mt_sqlite_page_fill_rows (mt_sqlite_store_t *store, sqlite3_stmt *stmt, mt_sqlite_list_t list,
+                          uint32_t limit, mt_store_page_t *out, const char *what, mt_error_t *error)
+{
+  mt_sqlite_row_key_t last;
+  const unsigned char *id;
+  int id_len;
+  int rc;
+
+  memset (&last, 0, sizeof last);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    if (out->count == limit) {
+      /* One row beyond the page: the next one starts after the last row kept. */
+      if (!mt_sqlite_row_cursor_encode (list, &last, out->next_cursor)) {
+        goto unfit;
+      }
+      return true;
+    }
+    if (!mt_sqlite_page_append (out, stmt, 0, error)) {
+      return false;
+    }
+    id = sqlite3_column_text (stmt, 2);
+    id_len = sqlite3_column_bytes (stmt, 2);
+    if (!id || id_len <= 0 || (size_t) id_len >= sizeof last.id) {
+      goto unfit;
+    }
+    last.at = sqlite3_column_int64 (stmt, 1);
+    memcpy (last.id, id, (size_t) id_len);
+    last.id[id_len] = '\0';
+    last.id_len = (size_t) id_len;
+  }
+  out->next_cursor[0] = '\0';
+  if (rc != SQLITE_DONE) {
+    return mt_sqlite_fail (store->db, rc, what, error);
+  }
+  return true;
+unfit:
+  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                "identifiant impropre à la pagination (%s)", "id unfit for pagination (%s)", what);
+  return false;
+}
+
+bool
 mt_sqlite_get_one (mt_sqlite_store_t *store, mt_sql_id_t sql, const char *key,
                    const mt_sqlite_kind_t *kind, bson_t *out, mt_error_t *error)
 {
@@ -397,6 +498,7 @@ mt_sqlite_doc_insert_row (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind
 {
   mt_sqlite_text_t key;
   bson_t row = BSON_INITIALIZER;
+  const bson_t *stored = &row; /* what is written: @doc with version 1, or @doc itself */
   sqlite3_stmt *stmt = NULL;
   bool ok = false;
 
@@ -408,18 +510,25 @@ mt_sqlite_doc_insert_row (mt_sqlite_store_t *store, const mt_sqlite_kind_t *kind
     goto done;
   }
   bson_destroy (&row);
-  if (!mt_sqlite_with_version (doc, 1, kind, &row, error) ||
-      !mt_sqlite_stmt (store, kind->insert_sql, &stmt, error) ||
+  if (kind->unversioned) {
+    bson_init (&row);
+    stored = doc;
+  } else if (!mt_sqlite_with_version (doc, 1, kind, &row, error)) {
+    goto done;
+  }
+  /* ?3 (the version) is bound for every kind: unversioned statements leave it unused. */
+  if (!mt_sqlite_stmt (store, kind->insert_sql, &stmt, error) ||
       !mt_sqlite_bind_text (store, stmt, 1, &key, error) ||
-      !mt_sqlite_bind_int64 (store, stmt, 3, 1, error) || !kind->bind (store, stmt, &row, error)) {
+      !mt_sqlite_bind_int64 (store, stmt, 3, 1, error) ||
+      !kind->bind (store, stmt, stored, error)) {
     goto done;
   }
   ok = mt_sqlite_step_done (store, stmt, kind->en, error);
   stmt = NULL;
   if (ok && kind->write_derived) {
     /* The key is read again from the stored copy, which outlives the derived writes. */
-    ok = mt_sqlite_field_key (&row, kind, &key, error) &&
-         kind->write_derived (store, key.str, &row, true, error);
+    ok = mt_sqlite_field_key (stored, kind, &key, error) &&
+         kind->write_derived (store, key.str, stored, true, error);
   }
 done:
   mt_sqlite_release (stmt);

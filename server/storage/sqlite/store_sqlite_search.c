@@ -5,7 +5,7 @@
  * visible networks it lists, whether it has terms, its order, whether it has a cursor. The
  * text is built from fixed fragments and parameter numbers only (every value, the MATCH
  * expression included, is bound), so that each filter is a plain comparison SQLite can serve
- * from an index. Each handle keeps the statements of its last MT_SQLITE_SEARCH_CACHE shapes.
+ * from an index. Each handle keeps the statements of its last MT_SQLITE_SHAPE_CACHE shapes.
  *
  * Parameters:
  *   ?1 MATCH expression   ?2 kind      ?3 category   ?4 departement   ?5 owner_id
@@ -154,19 +154,12 @@ mt_search_stmt (mt_sqlite_store_t *store, const mt_search_shape_t *shape, sqlite
                 mt_error_t *error)
 {
   uint64_t key = mt_search_shape_key (shape);
-  mt_sqlite_cached_t *slot;
-  sqlite3_stmt *stmt = NULL;
   mt_buf_t sql;
   bool ok = false;
-  size_t i;
-  int rc;
 
-  *out = NULL;
-  for (i = 0; i < MT_SQLITE_SEARCH_CACHE; i++) {
-    if (store->search[i].shape == key) {
-      *out = store->search[i].stmt;
-      return true;
-    }
+  *out = mt_sqlite_shape_find (&store->search, key);
+  if (*out) {
+    return true;
   }
   mt_buf_init (&sql, MT_SEARCH_SQL_MAX);
   mt_search_sql (&sql, shape);
@@ -175,34 +168,10 @@ mt_search_stmt (mt_sqlite_store_t *store, const mt_search_shape_t *shape, sqlite
                   "search query too long");
     goto done;
   }
-  rc = sqlite3_prepare_v3 (store->db, mt_buf_cstr (&sql), (int) sql.len, SQLITE_PREPARE_PERSISTENT,
-                           &stmt, NULL);
-  if (rc != SQLITE_OK) {
-    mt_sqlite_fail (store->db, rc, "prepare search", error);
-    goto done;
-  }
-  slot = &store->search[store->search_next];
-  store->search_next = (store->search_next + 1) % MT_SQLITE_SEARCH_CACHE;
-  sqlite3_finalize (slot->stmt);
-  slot->shape = key;
-  slot->stmt = stmt;
-  *out = stmt;
-  ok = true;
+  ok = mt_sqlite_shape_add (store, &store->search, key, mt_buf_cstr (&sql), sql.len, out, error);
 done:
   mt_buf_destroy (&sql);
   return ok;
-}
-
-void
-mt_sqlite_search_finalize (mt_sqlite_store_t *store)
-{
-  size_t i;
-
-  for (i = 0; i < MT_SQLITE_SEARCH_CACHE; i++) {
-    sqlite3_finalize (store->search[i].stmt);
-    store->search[i].stmt = NULL;
-    store->search[i].shape = 0;
-  }
 }
 
 /* Number of strings of the NULL-terminated list @list (0 for NULL). */
