@@ -97,6 +97,22 @@ const mt_route_t mt_routes[] = {
          NULL, "export listings as CSV (admins)"),
 
   /* reservations (rows added with their handlers) */
+  ROUTE ("POST", "/v1/reservations", mt_route_reservations_create, MT_AUTH_MEMBER,
+         "reservation_create.json", "reserve a good (Idempotency-Key honoured)"),
+  ROUTE ("GET", "/v1/reservations", mt_route_reservations_list, MT_AUTH_MEMBER, NULL,
+         "one's reservations, as borrower or lender"),
+  ROUTE ("GET", "/v1/reservations/{id}", mt_route_reservation_get, MT_AUTH_MEMBER, NULL,
+         "a reservation"),
+  ROUTE ("POST", "/v1/reservations/{id}/approve", mt_route_reservation_approve, MT_AUTH_MEMBER,
+         "reservation_approve.json", "approve a request (owner)"),
+  ROUTE ("POST", "/v1/reservations/{id}/decline", mt_route_reservation_decline, MT_AUTH_MEMBER,
+         "reservation_decline.json", "decline a request (owner)"),
+  ROUTE ("POST", "/v1/reservations/{id}/cancel", mt_route_reservation_cancel, MT_AUTH_MEMBER,
+         "reservation_cancel.json", "cancel (borrower or owner, with a reason)"),
+  ROUTE ("POST", "/v1/reservations/{id}/checkout", mt_route_reservation_checkout, MT_AUTH_MEMBER,
+         "reservation_checkout.json", "hand the good over (owner)"),
+  ROUTE ("POST", "/v1/reservations/{id}/return", mt_route_reservation_return, MT_AUTH_MEMBER,
+         "reservation_return.json", "get the good back, with an incident if any (owner)"),
 
   /* reservation messages (rows added with their handlers) */
 

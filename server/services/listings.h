@@ -62,9 +62,10 @@ bool mt_listing_visible (const mt_ctx_t *ctx, const bson_t *listing, const bson_
 bool mt_listing_may_change (const mt_ctx_t *ctx, const bson_t *listing);
 
 /*
- * True when @ctx's caller may see the "pickup" of @listing. For now: the owner's accounts and
- * administrators. The reservations issue extends it to borrowers with an approved reservation
- * of the listing (that needs the store, hence the context).
+ * True when @ctx's caller may see the "pickup" of @listing: the owner's accounts,
+ * administrators, and the accounts of a member holding an "approved" or "checked_out"
+ * reservation of the listing (asked of the store, hence the context; a store failure hides
+ * the pickup).
  */
 bool mt_listing_may_see_pickup (const mt_ctx_t *ctx, const bson_t *listing);
 
@@ -151,8 +152,9 @@ typedef enum {
 
 /*
  * DELETE /v1/listings/{id}: rights as mt_listing_load_for_change; @if_match optional
- * (MT_ERR_PRECONDITION_FAILED when given and stale). A listing whose calendar has entries
- * (reservations) is archived, otherwise it is deleted. @out (initialised here) holds the
+ * (MT_ERR_PRECONDITION_FAILED when given and stale). A listing that has reservations (any
+ * stored reservation, whatever its status, or a calendar entry) is archived, otherwise it is
+ * deleted. @out (initialised here) holds the
  * archived listing (as the caller sees it) when *@removal is MT_LISTING_ARCHIVED, else is
  * empty.
  */
