@@ -6,6 +6,10 @@
  * reopen, a busy database, foreign keys of photos and calendars, cursors tied to their
  * search, the statement cache of searches, and the search query builder (a pure function:
  * exact outputs, agreement with unicode61, and FTS5 accepting whatever it builds).
+ * Migration 3: 2 -> 3 keeps data and fills accounts' calendar token hashes (refusing a hash
+ * shared by two accounts), an independent overlap query over the reservations' columns,
+ * indexed columns out of step with their documents, cursors tied to their list, bounds of
+ * reservation_list, query plans walking indexes, and the reservation statement cache.
  */
 #include "mt_test.h"
 
@@ -900,6 +904,729 @@ search_survives_bytes_that_are_not_utf8 (void **state)
   close_store (st, backend);
 }
 
+/* ---- Migration 3: reservations and records, what only SQLite has -------------------------- */
+
+/* Runs @sql on @db with @doc bound to ?1 as a BSON blob. */
+static void
+raw_exec_doc (sqlite3 *db, const char *sql, const bson_t *doc)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+    fail_msg ("%s: %s", sql, sqlite3_errmsg (db));
+  }
+  sqlite3_bind_blob (stmt, 1, bson_get_data (doc), (int) doc->len, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE) {
+    fail_msg ("%s: %s", sql, sqlite3_errmsg (db));
+  }
+  sqlite3_finalize (stmt);
+}
+
+static void
+old_account_doc (bson_t *doc, const char *id, const char *email_key, const char *hash)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_INT64 (doc, "version", 2);
+  BSON_APPEND_UTF8 (doc, "email_key", email_key);
+  BSON_APPEND_UTF8 (doc, "member_id", "mem_old");
+  BSON_APPEND_UTF8 (doc, "platform_role", "member");
+  BSON_APPEND_UTF8 (doc, "status", "active");
+  BSON_APPEND_DATE_TIME (doc, "created_at", 1000);
+  if (hash) {
+    BSON_APPEND_UTF8 (doc, "calendar_token_hash", hash);
+  }
+}
+
+/* Writes an account row as a mutuad of migration 2 did (no calendar_token_hash column). */
+static void
+raw_insert_old_account (sqlite3 *raw, const char *id, const char *email_key, const char *hash)
+{
+  char sql[256];
+  bson_t doc;
+
+  old_account_doc (&doc, id, email_key, hash);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO accounts (id, version, email_key, member_id, platform_role, status,"
+            " created_at, doc) VALUES ('%s', 2, '%s', 'mem_old', 'member', 'active', 1000, ?1)",
+            id, email_key);
+  raw_exec_doc (raw, sql, &doc);
+  bson_destroy (&doc);
+}
+
+/* Creates env.path as a mutuad of migration 2 left it: a member, a listing (with its
+ * full-text row) and its calendar, and the accounts written by @accounts. */
+static void
+raw_database_at_migration_2 (void (*accounts) (sqlite3 *raw))
+{
+  sqlite3 *raw = NULL;
+  bson_t doc, entries;
+  char sql[128];
+
+  assert_int_equal (
+    sqlite3_open_v2 (env.path, &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+  raw_exec (raw, "PRAGMA journal_mode = WAL");
+  raw_exec (raw, mt_sqlite_migrations[0].sql);
+  raw_exec (raw, mt_sqlite_migrations[1].sql);
+  snprintf (sql, sizeof sql, "PRAGMA user_version = 2; PRAGMA application_id = %d;",
+            MT_SQLITE_APPLICATION_ID);
+  raw_exec (raw, sql);
+
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", "mem_old");
+  BSON_APPEND_INT64 (&doc, "version", 1);
+  BSON_APPEND_UTF8 (&doc, "name", "Ancienne");
+  BSON_APPEND_UTF8 (&doc, "status", "active");
+  raw_exec_doc (raw,
+                "INSERT INTO members (id, version, status, name, doc)"
+                " VALUES ('mem_old', 1, 'active', 'Ancienne', ?1)",
+                &doc);
+  bson_destroy (&doc);
+
+  listing_doc (&doc, "lst_old", "mem_old", "Vélo ancien", 1000);
+  raw_exec_doc (raw,
+                "INSERT INTO listings (id, version, owner_id, kind, category, status, visibility,"
+                " departement, created_at, doc) VALUES ('lst_old', 1, 'mem_old', 'good', 'divers',"
+                " 'published', 'public', '59', 1000, ?1)",
+                &doc);
+  bson_destroy (&doc);
+  raw_exec (raw, "INSERT INTO listings_fts (rowid, title, description, tags)"
+                 " SELECT seq, 'Vélo ancien', 'Description de l''objet.', 'prêt' || char(10)"
+                 " || 'entraide' FROM listings WHERE id = 'lst_old'");
+
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "listing_id", "lst_old");
+  BSON_APPEND_INT64 (&doc, "version", 1);
+  BSON_APPEND_ARRAY_BEGIN (&doc, "entries", &entries);
+  bson_append_array_end (&doc, &entries);
+  raw_exec_doc (raw, "INSERT INTO calendars (listing_id, version, doc) VALUES ('lst_old', 1, ?1)",
+                &doc);
+  bson_destroy (&doc);
+
+  accounts (raw);
+  sqlite3_close (raw);
+}
+
+static void
+two_old_accounts (sqlite3 *raw)
+{
+  raw_insert_old_account (raw, "acc_old", "old@example.org", "hash-old");
+  raw_insert_old_account (raw, "acc_plain", "plain@example.org", NULL);
+}
+
+static void
+two_old_accounts_with_one_hash (sqlite3 *raw)
+{
+  raw_insert_old_account (raw, "acc_one", "one@example.org", "hash-same");
+  raw_insert_old_account (raw, "acc_two", "two@example.org", "hash-same");
+}
+
+/* A database left at migration 2 with data is upgraded to 3 and keeps its data; accounts'
+ * calendar token hashes are filled from their documents. */
+static void
+migration_2_to_3_keeps_data (void **state)
+{
+  const char *velo[] = { "velo", NULL };
+  mt_store_listing_query_t search = { .terms = velo, .any_visibility = true, .limit = 10 };
+  mt_store_reservation_query_t mine = { .listing_id = "lst_old", .limit = 10 };
+  mt_store_backend_t *backend;
+  mt_store_page_t page;
+  mt_store_t *st;
+  sqlite3 *raw;
+  bson_t expected, out, res, changed;
+  int64_t count = -1;
+
+  raw_database_at_migration_2 (two_old_accounts);
+
+  st = open_store (&backend);
+  old_account_doc (&expected, "acc_old", "old@example.org", "hash-old");
+  OK (st->ops->account_get (st, "acc_old", &out, &err));
+  assert_int_equal (out.len, expected.len);
+  assert_memory_equal (bson_get_data (&out), bson_get_data (&expected), expected.len);
+  bson_destroy (&out);
+  OK (st->ops->account_find_by_calendar_token (st, "hash-old", &out, &err));
+  assert_int_equal (out.len, expected.len);
+  bson_destroy (&out);
+  mt_error_clear (&err);
+  assert_false (st->ops->account_find_by_calendar_token (st, "hash-none", &out, &err));
+  assert_int_equal (err.code, MT_ERR_NOT_FOUND);
+  bson_destroy (&out);
+  OK (st->ops->account_find_by_email (st, "plain@example.org", &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+
+  /* Listings, calendars and search still work; the new ops work beside them. */
+  OK (st->ops->listing_search (st, &search, &page, &err));
+  assert_int_equal (page.count, 1);
+  mt_store_page_destroy (&page);
+  OK (st->ops->calendar_list (st, NULL, 10, &page, &err));
+  assert_int_equal (page.count, 1);
+  mt_store_page_destroy (&page);
+  bson_init (&res);
+  BSON_APPEND_UTF8 (&res, "id", "res_new");
+  BSON_APPEND_UTF8 (&res, "listing_id", "lst_old");
+  BSON_APPEND_UTF8 (&res, "status", "requested");
+  BSON_APPEND_DATE_TIME (&res, "start", 5000);
+  BSON_APPEND_DATE_TIME (&res, "end", 6000);
+  BSON_APPEND_INT32 (&res, "units", 1);
+  BSON_APPEND_DATE_TIME (&res, "created_at", 2000);
+  OK (st->ops->reservation_insert (st, &res, &err));
+  bson_destroy (&res);
+  OK (st->ops->reservation_list (st, &mine, &page, &err));
+  assert_int_equal (page.count, 1);
+  mt_store_page_destroy (&page);
+  OK (st->ops->reservation_count (st, "lst_old", &count, &err));
+  assert_int_equal (count, 1);
+
+  /* Revoking the old feed frees its hash. */
+  bson_init (&changed);
+  bson_copy_to_excluding_noinit (&expected, &changed, "calendar_token_hash", NULL);
+  OK (st->ops->account_update (st, "acc_old", 2, &changed, &err));
+  bson_destroy (&changed);
+  mt_error_clear (&err);
+  assert_false (st->ops->account_find_by_calendar_token (st, "hash-old", &out, &err));
+  assert_int_equal (err.code, MT_ERR_NOT_FOUND);
+  bson_destroy (&out);
+  bson_destroy (&expected);
+  OK (st->ops->check_integrity (st, &err));
+  close_store (st, backend);
+
+  raw = raw_open (env.path);
+  assert_int_equal (raw_int (raw, "PRAGMA user_version"), 3);
+  assert_int_equal (raw_int (raw, "SELECT count(*) FROM sqlite_schema WHERE name IN"
+                                  " ('reservations', 'idempotency', 'messages', 'audit',"
+                                  " 'notifications', 'accounts_by_calendar_token')"),
+                    6);
+  sqlite3_close (raw);
+}
+
+/* Two old accounts with the same hash cannot be migrated: nothing changes, the file stays at
+ * migration 2 and the error says why. */
+static void
+migration_3_refuses_a_shared_calendar_token (void **state)
+{
+  sqlite3 *raw;
+
+  raw_database_at_migration_2 (two_old_accounts_with_one_hash);
+  mt_error_clear (&err);
+  assert_null (mt_store_sqlite_backend_new (env.path, &err));
+  assert_int_equal (err.code, MT_ERR_DUPLICATE);
+
+  raw = raw_open (env.path);
+  assert_int_equal (raw_int (raw, "PRAGMA user_version"), 2);
+  assert_int_equal (raw_int (raw, "SELECT count(*) FROM sqlite_schema WHERE name ="
+                                  " 'reservations'"),
+                    0);
+  /* Fixed by hand, the migration goes through. */
+  raw_exec (raw, "DELETE FROM accounts WHERE id = 'acc_two'");
+  sqlite3_close (raw);
+  {
+    mt_store_backend_t *backend;
+    mt_store_t *st = open_store (&backend);
+    bson_t out;
+
+    OK (st->ops->account_find_by_calendar_token (st, "hash-same", &out, &err));
+    bson_destroy (&out);
+    OK (st->ops->check_integrity (st, &err));
+    close_store (st, backend);
+  }
+}
+
+/* A reservation document as the reservations service writes it (the fields the adapter reads). */
+static void
+reservation_doc (bson_t *doc, const char *id, const char *listing, const char *status,
+                 int64_t start, int64_t end, int32_t units, int64_t created_at)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_INT64 (doc, "version", 1);
+  BSON_APPEND_UTF8 (doc, "listing_id", listing);
+  BSON_APPEND_UTF8 (doc, "borrower_member_id", "mem_b");
+  BSON_APPEND_UTF8 (doc, "owner_member_id", "mem_o");
+  BSON_APPEND_UTF8 (doc, "status", status);
+  BSON_APPEND_DATE_TIME (doc, "start", start);
+  BSON_APPEND_DATE_TIME (doc, "end", end);
+  BSON_APPEND_INT32 (doc, "units", units);
+  BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
+}
+
+static void
+insert_reservation (mt_store_t *st, const char *id, const char *listing, const char *status,
+                    int64_t start, int64_t end, int32_t units, int64_t created_at)
+{
+  bson_t doc;
+
+  reservation_doc (&doc, id, listing, status, start, end, units, created_at);
+  OK (st->ops->reservation_insert (st, &doc, &err));
+  bson_destroy (&doc);
+}
+
+/*
+ * An example of independent SQL over the columns of reservations (see migration 3): the
+ * blocking reservations of a listing whose period starts at an instant where the blocking
+ * reservations, [start_ms, end_ms) half-open, hold more than @capacity units. The peak of a
+ * sum of half-open periods is always reached at the start of one of them, so no row means
+ * no instant over capacity.
+ */
+static const char overlap_sql[] =
+  "SELECT a.id, sum (b.units) AS used"
+  " FROM reservations AS a JOIN reservations AS b"
+  "   ON b.listing_id = a.listing_id"
+  "  AND b.status IN ('requested', 'approved', 'checked_out')"
+  "  AND b.start_ms <= a.start_ms AND a.start_ms < b.end_ms"
+  " WHERE a.listing_id = ?1 AND a.status IN ('requested', 'approved', 'checked_out')"
+  " GROUP BY a.id HAVING used > ?2 ORDER BY a.id";
+
+/* The reservations of @listing starting over @capacity, joined by "|" into @out. */
+static void
+over_capacity (sqlite3 *db, const char *listing, int64_t capacity, char *out, size_t size)
+{
+  sqlite3_stmt *stmt = NULL;
+  size_t used = 0;
+
+  out[0] = '\0';
+  assert_int_equal (sqlite3_prepare_v2 (db, overlap_sql, -1, &stmt, NULL), SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, listing, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, capacity);
+  while (sqlite3_step (stmt) == SQLITE_ROW) {
+    used += (size_t) snprintf (out + used, size - used, "%s%s=%lld", used ? "|" : "",
+                               (const char *) sqlite3_column_text (stmt, 0),
+                               (long long) sqlite3_column_int64 (stmt, 1));
+    assert_true (used < size);
+  }
+  sqlite3_finalize (stmt);
+}
+
+static void
+reservations_columns_answer_an_overlap_query (void **state)
+{
+  mt_store_backend_t *backend;
+  mt_store_t *st = open_store (&backend);
+  char found[256];
+  sqlite3 *raw;
+  bson_t doc;
+
+  /* Capacity 2: [0,10) 1, [5,15) 1, back to back [10,20) 1, and what does not block. */
+  insert_reservation (st, "res_a", "lst_1", "approved", 0, 10, 1, 1);
+  insert_reservation (st, "res_b", "lst_1", "checked_out", 5, 15, 1, 2);
+  insert_reservation (st, "res_c", "lst_1", "requested", 10, 20, 1, 3);
+  insert_reservation (st, "res_d", "lst_1", "cancelled", 0, 100, 5, 4);
+  insert_reservation (st, "res_e", "lst_1", "returned", 0, 100, 5, 5);
+  insert_reservation (st, "res_f", "lst_2", "approved", 0, 100, 5, 6);
+
+  raw = raw_open (env.path);
+  over_capacity (raw, "lst_1", 2, found, sizeof found);
+  assert_string_equal (found, "");
+  over_capacity (raw, "lst_1", 1, found, sizeof found);
+  assert_string_equal (found, "res_b=2|res_c=2");
+
+  /* [12,14) 1 unit: three at once from 12 on. */
+  insert_reservation (st, "res_g", "lst_1", "requested", 12, 14, 1, 7);
+  over_capacity (raw, "lst_1", 2, found, sizeof found);
+  assert_string_equal (found, "res_g=3");
+
+  /* Declined, it no longer blocks: the columns follow the update. */
+  reservation_doc (&doc, "res_g", "lst_1", "declined", 12, 14, 1, 7);
+  OK (st->ops->reservation_update (st, "res_g", 1, &doc, &err));
+  bson_destroy (&doc);
+  over_capacity (raw, "lst_1", 2, found, sizeof found);
+  assert_string_equal (found, "");
+  /* Moved to [0,3) with 2 units: 3 at instant 0 with res_a. */
+  reservation_doc (&doc, "res_g", "lst_1", "approved", 0, 3, 2, 7);
+  OK (st->ops->reservation_update (st, "res_g", 2, &doc, &err));
+  bson_destroy (&doc);
+  over_capacity (raw, "lst_1", 2, found, sizeof found);
+  assert_string_equal (found, "res_a=3|res_g=3");
+  sqlite3_close (raw);
+  close_store (st, backend);
+}
+
+/* Columns that say something else than their document are found by check_integrity. */
+static void
+integrity_detects_columns_out_of_step (void **state)
+{
+  static const struct {
+    const char *tamper;
+    const char *restore;
+    const char *id;
+  } cases[] = {
+    { "UPDATE reservations SET start_ms = start_ms + 1", "UPDATE reservations SET start_ms = 100",
+      "res_1" },
+    { "UPDATE reservations SET units = NULL", "UPDATE reservations SET units = 2", "res_1" },
+    { "UPDATE reservations SET expires_at_ms = 5", "UPDATE reservations SET expires_at_ms = NULL",
+      "res_1" },
+    { "UPDATE reservations SET status = 'approved'", "UPDATE reservations SET status = 'requested'",
+      "res_1" },
+    { "UPDATE accounts SET calendar_token_hash = 'other'",
+      "UPDATE accounts SET calendar_token_hash = 'hash-1'", "acc_1" },
+    { "UPDATE accounts SET calendar_token_hash = NULL",
+      "UPDATE accounts SET calendar_token_hash = 'hash-1'", "acc_1" },
+    { "UPDATE messages SET reservation_id = 'res_2'",
+      "UPDATE messages SET reservation_id = 'res_1'", "msg_1" },
+    { "UPDATE audit SET at_ms = 1", "UPDATE audit SET at_ms = 50", "aud_1" },
+    { "UPDATE notifications SET account_id = 'acc_2'",
+      "UPDATE notifications SET account_id = 'acc_1'", "ntf_1" },
+    { "UPDATE idempotency SET created_at_ms = 0", "UPDATE idempotency SET created_at_ms = 70",
+      "k_1" },
+    { "UPDATE listings SET status = 'draft'", "UPDATE listings SET status = 'published'", "lst_1" },
+    { "UPDATE members SET status = 'deleted'", "UPDATE members SET status = 'active'", "mem_1" },
+  };
+  mt_store_backend_t *backend;
+  mt_store_t *st = open_store (&backend);
+  bson_t doc;
+  sqlite3 *raw;
+  size_t i;
+
+  insert_member (st, "mem_1", "Un");
+  insert_listing (st, "lst_1", "mem_1", "Vélo", 1);
+  insert_reservation (st, "res_1", "lst_1", "requested", 100, 200, 2, 10);
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", "acc_1");
+  BSON_APPEND_UTF8 (&doc, "email_key", "a@example.org");
+  BSON_APPEND_UTF8 (&doc, "calendar_token_hash", "hash-1");
+  OK (st->ops->account_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", "msg_1");
+  BSON_APPEND_UTF8 (&doc, "reservation_id", "res_1");
+  BSON_APPEND_DATE_TIME (&doc, "created_at", 30);
+  OK (st->ops->message_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", "aud_1");
+  BSON_APPEND_DATE_TIME (&doc, "at", 50);
+  BSON_APPEND_UTF8 (&doc, "entity_id", "res_1");
+  OK (st->ops->audit_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", "ntf_1");
+  BSON_APPEND_UTF8 (&doc, "account_id", "acc_1");
+  BSON_APPEND_DATE_TIME (&doc, "created_at", 60);
+  OK (st->ops->notification_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  bson_init (&doc);
+  BSON_APPEND_UTF8 (&doc, "id", "k_1");
+  BSON_APPEND_DATE_TIME (&doc, "created_at", 70);
+  OK (st->ops->idempotency_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->check_integrity (st, &err));
+
+  raw = raw_open (env.path);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    raw_exec (raw, cases[i].tamper);
+    mt_error_clear (&err);
+    if (st->ops->check_integrity (st, &err)) {
+      fail_msg ("check_integrity missed: %s", cases[i].tamper);
+    }
+    assert_int_equal (err.code, MT_ERR_INTERNAL);
+    assert_non_null (strstr (err.message, "out of step"));
+    assert_non_null (strstr (err.message, cases[i].id));
+    raw_exec (raw, cases[i].restore);
+    OK (st->ops->check_integrity (st, &err));
+  }
+
+  /* A stored document whose field has the wrong type: named in the error. */
+  reservation_doc (&doc, "res_1", "lst_1", "requested", 100, 200, 2, 10);
+  {
+    bson_t bad = BSON_INITIALIZER;
+
+    bson_copy_to_excluding_noinit (&doc, &bad, "end", NULL);
+    BSON_APPEND_UTF8 (&bad, "end", "tomorrow");
+    raw_exec_doc (raw, "UPDATE reservations SET doc = ?1 WHERE id = 'res_1'", &bad);
+    bson_destroy (&bad);
+  }
+  bson_destroy (&doc);
+  mt_error_clear (&err);
+  assert_false (st->ops->check_integrity (st, &err));
+  assert_non_null (strstr (err.message, "res_1"));
+  assert_non_null (strstr (err.message, "end"));
+  sqlite3_close (raw);
+  close_store (st, backend);
+}
+
+/* A cursor of one list is refused by every other list, and so are forged ones. */
+static void
+record_cursors_are_tied_to_their_list (void **state)
+{
+  mt_store_reservation_query_t rq = { .limit = 1 };
+  mt_store_member_query_t members = { .limit = 1 };
+  mt_sqlite_row_key_t key = { .at = 5, .id = "lst_1", .id_len = 5 };
+  char cursors[5][MT_STORE_CURSOR_MAX], forged[MT_STORE_CURSOR_MAX];
+  mt_store_backend_t *backend;
+  mt_store_t *st = open_store (&backend);
+  mt_store_page_t page;
+  bson_t doc;
+  int i, j;
+
+  for (i = 0; i < 2; i++) {
+    char id[16];
+
+    snprintf (id, sizeof id, "res_%d", i);
+    insert_reservation (st, id, "lst_1", "requested", 1, 2, 1, 10 + i);
+    snprintf (id, sizeof id, "lst_%d", i);
+    insert_listing (st, id, "mem_x", "Vélo", 1 + i);
+    bson_init (&doc);
+    BSON_APPEND_UTF8 (&doc, "listing_id", id);
+    OK (st->ops->calendar_put (st, id, 0, &doc, &err));
+    bson_destroy (&doc);
+    bson_init (&doc);
+    snprintf (id, sizeof id, "rec_%d", i);
+    BSON_APPEND_UTF8 (&doc, "id", id);
+    BSON_APPEND_UTF8 (&doc, "reservation_id", "res_0");
+    BSON_APPEND_UTF8 (&doc, "entity_id", "res_0");
+    BSON_APPEND_UTF8 (&doc, "account_id", "acc_0");
+    BSON_APPEND_DATE_TIME (&doc, "created_at", 100 + i);
+    BSON_APPEND_DATE_TIME (&doc, "at", 100 + i);
+    OK (st->ops->message_insert (st, &doc, &err));
+    OK (st->ops->audit_insert (st, &doc, &err));
+    OK (st->ops->notification_insert (st, &doc, &err));
+    bson_destroy (&doc);
+  }
+  /* One real cursor of each list. */
+  OK (st->ops->reservation_list (st, &rq, &page, &err));
+  snprintf (cursors[0], sizeof cursors[0], "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+  OK (st->ops->message_list (st, "res_0", NULL, 1, &page, &err));
+  snprintf (cursors[1], sizeof cursors[1], "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+  OK (st->ops->audit_list (st, "res_0", NULL, 1, &page, &err));
+  snprintf (cursors[2], sizeof cursors[2], "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+  OK (st->ops->notification_list (st, "acc_0", NULL, 1, &page, &err));
+  snprintf (cursors[3], sizeof cursors[3], "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+  OK (st->ops->calendar_list (st, NULL, 1, &page, &err));
+  snprintf (cursors[4], sizeof cursors[4], "%s", page.next_cursor);
+  mt_store_page_destroy (&page);
+
+  for (i = 0; i < 5; i++) {
+    assert_true (cursors[i][0] != '\0');
+    for (j = 0; j < 5; j++) {
+      bool ok;
+
+      mt_error_clear (&err);
+      rq.cursor = cursors[i];
+      switch (j) {
+      case 0:
+        ok = st->ops->reservation_list (st, &rq, &page, &err);
+        break;
+      case 1:
+        ok = st->ops->message_list (st, "res_0", cursors[i], 1, &page, &err);
+        break;
+      case 2:
+        ok = st->ops->audit_list (st, "res_0", cursors[i], 1, &page, &err);
+        break;
+      case 3:
+        ok = st->ops->notification_list (st, "acc_0", cursors[i], 1, &page, &err);
+        break;
+      default:
+        ok = st->ops->calendar_list (st, cursors[i], 1, &page, &err);
+        break;
+      }
+      if (ok != (i == j)) {
+        fail_msg ("cursor of list %d given to list %d: %s", i, j, ok ? "accepted" : err.message);
+      }
+      if (i == j) {
+        assert_int_equal (page.count, 1);
+        assert_string_equal (page.next_cursor, "");
+      } else {
+        assert_int_equal (err.code, MT_ERR_BAD_REQUEST);
+      }
+      mt_store_page_destroy (&page);
+    }
+    /* Nor does member_list take them, nor listing_search. */
+    members.cursor = cursors[i];
+    mt_error_clear (&err);
+    assert_false (st->ops->member_list (st, &members, &page, &err));
+    assert_int_equal (err.code, MT_ERR_BAD_REQUEST);
+    mt_store_page_destroy (&page);
+  }
+  /* A calendar cursor carries no time. */
+  assert_true (mt_sqlite_row_cursor_encode (MT_SQLITE_LIST_CALENDARS, &key, forged));
+  mt_error_clear (&err);
+  assert_false (st->ops->calendar_list (st, forged, 1, &page, &err));
+  assert_int_equal (err.code, MT_ERR_BAD_REQUEST);
+  mt_store_page_destroy (&page);
+  close_store (st, backend);
+}
+
+/* Bounds of reservation_list this adapter sets: 16 statuses, known due fields. */
+static void
+reservation_list_bounds (void **state)
+{
+  const char *statuses[18];
+  mt_store_reservation_query_t q = { .statuses = statuses, .limit = 10 };
+  mt_store_backend_t *backend;
+  mt_store_t *st = open_store (&backend);
+  mt_store_page_t page;
+  int i;
+
+  insert_reservation (st, "res_1", "lst_1", "s15", 1, 2, 1, 10);
+  for (i = 0; i < 17; i++) {
+    statuses[i] = i == 15 ? "s15" : "other";
+  }
+  statuses[16] = NULL;
+  OK (st->ops->reservation_list (st, &q, &page, &err));
+  assert_int_equal (page.count, 1);
+  mt_store_page_destroy (&page);
+  statuses[16] = "other";
+  statuses[17] = NULL;
+  mt_error_clear (&err);
+  assert_false (st->ops->reservation_list (st, &q, &page, &err));
+  assert_int_equal (err.code, MT_ERR_BAD_REQUEST);
+  mt_store_page_destroy (&page);
+
+  q.statuses = NULL;
+  q.due = (mt_reservation_due_t) 99;
+  mt_error_clear (&err);
+  assert_false (st->ops->reservation_list (st, &q, &page, &err));
+  assert_int_equal (err.code, MT_ERR_BAD_REQUEST);
+  mt_store_page_destroy (&page);
+  close_store (st, backend);
+}
+
+/* Each line of EXPLAIN QUERY PLAN of @sql, joined by "; ", into @out. */
+static void
+query_plan (sqlite3 *db, const char *sql, char *out, size_t size)
+{
+  sqlite3_stmt *stmt = NULL;
+  char explain[2048];
+  size_t used = 0;
+
+  snprintf (explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+  out[0] = '\0';
+  assert_int_equal (sqlite3_prepare_v2 (db, explain, -1, &stmt, NULL), SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW) {
+    used += (size_t) snprintf (out + used, size - used, "%s%s", used ? "; " : "",
+                               (const char *) sqlite3_column_text (stmt, 3));
+    assert_true (used < size);
+  }
+  sqlite3_finalize (stmt);
+}
+
+/*
+ * Every list of migration 3 walks an index: a filter on a member, a listing or statuses
+ * searches one (no full scan), and each one-owner list of records is read in its order from
+ * its index, without sorting.
+ */
+static void
+lists_walk_their_indexes (void **state)
+{
+  const char *one[] = { "requested", NULL };
+  const char *two[] = { "requested", "approved", NULL };
+  const struct {
+    mt_store_reservation_query_t q;
+    bool search; /* an equality filter: SEARCH, not SCAN */
+    bool sorted; /* read in order from the index: no temporary B-tree */
+  } shapes[] = {
+    { { .limit = 5 }, false, true },
+    { { .listing_id = "lst_1", .limit = 5 }, true, true },
+    { { .borrower_member_id = "mem_b", .limit = 5 }, true, true },
+    { { .owner_member_id = "mem_o", .limit = 5 }, true, true },
+    { { .statuses = one, .limit = 5 }, true, true },
+    { { .statuses = two, .limit = 5 }, true, false },
+    { { .statuses = one, .due = MT_RESERVATION_DUE_EXPIRES, .due_before = 9, .limit = 5 },
+      true,
+      false },
+    { { .statuses = two, .due = MT_RESERVATION_DUE_END, .due_before = 9, .limit = 5 },
+      true,
+      false },
+    { { .due = MT_RESERVATION_DUE_CREATED, .due_before = 9, .limit = 5 }, false, true },
+    { { .listing_id = "lst_1", .statuses = two, .limit = 5 }, true, false },
+  };
+  static const mt_sql_id_t records[] = {
+    MT_SQL_MESSAGE_LIST,      MT_SQL_MESSAGE_LIST_AFTER,      MT_SQL_AUDIT_LIST,
+    MT_SQL_AUDIT_LIST_AFTER,  MT_SQL_AUDIT_LIST_ENTITY,       MT_SQL_AUDIT_LIST_ENTITY_AFTER,
+    MT_SQL_NOTIFICATION_LIST, MT_SQL_NOTIFICATION_LIST_AFTER, MT_SQL_CALENDAR_LIST_AFTER,
+    MT_SQL_RESERVATION_COUNT, MT_SQL_IDEMPOTENCY_PURGE,
+  };
+  mt_store_backend_t *backend;
+  mt_store_t *st = open_store (&backend);
+  mt_sqlite_store_t *sq = mt_sqlite_store (st);
+  mt_store_page_t page;
+  sqlite3_stmt *stmt;
+  char plan[2048], cursor[MT_STORE_CURSOR_MAX];
+  size_t i, k;
+
+  insert_reservation (st, "res_1", "lst_1", "requested", 1, 2, 1, 10);
+  insert_reservation (st, "res_2", "lst_1", "requested", 1, 2, 1, 11);
+  for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    for (k = 0; k < 2; k++) {
+      mt_store_reservation_query_t q = shapes[i].q;
+
+      mt_sqlite_shape_finalize (&sq->reservations);
+      q.limit = 1;
+      q.cursor = NULL;
+      if (k == 1) {
+        /* The page after a cursor. */
+        OK (st->ops->reservation_list (st, &q, &page, &err));
+        snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+        mt_store_page_destroy (&page);
+        mt_sqlite_shape_finalize (&sq->reservations);
+        q.cursor = cursor[0] ? cursor : NULL;
+      }
+      OK (st->ops->reservation_list (st, &q, &page, &err));
+      mt_store_page_destroy (&page);
+      stmt = sq->reservations.slots[0].stmt;
+      assert_non_null (stmt);
+      query_plan (sq->db, sqlite3_sql (stmt), plan, sizeof plan);
+      if (!strstr (plan, "INDEX") || (shapes[i].search && strstr (plan, "SCAN")) ||
+          (shapes[i].sorted && strstr (plan, "TEMP B-TREE"))) {
+        fail_msg ("shape %zu (cursor %zu): plan \"%s\" of \"%s\"", i, k, plan, sqlite3_sql (stmt));
+      }
+    }
+  }
+  for (i = 0; i < sizeof records / sizeof records[0]; i++) {
+    OK (mt_sqlite_stmt (sq, records[i], &stmt, &err));
+    query_plan (sq->db, sqlite3_sql (stmt), plan, sizeof plan);
+    mt_sqlite_release (stmt);
+    if ((!strstr (plan, "INDEX") && !strstr (plan, "PRIMARY KEY")) ||
+        strstr (plan, "TEMP B-TREE")) {
+      fail_msg ("records %zu: plan \"%s\" of \"%s\"", i, plan, sqlite3_sql (stmt));
+    }
+  }
+  close_store (st, backend);
+}
+
+/* More reservation query shapes than the statement cache holds: each list is still right. */
+static void
+reservation_statement_cache_turns_over (void **state)
+{
+  const char *statuses[] = { "requested", "approved", "checked_out", "returned", NULL };
+  mt_store_backend_t *backend;
+  mt_store_t *st = open_store (&backend);
+  uint32_t first[64];
+  int round, shape;
+
+  insert_reservation (st, "res_1", "lst_1", "requested", 10, 20, 1, 1);
+  insert_reservation (st, "res_2", "lst_2", "approved", 20, 30, 1, 2);
+  for (round = 0; round < 2; round++) {
+    for (shape = 0; shape < 64; shape++) {
+      mt_store_reservation_query_t q = { .limit = 5 };
+      mt_store_page_t page;
+
+      q.listing_id = shape & 1 ? "lst_1" : NULL;
+      q.owner_member_id = shape & 2 ? "mem_o" : NULL;
+      q.statuses = shape & 4 ? statuses + (shape % 4) : NULL;
+      q.due = (mt_reservation_due_t) ((shape >> 3) % 6);
+      q.due_before = 15;
+      OK (st->ops->reservation_list (st, &q, &page, &err));
+      if (round == 0) {
+        first[shape] = page.count;
+      } else {
+        assert_int_equal (page.count, first[shape]);
+      }
+      mt_store_page_destroy (&page);
+    }
+  }
+  /* Spot checks. */
+  assert_int_equal (first[0], 2);
+  assert_int_equal (first[1], 1);
+  assert_int_equal (first[8], 0);  /* expires_at: none has one */
+  assert_int_equal (first[16], 1); /* start <= 15 */
+  close_store (st, backend);
+}
+
 /* ---- The search query builder (a pure function) ------------------------------------------- */
 
 /* Asserts that @terms build @expected and keep @kept terms. */
@@ -1167,6 +1894,19 @@ main (void)
                  search_statement_cache_turns_over),
     SQLITE_TEST ("store/sqlite/listing/search_survives_bytes_that_are_not_utf8",
                  search_survives_bytes_that_are_not_utf8),
+    SQLITE_TEST ("store/sqlite/migrations/2_to_3_keeps_data", migration_2_to_3_keeps_data),
+    SQLITE_TEST ("store/sqlite/migrations/3_refuses_a_shared_calendar_token",
+                 migration_3_refuses_a_shared_calendar_token),
+    SQLITE_TEST ("store/sqlite/reservation/columns_answer_an_overlap_query",
+                 reservations_columns_answer_an_overlap_query),
+    SQLITE_TEST ("store/sqlite/integrity/detects_columns_out_of_step",
+                 integrity_detects_columns_out_of_step),
+    SQLITE_TEST ("store/sqlite/cursor/records_tied_to_their_list",
+                 record_cursors_are_tied_to_their_list),
+    SQLITE_TEST ("store/sqlite/reservation/list_bounds", reservation_list_bounds),
+    SQLITE_TEST ("store/sqlite/lists/walk_their_indexes", lists_walk_their_indexes),
+    SQLITE_TEST ("store/sqlite/reservation/statement_cache_turns_over",
+                 reservation_statement_cache_turns_over),
     MT_TEST ("store/sqlite/fts/query_builder_quotes_every_term", query_builder_quotes_every_term),
     MT_TEST ("store/sqlite/fts/query_builder_agrees_with_unicode61",
              query_builder_agrees_with_unicode61),
