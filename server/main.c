@@ -3,12 +3,14 @@
  *
  *   mutuad [--option value]...           serve (see --help for the options)
  *   mutuad rotate-key [--data-dir DIR]   add a new signing key (then SIGHUP or restart)
+ *   mutuad check [--data-dir DIR]        integrity and consistency of the store; exit 0 or 1
  *
- * Start-up: configuration, data directory, store (migrations), signing keys, schemas,
- * routes, first administrator, demo data, worker pool, event loops, then the port file and
- * a banner on stdout saying where mutua listens and how to sign in. The main thread then
- * waits for signals: SIGTERM/SIGINT drain and exit 0, SIGHUP reloads the keys and the log
- * level.
+ * Start-up: configuration, data directory, the lock of an embedded store (one mutuad per
+ * SQLite database), store (migrations), signing keys, schemas, routes, first administrator,
+ * demo data, reconciliation (services/reconcile.h), worker pool, event loops, timers
+ * (timers.h), then the port file and a banner on stdout saying where mutua listens and how to
+ * sign in. The main thread then waits for signals: SIGTERM/SIGINT drain and exit 0, SIGHUP
+ * reloads the keys and the log level.
  */
 #include "app.h"
 #include "bootstrap.h"
@@ -21,11 +23,16 @@
 #include "mt_time.h"
 #include "router.h"
 #include "routes.h"
+#include "reconcile.h"
+#include "reservations.h"
 #include "server.h"
+#include "timers.h"
 #include "workers.h"
 
 #include <errno.h>
 #include <event2/thread.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -150,6 +157,169 @@ mt_main_rotate_key (int argc, char **argv)
   return 0;
 }
 
+/*
+ * The lock of an embedded store: "<database file>-mutuad.lock", held with flock() for the
+ * life of the process (the kernel releases it when the process ends, even by SIGKILL).
+ * Serving takes it exclusively, so one mutuad at most writes an SQLite database: the
+ * start-up reconciliation may then treat every calendar entry written before it as settled
+ * (no creation of another process can be between its two writes). `mutuad check` takes it
+ * shared. Stores other than SQLite have no lock (*@fd_out = -1, *@locked false).
+ * @return false with @error when the lock is held by another process in a conflicting mode
+ * (MT_ERR_CONFLICT) or cannot be created.
+ */
+static bool
+mt_main_lock_store (const mt_config_t *config, int how, int *fd_out, bool *locked,
+                    mt_error_t *error)
+{
+  char path[MT_CONFIG_STR_MAX + 32];
+  int fd;
+  int n;
+
+  *fd_out = -1;
+  *locked = false;
+  if (strncmp (config->store, "sqlite:", 7) != 0) {
+    return true;
+  }
+  n = snprintf (path, sizeof path, "%s-mutuad.lock", config->store + 7);
+  if (n < 0 || (size_t) n >= sizeof path) {
+    mt_error_set (error, MT_DOMAIN_IO, MT_ERR_INTERNAL, "chemin de verrou trop long",
+                  "lock path too long");
+    return false;
+  }
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    mt_error_set (error, MT_DOMAIN_IO, MT_ERR_INTERNAL, "impossible d'ouvrir %s : %s",
+                  "cannot open %s: %s", path, strerror (errno));
+    return false;
+  }
+  if (flock (fd, how | LOCK_NB) != 0) {
+    int saved = errno;
+    close (fd);
+    if (saved == EWOULDBLOCK) {
+      mt_error_set (error, MT_DOMAIN_IO, MT_ERR_CONFLICT,
+                    "un autre mutuad utilise déjà cette base (%s est verrouillé)",
+                    "another mutuad already uses this database (%s is locked)", path);
+    } else {
+      mt_error_set (error, MT_DOMAIN_IO, MT_ERR_INTERNAL, "verrou %s impossible : %s",
+                    "cannot lock %s: %s", path, strerror (saved));
+    }
+    return false;
+  }
+  *fd_out = fd;
+  *locked = true;
+  return true;
+}
+
+/*
+ * mutuad check: opens the store (applying pending migrations), runs its integrity check and
+ * the read-only consistency check of calendars, reservations and audit (reconcile.h's CHECK
+ * mode). Exit 0 when both pass, 1 otherwise, with a bilingual verdict on stdout.
+ * When a server holds the store (its lock is taken), calendar entries younger than the grace
+ * period of reservations.h are reported as "recent", not as inconsistencies.
+ */
+static int
+mt_main_check (int argc, char **argv)
+{
+  mt_config_t config;
+  mt_service_env_t env;
+  mt_error_t error;
+  mt_store_backend_t *backend = NULL;
+  mt_store_t *store = NULL;
+  mt_reconcile_report_t report;
+  struct stat st;
+  int64_t grace = 0;
+  int lock_fd = -1;
+  bool locked = false;
+  bool env_ready = false;
+  bool integrity = false;
+  int exit_code = 1;
+
+  memset (&report, 0, sizeof report);
+  mt_log_set_level (MT_LOG_WARN);
+  if (!mt_config_load (&config, argc, (const char *const *) argv, 2, (const char *const *) environ,
+                       &error)) {
+    mt_main_fail ("check", &error);
+    goto done;
+  }
+  if (stat (config.data_dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
+    fprintf (stderr,
+             "mutuad: check : %s n'est pas un dossier\nmutuad: check: %s is not a directory\n",
+             config.data_dir, config.data_dir);
+    goto done;
+  }
+  if (!mt_main_lock_store (&config, LOCK_SH, &lock_fd, &locked, &error)) {
+    if (error.code != MT_ERR_CONFLICT) {
+      mt_main_fail ("check", &error);
+      goto done;
+    }
+    /* A server runs: creations may be between their two writes. */
+    grace = MT_RESERVATION_ORPHAN_GRACE_MS;
+  } else if (!locked) {
+    grace = MT_RESERVATION_ORPHAN_GRACE_MS; /* a shared store (MongoDB): others may write */
+  }
+  env_ready = mt_service_env_init (&env, &config);
+  backend = env_ready ? mt_store_backend_new (config.store, &error) : NULL;
+  store = backend ? mt_store_open (backend, &error) : NULL;
+  if (!store) {
+    mt_main_fail ("check", &error);
+    goto done;
+  }
+  integrity = store->ops->check_integrity (store, &error);
+  if (!integrity) {
+    printf ("intégrité : ÉCHEC / integrity: FAILED : %s / %s\n", error.message_fr, error.message);
+  }
+  {
+    mt_ctx_t ctx = { .env = &env, .store = store, .now_ms = mt_time_now_ms () };
+    mt_reconcile_run (&ctx, MT_RECONCILE_CHECK, grace, &report);
+  }
+  printf ("calendriers / calendars : %llu (entrées / entries : %llu) ; "
+          "réservations / reservations : %llu\n",
+          (unsigned long long) report.calendars, (unsigned long long) report.entries,
+          (unsigned long long) report.reservations);
+  printf ("entrées orphelines / orphan entries : %llu ; périmées / stale : %llu ; "
+          "récentes, ignorées / recent, ignored : %llu\n",
+          (unsigned long long) report.orphans, (unsigned long long) report.stale,
+          (unsigned long long) report.recent);
+  printf ("réservations sans entrée / reservations without an entry : %llu ; "
+          "audit manquant / missing audit entries : %llu ; erreurs / errors : %llu\n",
+          (unsigned long long) report.unbooked, (unsigned long long) report.audit_missing,
+          (unsigned long long) report.errors);
+  if (integrity && mt_reconcile_report_clean (&report)) {
+    printf ("mutua : données intègres et cohérentes / data intact and consistent\n");
+    exit_code = 0;
+  } else {
+    printf ("mutua : incohérences trouvées / inconsistencies found. Au démarrage, mutuad répare "
+            "les entrées orphelines ou périmées et l'audit manquant / at start-up, mutuad repairs "
+            "orphan or stale entries and missing audit entries.\n");
+  }
+done:
+  mt_store_close (store);
+  mt_store_backend_destroy (backend);
+  if (env_ready) {
+    mt_service_env_destroy (&env);
+  }
+  if (lock_fd >= 0) {
+    close (lock_fd);
+  }
+  return exit_code;
+}
+
+/* The reconciliation before serving (see mt_main_lock_store for the grace period). */
+static void
+mt_main_reconcile (mt_app_t *app, mt_store_t *store, bool exclusive)
+{
+  mt_ctx_t ctx = { .env = &app->env, .store = store, .now_ms = mt_time_now_ms () };
+  mt_reconcile_report_t report;
+  bson_t fields;
+
+  mt_reconcile_run (&ctx, MT_RECONCILE_REPAIR, exclusive ? 0 : MT_RESERVATION_ORPHAN_GRACE_MS,
+                    &report);
+  mt_reconcile_report_bson (&report, &fields);
+  mt_log_fields (report.errors ? MT_LOG_WARN : MT_LOG_INFO, MT_LOG_DOMAIN,
+                 "start-up reconciliation", &fields);
+  bson_destroy (&fields);
+}
+
 static int mt_main_argc;
 static char **mt_main_argv;
 
@@ -192,6 +362,9 @@ main (int argc, char **argv)
   mt_log_level_t level = MT_LOG_INFO;
   mt_keyring_t *keyring = NULL;
   mt_store_t *store = NULL;
+  mt_timers_t *timers = NULL;
+  int lock_fd = -1;
+  bool exclusive = false;
   char keys_dir[MT_CONFIG_STR_MAX + 8];
   sigset_t signals;
   int exit_code = 1;
@@ -216,6 +389,9 @@ main (int argc, char **argv)
   if (argc > 1 && strcmp (argv[1], "rotate-key") == 0) {
     return mt_main_rotate_key (argc, argv);
   }
+  if (argc > 1 && strcmp (argv[1], "check") == 0) {
+    return mt_main_check (argc, argv);
+  }
   /* Every thread inherits this mask; only the main thread waits for these signals. */
   sigemptyset (&signals);
   sigaddset (&signals, SIGTERM);
@@ -239,6 +415,10 @@ main (int argc, char **argv)
   }
   if (!mt_main_prepare_data_dir (&app.config, &error)) {
     mt_main_fail ("data_dir", &error);
+    goto done;
+  }
+  if (!mt_main_lock_store (&app.config, LOCK_EX, &lock_fd, &exclusive, &error)) {
+    mt_main_fail ("store", &error);
     goto done;
   }
   app.backend = mt_store_backend_new (app.config.store, &error);
@@ -291,11 +471,17 @@ main (int argc, char **argv)
       goto done;
     }
   }
+  mt_main_reconcile (&app, store, exclusive);
   mt_store_close (store);
   store = NULL;
 
   if (!mt_server_new (&app, &error) || !mt_server_start (app.server, &error)) {
     mt_main_fail ("http", &error);
+    goto done;
+  }
+  timers = mt_timers_start (app.server, &app.config, &error);
+  if (!timers) {
+    mt_main_fail ("timers", &error);
     goto done;
   }
   if (app.config.port_file[0] &&
@@ -338,6 +524,7 @@ done:
    * them; only then may the loops and their completion queues go. */
   mt_workers_destroy (app.workers);
   mt_server_destroy (app.server);
+  mt_timers_destroy (timers);
   mt_services_stop (&app.env);
   mt_store_close (store);
   mt_metrics_destroy (app.metrics);
@@ -345,6 +532,9 @@ done:
   mt_schema_registry_destroy (app.schemas);
   mt_store_backend_destroy (app.backend);
   mt_service_env_destroy (&app.env);
+  if (lock_fd >= 0) {
+    close (lock_fd);
+  }
   if (exit_code == 0) {
     MT_INFO ("stopped");
   }

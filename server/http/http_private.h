@@ -25,6 +25,7 @@
 typedef struct mt_server mt_server_t;
 typedef struct mt_loop mt_loop_t;
 typedef struct mt_conn mt_conn_t;
+typedef struct mt_periodic mt_periodic_t;
 
 /* One client connection, seen from below evhttp (see conn.c). */
 struct mt_conn {
@@ -74,6 +75,8 @@ struct mt_server {
   atomic_int connections;
   atomic_int in_flight;
   atomic_bool draining;
+  pthread_mutex_t periodic_lock; /* guards periodics (added from any thread) */
+  mt_periodic_t *periodics;      /* tasks of loop 0 (server.c), freed by mt_server_destroy */
 };
 
 /* conn.c */

@@ -152,6 +152,7 @@ mt_server_new (mt_app_t *app, mt_error_t *error)
   }
   server->app = app;
   app->server = server;
+  pthread_mutex_init (&server->periodic_lock, NULL);
   if (!mt_server_split_listen (app->config.listen, host, sizeof host, port, sizeof port)) {
     mt_error_set (error, MT_DOMAIN_CONFIG, MT_ERR_BAD_REQUEST,
                   "adresse d'écoute « %s » invalide (attendu hôte:port)",
@@ -173,6 +174,101 @@ mt_server_new (mt_app_t *app, mt_error_t *error)
     }
   }
   return server;
+}
+
+/* --- Periodic tasks of loop 0 ------------------------------------------------------------ */
+
+struct mt_periodic {
+  mt_periodic_t *next;
+  mt_loop_t *loop;
+  struct event *timer; /* persistent, every interval */
+  struct event *again; /* one-shot, zero delay: the task said it has more work ready */
+  struct timeval interval;
+  mt_server_periodic_fn fn;
+  void *arg;
+};
+
+static void
+mt_periodic_run (evutil_socket_t fd, short what, void *data)
+{
+  mt_periodic_t *task = data;
+  mt_loop_t *loop = task->loop;
+  mt_ctx_t ctx;
+  struct timeval zero = { 0, 0 };
+
+  (void) fd;
+  (void) what;
+  if (atomic_load (&loop->server->draining)) {
+    return;
+  }
+  if (evtimer_pending (task->again, NULL)) {
+    return; /* a continuation is already due: it will run the task */
+  }
+  memset (&ctx, 0, sizeof ctx);
+  ctx.env = &loop->server->app->env;
+  ctx.store = loop->store;
+  ctx.now_ms = mt_time_now_ms ();
+  ctx.client_addr = "";
+  if (task->fn (&ctx, task->arg)) {
+    evtimer_add (task->again, &zero);
+  }
+}
+
+bool
+mt_server_add_periodic (mt_server_t *server, int64_t interval_ms, mt_server_periodic_fn fn,
+                        void *arg, mt_error_t *error)
+{
+  mt_loop_t *loop = &server->loops[0];
+  mt_periodic_t *task = calloc (1, sizeof *task);
+  bool ok = false;
+
+  if (!task || interval_ms <= 0) {
+    mt_error_set (error, MT_DOMAIN_HTTP, MT_ERR_INTERNAL, "tâche périodique impossible",
+                  "cannot add a periodic task");
+    free (task);
+    return false;
+  }
+  task->loop = loop;
+  task->fn = fn;
+  task->arg = arg;
+  task->interval.tv_sec = (time_t) (interval_ms / 1000);
+  task->interval.tv_usec = (suseconds_t) ((interval_ms % 1000) * 1000);
+  task->timer = event_new (loop->base, -1, EV_PERSIST, mt_periodic_run, task);
+  task->again = evtimer_new (loop->base, mt_periodic_run, task);
+  if (task->timer && task->again && event_add (task->timer, &task->interval) == 0) {
+    pthread_mutex_lock (&server->periodic_lock);
+    task->next = server->periodics;
+    server->periodics = task;
+    pthread_mutex_unlock (&server->periodic_lock);
+    ok = true;
+  } else {
+    mt_error_set (error, MT_DOMAIN_HTTP, MT_ERR_INTERNAL, "tâche périodique impossible",
+                  "cannot add a periodic task");
+    if (task->timer) {
+      event_free (task->timer);
+    }
+    if (task->again) {
+      event_free (task->again);
+    }
+    free (task);
+  }
+  return ok;
+}
+
+/* Frees every task; the loops have stopped. */
+static void
+mt_periodic_free_all (mt_server_t *server)
+{
+  mt_periodic_t *task = server->periodics;
+
+  while (task) {
+    mt_periodic_t *next = task->next;
+    event_free (task->timer);
+    event_free (task->again);
+    free (task);
+    task = next;
+  }
+  server->periodics = NULL;
 }
 
 int
@@ -252,6 +348,7 @@ mt_server_destroy (mt_server_t *server)
       loop->started = false;
     }
   }
+  mt_periodic_free_all (server);
   for (int i = 0; i < server->loop_count; i++) {
     mt_loop_t *loop = &server->loops[i];
     if (loop->http) {
@@ -271,6 +368,7 @@ mt_server_destroy (mt_server_t *server)
   if (server->app) {
     server->app->server = NULL;
   }
+  pthread_mutex_destroy (&server->periodic_lock);
   free (server->loops);
   free (server);
 }

@@ -116,7 +116,16 @@ const mt_route_t mt_routes[] = {
 
   /* reservation messages (rows added with their handlers) */
 
-  /* loans administration and notifications (rows added with their handlers) */
+  /* loans administration and notifications */
+  ROUTE ("GET", "/v1/admin/reviews", mt_route_admin_reviews, MT_AUTH_ADMIN, NULL,
+         "loans needing an administrator"),
+  ROUTE ("POST", "/v1/admin/reservations/{id}/review", mt_route_admin_reservation_review,
+         MT_AUTH_ADMIN, "reservation_review.json", "review a returned loan (admins)"),
+  ROUTE ("GET", "/v1/admin/audit", mt_route_admin_audit, MT_AUTH_ADMIN, NULL, "the audit log"),
+  ROUTE ("GET", "/v1/admin/export/loans.csv", mt_route_admin_export_loans, MT_AUTH_ADMIN, NULL,
+         "export loans as CSV (admins)"),
+  ROUTE ("GET", "/v1/me/notifications", mt_route_me_notifications, MT_AUTH_ACCOUNT, NULL,
+         "one's notifications"),
 
   /* calendars (rows added with their handlers) */
 };
