@@ -1142,6 +1142,13 @@ racing_calendar_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t 
   return rs->real->ops->calendar_get (rs->real, id, out, error);
 }
 
+static bool
+racing_reservation_count (mt_store_t *store, const char *id, int64_t *count, mt_error_t *error)
+{
+  racing_store_t *rs = (racing_store_t *) store;
+  return rs->real->ops->reservation_count (rs->real, id, count, error);
+}
+
 static const mt_store_ops_t racing_ops = {
   .name = "racing",
   .listing_get = racing_listing_get,
@@ -1149,6 +1156,7 @@ static const mt_store_ops_t racing_ops = {
   .listing_delete = racing_listing_delete,
   .member_get = racing_member_get,
   .calendar_get = racing_calendar_get,
+  .reservation_count = racing_reservation_count,
 };
 
 static void
