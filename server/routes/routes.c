@@ -114,7 +114,11 @@ const mt_route_t mt_routes[] = {
   ROUTE ("POST", "/v1/reservations/{id}/return", mt_route_reservation_return, MT_AUTH_MEMBER,
          "reservation_return.json", "get the good back, with an incident if any (owner)"),
 
-  /* reservation messages (rows added with their handlers) */
+  /* reservation messages */
+  ROUTE ("GET", "/v1/reservations/{id}/messages", mt_route_reservation_messages_list,
+         MT_AUTH_MEMBER, NULL, "the reservation's messages"),
+  ROUTE ("POST", "/v1/reservations/{id}/messages", mt_route_reservation_messages_post,
+         MT_AUTH_MEMBER, "message_create.json", "write in the reservation's thread"),
 
   /* loans administration and notifications */
   ROUTE ("GET", "/v1/admin/reviews", mt_route_admin_reviews, MT_AUTH_ADMIN, NULL,
@@ -127,7 +131,15 @@ const mt_route_t mt_routes[] = {
   ROUTE ("GET", "/v1/me/notifications", mt_route_me_notifications, MT_AUTH_ACCOUNT, NULL,
          "one's notifications"),
 
-  /* calendars (rows added with their handlers) */
+  /* calendars */
+  ROUTE ("GET", "/v1/listings/{id}/calendar.ics", mt_route_listing_calendar_ics, MT_AUTH_OPTIONAL,
+         NULL, "busy periods of a listing (iCalendar)"),
+  ROUTE ("GET", "/v1/me/calendar-url", mt_route_me_calendar_url_get, MT_AUTH_ACCOUNT, NULL,
+         "the secret address of one's calendar"),
+  ROUTE ("DELETE", "/v1/me/calendar-url", mt_route_me_calendar_url_delete, MT_AUTH_ACCOUNT, NULL,
+         "revoke the secret calendar address"),
+  ROUTE ("GET", "/v1/calendars/{token}", mt_route_calendar_feed, MT_AUTH_NONE, NULL,
+         "one's reservations (iCalendar, by secret address)"),
 };
 
 const size_t mt_route_count = sizeof mt_routes / sizeof mt_routes[0];
