@@ -22,12 +22,18 @@
  *   (date-time). A missing required field or a wrong type is MT_ERR_INTERNAL.
  *   The document passed to an update must carry the "id" being updated (MT_ERR_INTERNAL
  *   otherwise); its "version" is ignored and replaced with expected_version + 1.
+ *   Reservations need "listing_id" and "created_at"; idempotency records "created_at";
+ *   messages "reservation_id" and "created_at"; audit entries "at"; notifications
+ *   "account_id" and "created_at". Dates of these documents are BSON date-times only.
+ *   Messages, audit entries and notifications are stored as given (no "version").
+ *   Ids used as list keys are at most 255 bytes.
  *   Orders compare "name" by its UTF-8 bytes (binary collation), then "id".
  *
  * Errors (mt_error_t, domain MT_DOMAIN_STORE)
  *   MT_ERR_NOT_FOUND    no such document
  *   MT_ERR_STALE        compare-and-set lost: the stored version differs
- *   MT_ERR_DUPLICATE    a unique key is taken (id, accounts' email_key, networks' slug);
+ *   MT_ERR_DUPLICATE    a unique key is taken (id, accounts' email_key and
+ *                       calendar_token_hash, networks' slug);
  *                       nothing is stored
  *   MT_ERR_BAD_REQUEST  a list cursor this adapter did not produce, or a limit of 0
  *   MT_ERR_UNAVAILABLE  the store is busy or unreachable; the request may be retried
@@ -116,7 +122,9 @@ typedef enum {
 } mt_reservation_due_t;
 
 /* Filter and window of reservation_list: every non-NULL filter must hold. Ordered by
- * "created_at" descending, then "id". */
+ * "created_at" descending, then "id" descending. The due filter is inclusive and a missing
+ * date is never due; a non-NULL but empty statuses list matches nothing; more than 16
+ * statuses is MT_ERR_BAD_REQUEST. */
 typedef struct {
   const char *listing_id;
   const char *borrower_member_id;
@@ -230,7 +238,7 @@ typedef struct mt_store_ops {
 
   /* Idempotency records {"id" (unique: account id + key), "account_id", "request_hash",
    * "state" ("in_flight" | "done"), "status", "body", "location", "created_at"}; mutable
-   * (version). idempotency_purge forgets records created before @before_ms. */
+   * (version). idempotency_purge forgets records created strictly before @before_ms. */
   bool (*idempotency_insert) (mt_store_t *store, const bson_t *record, mt_error_t *error);
   bool (*idempotency_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
   bool (*idempotency_update) (mt_store_t *store, const char *id, int64_t expected_version,
@@ -238,20 +246,23 @@ typedef struct mt_store_ops {
   bool (*idempotency_purge) (mt_store_t *store, int64_t before_ms, mt_error_t *error);
 
   /* Messages of a reservation {"id", "reservation_id", "author_account_id", "text",
-   * "created_at"}, listed oldest first. */
+   * "created_at"}, listed oldest first (ties: "id" ascending); a NULL reservation_id gives
+   * an empty page. */
   bool (*message_insert) (mt_store_t *store, const bson_t *message, mt_error_t *error);
   bool (*message_list) (mt_store_t *store, const char *reservation_id, const char *cursor,
                         uint32_t limit, mt_store_page_t *out, mt_error_t *error);
 
   /* Audit entries {"id", "at", "actor", "entity", "entity_id", "from", "to", "reason"},
-   * immutable, listed newest first ("at" descending, then "id"). Inserting an id twice is
-   * DUPLICATE: callers use deterministic ids to make recording idempotent. */
+   * immutable, listed newest first ("at" descending, then "id" descending); a NULL
+   * entity_id lists every entry. Inserting an id twice is DUPLICATE: callers use
+   * deterministic ids to make recording idempotent. */
   bool (*audit_insert) (mt_store_t *store, const bson_t *entry, mt_error_t *error);
   bool (*audit_list) (mt_store_t *store, const char *entity_id, const char *cursor, uint32_t limit,
                       mt_store_page_t *out, mt_error_t *error);
 
   /* In-app notifications {"id", "account_id", "kind", "entity_id", "text_fr", "text_en",
-   * "created_at"}, listed newest first. DUPLICATE on an id already stored. */
+   * "created_at"}, listed newest first (ties: "id" descending); a NULL account_id gives an
+   * empty page. DUPLICATE on an id already stored. */
   bool (*notification_insert) (mt_store_t *store, const bson_t *notification, mt_error_t *error);
   bool (*notification_list) (mt_store_t *store, const char *account_id, const char *cursor,
                              uint32_t limit, mt_store_page_t *out, mt_error_t *error);
