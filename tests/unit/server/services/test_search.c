@@ -679,11 +679,24 @@ fake_calendar_get (mt_store_t *store, const char *listing_id, bson_t *out, mt_er
   return true;
 }
 
+/* No reservations (asked by mt_listing_may_see_pickup for callers who are not the owner). */
+static bool
+fake_reservation_list (mt_store_t *store, const mt_store_reservation_query_t *q,
+                       mt_store_page_t *out, mt_error_t *error)
+{
+  (void) store;
+  (void) q;
+  (void) error;
+  mt_store_page_init (out);
+  return true;
+}
+
 static const mt_store_ops_t fake_ops = {
   .name = "fake",
   .listing_search = fake_search,
   .member_get = fake_member_get,
   .calendar_get = fake_calendar_get,
+  .reservation_list = fake_reservation_list,
 };
 
 static int
