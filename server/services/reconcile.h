@@ -35,7 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MT_RECONCILE_PAGE_SIZE 50 /* calendars or reservations per step */
+#define MT_RECONCILE_PAGE_SIZE 10 /* calendars or reservations per step */
 
 typedef enum {
   MT_RECONCILE_REPAIR = 0, /* remove stale and orphan entries, re-record audit entries */

@@ -40,8 +40,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MT_SWEEP_PAGE_SIZE 50
-#define MT_SWEEP_PAGES_MAX 20
+#define MT_SWEEP_PAGE_SIZE 10
+#define MT_SWEEP_PAGES_MAX 100
 #define MT_SWEEP_IDEMPOTENCY_TTL_MS INT64_C (86400000) /* 24 hours */
 
 typedef enum {
