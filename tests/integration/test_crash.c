@@ -12,6 +12,9 @@
  *     reservation.
  * Kill moments are chosen by counting acknowledged reservations, plus a pseudo-random delay of
  * a few milliseconds: no timing is asserted, and every wait is bounded.
+ * A second test leaves an orphan entry in the stopped server's store: `mutuad check` exits 1,
+ * the next start repairs it before serving, a second mutuad on the same database is refused,
+ * and the check passes again.
  */
 #include "loans_helpers.h"
 
@@ -127,25 +130,32 @@ loader_main (void *arg)
   return NULL;
 }
 
-/* Runs `mutuad check --data-dir DIR`; its output goes to DIR/check.txt. The exit code. */
+/* Runs mutuad with @args (after the program; NULL-terminated, at most 8) and waits for it;
+ * its output goes to DIR/run.txt and into @output. The exit code (128 + signal if killed). */
 static int
-run_check (char *output, size_t size)
+run_mutuad (const char *const *args, char *output, size_t size)
 {
   const char *mutuad = getenv ("MUTUA_TEST_MUTUAD");
   char out_path[PATH_MAX + 16];
   char program[PATH_MAX];
-  char command[] = "check";
-  char option[] = "--data-dir";
-  char *argv[] = { program, command, option, it_server.dir, NULL };
+  char copies[8][PATH_MAX];
+  char *argv[10];
   posix_spawn_file_actions_t actions;
   pid_t pid;
   int status = 0;
+  int n = 0;
   FILE *f;
   size_t len;
 
   assert_non_null (mutuad);
   snprintf (program, sizeof program, "%s", mutuad);
-  snprintf (out_path, sizeof out_path, "%s/check.txt", it_server.dir);
+  argv[0] = program;
+  for (; args[n] && n < 8; n++) {
+    snprintf (copies[n], sizeof copies[n], "%s", args[n]);
+    argv[n + 1] = copies[n];
+  }
+  argv[n + 1] = NULL;
+  snprintf (out_path, sizeof out_path, "%s/run.txt", it_server.dir);
   posix_spawn_file_actions_init (&actions);
   posix_spawn_file_actions_addopen (&actions, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2 (&actions, 1, 2);
@@ -158,6 +168,14 @@ run_check (char *output, size_t size)
   output[len] = '\0';
   fclose (f);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+/* `mutuad check --data-dir DIR`. */
+static int
+run_check (char *output, size_t size)
+{
+  const char *args[] = { "check", "--data-dir", it_server.dir, NULL };
+  return run_mutuad (args, output, size);
 }
 
 /* The statuses that hold units (SPEC §3), written here again to check the server by itself. */
@@ -327,9 +345,95 @@ acknowledged_reservations_survive_kills (void **state)
            kills, total, entries, output);
   for (int i = 0; i < CRASH_THREADS; i++) {
     free (loaders[i].ids);
+    loaders[i].ids = NULL;
+    atomic_store (&loaders[i].acked, 0);
     it_person_destroy (&loaders[i].borrower);
   }
   it_person_destroy (&owner);
+}
+
+/* Adds to @listing's calendar an entry of a reservation that does not exist, as a creation
+ * killed between its two writes leaves it (the server is stopped). */
+static void
+write_orphan_entry (const char *listing)
+{
+  char uri[PATH_MAX + 32];
+  mt_store_backend_t *backend;
+  mt_store_t *store;
+  mt_error_t error;
+  bson_t calendar;
+  bson_t next = BSON_INITIALIZER;
+  bson_t entries;
+  bson_t entry;
+  bson_iter_t it;
+  bson_iter_t item;
+  uint32_t n = 0;
+  char key[16];
+  const char *k;
+  int64_t now = mt_time_now_ms ();
+
+  snprintf (uri, sizeof uri, "sqlite:%s/mutua.db", it_server.dir);
+  backend = mt_store_backend_new (uri, &error);
+  assert_non_null (backend);
+  store = mt_store_open (backend, &error);
+  assert_non_null (store);
+  assert_true (store->ops->calendar_get (store, listing, &calendar, &error));
+  BSON_APPEND_UTF8 (&next, "listing_id", listing);
+  BSON_APPEND_ARRAY_BEGIN (&next, "entries", &entries);
+  if (bson_iter_init_find (&it, &calendar, "entries") && bson_iter_recurse (&it, &item)) {
+    while (bson_iter_next (&item)) {
+      bson_uint32_to_string (n++, &k, key, sizeof key);
+      bson_append_iter (&entries, k, -1, &item);
+    }
+  }
+  bson_uint32_to_string (n, &k, key, sizeof key);
+  BSON_APPEND_DOCUMENT_BEGIN (&entries, k, &entry);
+  BSON_APPEND_UTF8 (&entry, "reservation_id", "res_neverstored0000000000");
+  BSON_APPEND_DATE_TIME (&entry, "start", slot_start);
+  BSON_APPEND_DATE_TIME (&entry, "end", slot_start + LH_HOUR);
+  BSON_APPEND_INT32 (&entry, "units", 1);
+  BSON_APPEND_DATE_TIME (&entry, "created_at", now);
+  bson_append_document_end (&entries, &entry);
+  bson_append_array_end (&next, &entries);
+  assert_true (store->ops->calendar_put (store, listing, mt_bson_int (&calendar, "version", 0),
+                                         &next, &error));
+  bson_destroy (&calendar);
+  bson_destroy (&next);
+  mt_store_close (store);
+  mt_store_backend_destroy (backend);
+}
+
+static void
+check_fails_then_start_up_repairs (void **state)
+{
+  char output[8192];
+  int entries = 0;
+  const char *second[] = { "--data-dir", it_server.dir, "--listen", "127.0.0.1:0", NULL };
+
+  (void) state;
+  /* The first test left the server stopped and the store consistent. */
+  assert_int_equal (it_server.pid, -1);
+  write_orphan_entry (loaders[0].listing);
+  assert_int_equal (run_check (output, sizeof output), 1);
+  assert_non_null (strstr (output, "orphan entries : 1 ;"));
+  assert_non_null (strstr (output, "inconsistencies found"));
+
+  /* Starting repairs it before serving (the entry is fresh, but no request can be between its
+   * two writes under the database lock); a second mutuad on the same database is refused. */
+  assert_true (mt_test_server_restart (&it_server));
+  assert_int_not_equal (run_mutuad (second, output, sizeof output), 0);
+  assert_non_null (strstr (output, "another mutuad already uses this database"));
+  assert_int_equal (run_check (output, sizeof output), 0); /* also while it runs */
+  assert_int_equal (mt_test_server_stop (&it_server), 0);
+  {
+    char *log = mt_test_server_log (&it_server, NULL);
+    assert_non_null (log);
+    assert_non_null (strstr (log, "entry of reservation res_neverstored0000000000 removed"));
+    free (log);
+  }
+  assert_int_equal (run_check (output, sizeof output), 0);
+  assert_non_null (strstr (output, "data intact and consistent"));
+  check_store_directly (&entries);
 }
 
 int
@@ -338,6 +442,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     MT_TEST ("crash/acknowledged_reservations_survive_kills",
              acknowledged_reservations_survive_kills),
+    MT_TEST ("crash/check_fails_then_start_up_repairs", check_fails_then_start_up_repairs),
   };
   return cmocka_run_group_tests_name ("integration/crash", tests, setup, teardown);
 }
