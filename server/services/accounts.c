@@ -70,19 +70,11 @@ mt_account_build (const mt_account_fields_t *f, int64_t now_ms, bson_t *out,
   return true;
 }
 
-void
-mt_account_public_view (const bson_t *account, bson_t *out)
+/* Copies the fields of @account named in @shown (NULL-terminated) into @out. An allow-list:
+ * a field added to accounts later (a secret, say) stays hidden until a view names it. */
+static void
+mt_account_view (const bson_t *account, const char *const *shown, bson_t *out)
 {
-  static const char *const hidden[] = { "password_hash", "email_key", "tokens_not_before",
-                                        "invitation", NULL };
-  mt_bson_copy_without (account, out, hidden);
-}
-
-void
-mt_account_colleague_view (const bson_t *account, bson_t *out)
-{
-  static const char *const shown[] = { "id",     "name",       "email", "member_role",
-                                       "status", "created_at", NULL };
   bson_iter_t it;
 
   bson_init (out);
@@ -91,6 +83,25 @@ mt_account_colleague_view (const bson_t *account, bson_t *out)
       bson_append_iter (out, *key, -1, &it);
     }
   }
+}
+
+void
+mt_account_public_view (const bson_t *account, bson_t *out)
+{
+  /* The properties of schemas/account.json. */
+  static const char *const shown[] = { "id",   "version",     "member_id",     "email",
+                                       "name", "member_role", "platform_role", "status",
+                                       "lang", "created_at",  "updated_at",    "erased_at",
+                                       NULL };
+  mt_account_view (account, shown, out);
+}
+
+void
+mt_account_colleague_view (const bson_t *account, bson_t *out)
+{
+  static const char *const shown[] = { "id",     "name",       "email", "member_role",
+                                       "status", "created_at", NULL };
+  mt_account_view (account, shown, out);
 }
 
 bool
@@ -102,11 +113,20 @@ mt_account_is_active (const bson_t *account)
 void
 mt_account_anonymised (const bson_t *account, const char *status, int64_t now_ms, bson_t *out)
 {
-  static const char *const erased[] = {
-    "name",          "email",      "email_key", "status",
-    "password_hash", "invitation", "lang",      "tokens_not_before",
-    "updated_at",    "erased_at",  NULL
-  };
+  static const char *const erased[] = { "name",
+                                        "email",
+                                        "email_key",
+                                        "status",
+                                        "password_hash",
+                                        "invitation",
+                                        "lang",
+                                        "tokens_not_before",
+                                        "updated_at",
+                                        "erased_at",
+                                        "calendar_token",
+                                        "calendar_token_hash",
+                                        "calendar_token_created_at",
+                                        NULL };
   const char *id = mt_bson_str (account, "id");
   char placeholder[MT_EMAIL_MAX + 1];
   bson_t kept;

@@ -45,8 +45,9 @@ typedef struct {
 bool mt_account_build (const mt_account_fields_t *fields, int64_t now_ms, bson_t *out,
                        char id_out[MT_ID_SIZE], mt_error_t *error);
 
-/* The account as its owner, colleagues or admins see it: no password hash, no invitation
- * secret, no internal keys. @out is initialised here. */
+/* The account as its owner, colleagues or admins see it: the fields of account.json only
+ * (never the password hash, invitation or calendar secrets, internal keys). @out is
+ * initialised here. */
 void mt_account_public_view (const bson_t *account, bson_t *out);
 
 /* An account as listed among the colleagues of a member: id, name, email, member_role,

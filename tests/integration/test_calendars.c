@@ -518,6 +518,18 @@ account_feed_is_read_back_by_icalendar (void **state)
   calendar_path (w.borrower.token, again);
   assert_string_equal (again, path); /* shown again */
   it_expect (NULL, "GET", "/v1/me/calendar-url", NULL, 401);
+  {
+    /* The secret is shown by /v1/me/calendar-url only: never in the account's views. */
+    mt_http_response_t me;
+    it_call (w.borrower.token, "GET", "/v1/me", NULL, NULL, &me);
+    it_assert_status (&me, 200, "GET", "/v1/me");
+    assert_null (strstr (me.body, "calendar_token"));
+    assert_null (strstr (me.body, path + 14));
+    mt_http_response_destroy (&me);
+    it_call (w.borrower.token, "GET", "/v1/me/export", NULL, NULL, &me);
+    assert_null (strstr (me.body, "calendar_token"));
+    mt_http_response_destroy (&me);
+  }
 
   fetch_feed (NULL, path, &ics, &len); /* the address is the credential */
   assert_true (check_raw (ics, len) > 0);
