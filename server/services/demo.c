@@ -6,11 +6,14 @@
 #include "accounts.h"
 #include "listings.h"
 #include "members.h"
+#include "messages.h"
 #include "mt_bson.h"
 #include "mt_log.h"
 #include "mt_schema.h"
 #include "mt_time.h"
+#include "notifications.h"
 #include "passwords.h"
+#include "reservations.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -20,10 +23,16 @@
 #define MT_LOG_DOMAIN "demo"
 
 #define MT_DEMO_DAY_MS INT64_C (86400000)
+#define MT_DEMO_HOUR_MS INT64_C (3600000)
+#define MT_DEMO_MINUTE_MS INT64_C (60000)
 
 /* Store pages of one owner's listings read to recognise its demo listings (bounds the scan:
  * 100 pages of MT_STORE_PAGE_MAX listings). */
 #define MT_DEMO_OWNER_PAGES_MAX 100
+
+/* Store pages of one borrower's reservations of one listing read to recognise a demo
+ * reservation (bounds the scan). */
+#define MT_DEMO_RESERVATION_PAGES_MAX 100
 
 /* State of one load. */
 typedef struct {
@@ -435,15 +444,28 @@ mt_demo_append_strings (bson_t *doc, const char *key, const char *const *values,
   mt_bson_append_str_array (doc, key, list);
 }
 
+/* Midnight UTC of the day of @now_ms. */
+static int64_t
+mt_demo_midnight (int64_t now_ms)
+{
+  return now_ms - (now_ms % MT_DEMO_DAY_MS + MT_DEMO_DAY_MS) % MT_DEMO_DAY_MS;
+}
+
+/* Appends the RFC 3339 text of @ms as @key. */
+static void
+mt_demo_append_instant (bson_t *doc, const char *key, int64_t ms)
+{
+  char text[MT_TIME_RFC3339_MAX];
+
+  mt_time_format_rfc3339 (ms, text);
+  BSON_APPEND_UTF8 (doc, key, text);
+}
+
 /* Appends the RFC 3339 text of @day days after midnight UTC of @now_ms as @key. */
 static void
 mt_demo_append_day (bson_t *doc, const char *key, int64_t now_ms, int day)
 {
-  char text[MT_TIME_RFC3339_MAX];
-  const int64_t midnight = now_ms - (now_ms % MT_DEMO_DAY_MS + MT_DEMO_DAY_MS) % MT_DEMO_DAY_MS;
-
-  mt_time_format_rfc3339 (midnight + (int64_t) day * MT_DEMO_DAY_MS, text);
-  BSON_APPEND_UTF8 (doc, key, text);
+  mt_demo_append_instant (doc, key, mt_demo_midnight (now_ms) + (int64_t) day * MT_DEMO_DAY_MS);
 }
 
 /*
@@ -706,6 +728,653 @@ done:
   return ok;
 }
 
+/* ---- Reservations ---------------------------------------------------------------------------- */
+
+/* How one step of a demo reservation went. */
+typedef enum {
+  MT_DEMO_DONE = 0, /* made */
+  MT_DEMO_LATER,    /* due after the load instant: left to the timers of mutuad */
+  MT_DEMO_REFUSED,  /* refused by a rule, or impossible on this store: warned, row stops */
+} mt_demo_outcome_t;
+
+/* The schemas of the bodies sent by the demo's reservations (from ctx->env->schemas). */
+typedef struct {
+  const mt_schema_t *create;
+  const mt_schema_t *actions[MT_RESERVATION_RETURN + 1]; /* by mt_reservation_action_t */
+  const mt_schema_t *message;
+} mt_demo_schemas_t;
+
+/* One demo reservation being made. */
+typedef struct {
+  mt_demo_loader_t *loader;
+  const mt_demo_schemas_t *schemas;
+  const mt_demo_reservation_t *row;
+  const mt_demo_org_t *owner;    /* the organisation of the listing */
+  const mt_demo_org_t *borrower; /* row->borrower */
+  char id[MT_ID_SIZE];           /* the reservation, once requested */
+  int64_t last_ms;               /* instant of its latest change */
+} mt_demo_making_t;
+
+/* The instant @day days, @hour hours and @minute minutes after midnight UTC of the load day. */
+static int64_t
+mt_demo_instant (const mt_ctx_t *ctx, int day, int hour, int minute)
+{
+  return mt_demo_midnight (ctx->now_ms) + (int64_t) day * MT_DEMO_DAY_MS +
+         (int64_t) hour * MT_DEMO_HOUR_MS + (int64_t) minute * MT_DEMO_MINUTE_MS;
+}
+
+/* Looks up the schemas of mt_demo_schemas_t; MT_ERR_INTERNAL when one is missing. */
+static bool
+mt_demo_find_schemas (const mt_ctx_t *ctx, mt_demo_schemas_t *out, mt_error_t *error)
+{
+  static const char *const actions[] = {
+    [MT_RESERVATION_APPROVE] = "reservation_approve.json",
+    [MT_RESERVATION_DECLINE] = "reservation_decline.json",
+    [MT_RESERVATION_CANCEL] = "reservation_cancel.json",
+    [MT_RESERVATION_CHECKOUT] = "reservation_checkout.json",
+    [MT_RESERVATION_RETURN] = "reservation_return.json",
+  };
+  const mt_schema_registry_t *registry = ctx->env ? ctx->env->schemas : NULL;
+  const char *missing = NULL;
+
+  memset (out, 0, sizeof *out);
+  if (!registry) {
+    missing = "reservation_create.json";
+  } else if (!(out->create = mt_schema_registry_get (registry, "reservation_create.json"))) {
+    missing = "reservation_create.json";
+  } else if (!(out->message = mt_schema_registry_get (registry, "message_create.json"))) {
+    missing = "message_create.json";
+  }
+  for (size_t i = 0; !missing && i < sizeof actions / sizeof actions[0]; i++) {
+    if (!(out->actions[i] = mt_schema_registry_get (registry, actions[i]))) {
+      missing = actions[i];
+    }
+  }
+  if (missing) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "schéma %s absent",
+                  "schema %s missing", missing);
+  }
+  return !missing;
+}
+
+/* True for the answers of the service's rules (the row is skipped), false for failures. */
+static bool
+mt_demo_is_refusal (const mt_error_t *why)
+{
+  switch (why->code) {
+  case MT_ERR_UNAUTHENTICATED:
+  case MT_ERR_FORBIDDEN:
+  case MT_ERR_NOT_FOUND:
+  case MT_ERR_CONFLICT:
+  case MT_ERR_STALE:
+  case MT_ERR_UNPROCESSABLE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/*
+ * Decides what to do with @why, the error of @what for @row: a refusal by a rule is warned
+ * about and gives MT_DEMO_REFUSED (@return true); anything else is copied to @error (@return
+ * false).
+ */
+static bool
+mt_demo_refused (const mt_demo_reservation_t *row, const char *what, const mt_error_t *why,
+                 mt_demo_outcome_t *outcome, mt_error_t *error)
+{
+  if (!mt_demo_is_refusal (why)) {
+    mt_error_copy (error, why);
+    return false;
+  }
+  MT_WARN ("demo reservation %s: %s refused (%s); the row stops there", row->key, what,
+           why->message);
+  *outcome = MT_DEMO_REFUSED;
+  return true;
+}
+
+/*
+ * Fills @p (initialised by the caller) as mt_auth_authenticate would for the account of
+ * person @person of @org: its account and member as stored, roles and statuses. *@found is
+ * false when that account is not stored or not active.
+ */
+static bool
+mt_demo_principal (const mt_ctx_t *ctx, const mt_demo_org_t *org, int person, mt_principal_t *p,
+                   bool *found, mt_error_t *error)
+{
+  char key[MT_EMAIL_MAX + 1];
+  const char *account_id;
+  const char *member_id;
+  mt_error_t local;
+  bool ok = false;
+
+  *found = false;
+  if (person < 0 || (size_t) person >= mt_demo_org_people (org) ||
+      !mt_email_key (org->people[person].email, key)) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                  "personne de démonstration inconnue (%.60s, %d)",
+                  "unknown demo person (%.60s, %d)", org->key, person);
+    goto done;
+  }
+  mt_error_clear (&local);
+  bson_destroy (&p->account);
+  if (!ctx->store->ops->account_find_by_email (ctx->store, key, &p->account, &local)) {
+    ok = local.code == MT_ERR_NOT_FOUND;
+    if (!ok) {
+      mt_error_copy (error, &local);
+    }
+    goto done;
+  }
+  account_id = mt_bson_str (&p->account, "id");
+  member_id = mt_bson_str (&p->account, "member_id");
+  if (!account_id || strlen (account_id) != MT_ID_LEN || !member_id ||
+      strlen (member_id) != MT_ID_LEN) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "compte de démonstration illisible",
+                  "unreadable demo account");
+    goto done;
+  }
+  if (!mt_bson_str_eq (&p->account, "status", "active")) {
+    ok = true;
+    goto done;
+  }
+  bson_destroy (&p->member);
+  if (!ctx->store->ops->member_get (ctx->store, member_id, &p->member, &local)) {
+    ok = local.code == MT_ERR_NOT_FOUND;
+    if (!ok) {
+      mt_error_copy (error, &local);
+    }
+    goto done;
+  }
+  memcpy (p->account_id, account_id, MT_ID_SIZE);
+  memcpy (p->member_id, member_id, MT_ID_SIZE);
+  p->is_admin = mt_bson_str_eq (&p->account, "platform_role", "admin");
+  p->is_manager = mt_bson_str_eq (&p->account, "member_role", "manager");
+  p->member_active = mt_bson_str_eq (&p->member, "status", "active");
+  *found = true;
+  ok = true;
+done:
+  return ok;
+}
+
+/*
+ * Prepares @step (a copy of the load's context at @at_ms, with @p as its principal) for
+ * person @person of @org. Steps must not go back in time nor beyond the load instant:
+ * *@outcome is MT_DEMO_REFUSED (warned) otherwise, and when the account is absent.
+ */
+static bool
+mt_demo_acting (const mt_demo_making_t *m, const mt_demo_org_t *org, int person, int64_t at_ms,
+                mt_principal_t *p, mt_ctx_t *step, mt_demo_outcome_t *outcome, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = m->loader->ctx;
+  bool found = false;
+
+  *outcome = MT_DEMO_DONE;
+  *step = *ctx;
+  step->now_ms = at_ms;
+  step->principal = p;
+  if (at_ms < m->last_ms || at_ms > ctx->now_ms) {
+    MT_WARN ("demo reservation %s: a step out of time order; the row stops there", m->row->key);
+    *outcome = MT_DEMO_REFUSED;
+    return true;
+  }
+  if (!mt_demo_principal (ctx, org, person, p, &found, error)) {
+    return false;
+  }
+  if (!found) {
+    MT_WARN ("demo reservation %s: an account of %s is absent or inactive; the row stops there",
+             m->row->key, org->key);
+    *outcome = MT_DEMO_REFUSED;
+  }
+  return true;
+}
+
+/* Checks @body against @schema (a failure is a bug of the demo's tables: MT_ERR_INTERNAL). */
+static bool
+mt_demo_body_valid (const mt_schema_t *schema, const bson_t *body, const char *key,
+                    mt_error_t *error)
+{
+  mt_error_t why;
+
+  mt_error_clear (&why);
+  if (mt_schema_validate (schema, body, &why)) {
+    return true;
+  }
+  mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                "demande de démonstration « %.60s » refusée : %.120s%.0s (%.60s)",
+                "demo request \"%.60s\" refused: %.0s%.120s (%.60s)", key, why.message_fr,
+                why.message, why.path);
+  return false;
+}
+
+/* Asks for the reservation of @m->row (good @listing_id) as its requester, at its instant. */
+static bool
+mt_demo_request (mt_demo_making_t *m, const char *listing_id, mt_demo_outcome_t *outcome,
+                 mt_error_t *error)
+{
+  const mt_ctx_t *ctx = m->loader->ctx;
+  const mt_demo_reservation_t *row = m->row;
+  const int64_t midnight = mt_demo_midnight (ctx->now_ms);
+  const int64_t at = mt_demo_instant (ctx, row->day, row->hour, 0);
+  bson_t body = BSON_INITIALIZER;
+  bson_t out = BSON_INITIALIZER;
+  mt_principal_t p;
+  mt_ctx_t step;
+  mt_error_t why;
+  bool ok = false;
+
+  mt_principal_init (&p);
+  BSON_APPEND_UTF8 (&body, "listing_id", listing_id);
+  mt_demo_append_instant (&body, "start", midnight + (int64_t) row->start_day * MT_DEMO_DAY_MS);
+  mt_demo_append_instant (&body, "end", midnight + (int64_t) row->end_day * MT_DEMO_DAY_MS);
+  if (row->units > 0) {
+    BSON_APPEND_INT32 (&body, "units", row->units);
+  }
+  BSON_APPEND_UTF8 (&body, "message", row->message);
+  if (!mt_demo_acting (m, m->borrower, row->requester, at, &p, &step, outcome, error)) {
+    goto done;
+  }
+  if (*outcome != MT_DEMO_DONE) {
+    ok = true;
+    goto done;
+  }
+  if (!mt_demo_body_valid (m->schemas->create, &body, row->key, error)) {
+    goto done;
+  }
+  mt_error_clear (&why);
+  bson_destroy (&out);
+  if (!mt_reservation_create (&step, &body, &out, m->id, &why)) {
+    ok = mt_demo_refused (row, "the request", &why, outcome, error);
+    goto done;
+  }
+  m->last_ms = at;
+  ok = true;
+done:
+  bson_destroy (&body);
+  bson_destroy (&out);
+  mt_principal_destroy (&p);
+  return ok;
+}
+
+/* Makes @s, a step of a person (approve, decline, cancel, checkout, return). */
+static bool
+mt_demo_user_step (mt_demo_making_t *m, const mt_demo_step_t *s, mt_demo_outcome_t *outcome,
+                   mt_error_t *error)
+{
+  const mt_ctx_t *ctx = m->loader->ctx;
+  const int64_t at = mt_demo_instant (ctx, s->day, s->hour, 0);
+  const mt_demo_org_t *org = s->by_borrower ? m->borrower : m->owner;
+  mt_reservation_action_t action = MT_RESERVATION_APPROVE;
+  const char *text_key = "note";
+  bson_t body = BSON_INITIALIZER;
+  bson_t out = BSON_INITIALIZER;
+  bson_t incident;
+  mt_principal_t p;
+  mt_ctx_t step;
+  mt_error_t why;
+  bool ok = false;
+
+  mt_principal_init (&p);
+  switch (s->kind) {
+  case MT_DEMO_STEP_DECLINE:
+    action = MT_RESERVATION_DECLINE;
+    text_key = "reason";
+    break;
+  case MT_DEMO_STEP_CANCEL:
+    action = MT_RESERVATION_CANCEL;
+    text_key = "reason";
+    break;
+  case MT_DEMO_STEP_CHECKOUT:
+    action = MT_RESERVATION_CHECKOUT;
+    text_key = "condition_note";
+    break;
+  case MT_DEMO_STEP_RETURN:
+    action = MT_RESERVATION_RETURN;
+    text_key = "condition_note";
+    break;
+  case MT_DEMO_STEP_APPROVE:
+  case MT_DEMO_STEP_END:
+  case MT_DEMO_STEP_EXPIRE:
+  case MT_DEMO_STEP_OVERDUE:
+  case MT_DEMO_STEP_CLOSE:
+  default:
+    break;
+  }
+  if (s->text) {
+    BSON_APPEND_UTF8 (&body, text_key, s->text);
+  }
+  if (s->kind == MT_DEMO_STEP_RETURN && s->incident_type) {
+    BSON_APPEND_DOCUMENT_BEGIN (&body, "incident", &incident);
+    BSON_APPEND_UTF8 (&incident, "type", s->incident_type);
+    BSON_APPEND_UTF8 (&incident, "text", s->incident_text ? s->incident_text : "");
+    bson_append_document_end (&body, &incident);
+  }
+  if (!mt_demo_acting (m, org, s->person, at, &p, &step, outcome, error)) {
+    goto done;
+  }
+  if (*outcome != MT_DEMO_DONE) {
+    ok = true;
+    goto done;
+  }
+  if (!mt_demo_body_valid (m->schemas->actions[action], &body, m->row->key, error)) {
+    goto done;
+  }
+  mt_error_clear (&why);
+  bson_destroy (&out);
+  if (!mt_reservation_act (&step, m->id, action, &body, NULL, &out, &why)) {
+    ok = mt_demo_refused (m->row, "a step", &why, outcome, error);
+    goto done;
+  }
+  m->last_ms = at;
+  ok = true;
+done:
+  bson_destroy (&body);
+  bson_destroy (&out);
+  mt_principal_destroy (&p);
+  return ok;
+}
+
+/*
+ * Makes @s, a step of the timers (expire, overdue, close), exactly as sweeps.c makes it,
+ * MT_DEMO_TIMER_DELAY_MS after it fell due; MT_DEMO_LATER when that is after the load instant.
+ */
+static bool
+mt_demo_timer_step (mt_demo_making_t *m, const mt_demo_step_t *s, mt_demo_outcome_t *outcome,
+                    mt_error_t *error)
+{
+  const mt_ctx_t *ctx = m->loader->ctx;
+  const mt_config_t *config = ctx->env ? ctx->env->config : NULL;
+  const int64_t close_after_days = config ? config->close_after_days : 7;
+  bson_t stored = BSON_INITIALIZER;
+  bson_t set = BSON_INITIALIZER;
+  mt_reservation_change_t change;
+  mt_reservation_event_t event = MT_NOTIFY_EXPIRED;
+  const char *want = MT_RESERVATION_REQUESTED;
+  bool notify = true;
+  int64_t due = INT64_MAX;
+  mt_ctx_t step = *ctx;
+  mt_error_t why;
+  bool ok = false;
+
+  *outcome = MT_DEMO_DONE;
+  memset (&change, 0, sizeof change);
+  change.actor = MT_RESERVATION_SYSTEM;
+  change.set = &set;
+  bson_destroy (&stored);
+  if (!ctx->store->ops->reservation_get (ctx->store, m->id, &stored, error)) {
+    goto done;
+  }
+  switch (s->kind) {
+  case MT_DEMO_STEP_EXPIRE:
+    due = mt_bson_date (&stored, "expires_at", INT64_MAX);
+    break;
+  case MT_DEMO_STEP_OVERDUE:
+    want = MT_RESERVATION_CHECKED_OUT;
+    due = mt_bson_bool (&stored, "overdue", false) ? INT64_MAX
+                                                   : mt_bson_date (&stored, "end", INT64_MAX);
+    event = MT_NOTIFY_OVERDUE;
+    break;
+  case MT_DEMO_STEP_CLOSE:
+    want = MT_RESERVATION_RETURNED;
+    notify = false;
+    /* As the timers: never a loan with an incident or kept open by an administrator. */
+    if (!mt_bson_bool (&stored, "review_required", false) &&
+        !mt_bson_has (&stored, "return.incident") &&
+        !mt_bson_str_eq (&stored, "review.decision", "follow_up")) {
+      due = mt_bson_date (&stored, "returned_at", INT64_MAX);
+      due = due == INT64_MAX ? due : due + close_after_days * MT_DEMO_DAY_MS;
+    }
+    break;
+  case MT_DEMO_STEP_END:
+  case MT_DEMO_STEP_APPROVE:
+  case MT_DEMO_STEP_DECLINE:
+  case MT_DEMO_STEP_CANCEL:
+  case MT_DEMO_STEP_CHECKOUT:
+  case MT_DEMO_STEP_RETURN:
+  default:
+    break;
+  }
+  if (!mt_bson_str_eq (&stored, "status", want) || due == INT64_MAX ||
+      due + MT_DEMO_TIMER_DELAY_MS < m->last_ms) {
+    MT_WARN ("demo reservation %s: a timers' step is not due; the row stops there", m->row->key);
+    *outcome = MT_DEMO_REFUSED;
+    ok = true;
+    goto done;
+  }
+  step.now_ms = due + MT_DEMO_TIMER_DELAY_MS;
+  step.principal = NULL;
+  if (step.now_ms > ctx->now_ms) {
+    *outcome = MT_DEMO_LATER;
+    ok = true;
+    goto done;
+  }
+  if (s->kind == MT_DEMO_STEP_EXPIRE) {
+    change.to = MT_RESERVATION_EXPIRED;
+    change.reason = "no_answer";
+    BSON_APPEND_DATE_TIME (&set, "expired_at", step.now_ms);
+  } else if (s->kind == MT_DEMO_STEP_OVERDUE) {
+    BSON_APPEND_BOOL (&set, "overdue", true);
+  } else {
+    change.to = MT_RESERVATION_CLOSED;
+    change.reason = "no_incident";
+    BSON_APPEND_DATE_TIME (&set, "closed_at", step.now_ms);
+    BSON_APPEND_UTF8 (&set, "closed_by", MT_RESERVATION_SYSTEM);
+  }
+  mt_error_clear (&why);
+  if (!mt_reservation_apply (&step, &stored, &change, NULL, &why)) {
+    ok = mt_demo_refused (m->row, "a timers' step", &why, outcome, error);
+    goto done;
+  }
+  m->last_ms = step.now_ms;
+  if (notify) {
+    /* As the timers: a notification that fails is only logged. */
+    mt_error_clear (&why);
+    if (!mt_notify_reservation (&step, &stored, event, NULL, &why)) {
+      MT_WARN ("demo reservation %s: notification not stored: %s", m->row->key, why.message);
+    }
+  }
+  ok = true;
+done:
+  bson_destroy (&stored);
+  bson_destroy (&set);
+  return ok;
+}
+
+/*
+ * Makes the reservation of @row, from its request to its last step, in @id_out ("" when it
+ * was not made). A row refused by a rule is counted as skipped; store failures stop.
+ */
+static bool
+mt_demo_make_reservation (mt_demo_loader_t *loader, const mt_demo_schemas_t *schemas,
+                          const mt_demo_reservation_t *row, char id_out[MT_ID_SIZE],
+                          mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  mt_demo_making_t m = { .loader = loader, .schemas = schemas, .row = row };
+  mt_demo_outcome_t outcome = MT_DEMO_DONE;
+  char listing_id[MT_ID_SIZE];
+  bson_t stored = BSON_INITIALIZER;
+  mt_error_t local;
+  bool ok = false;
+
+  id_out[0] = '\0';
+  m.owner = mt_demo_listing_org (mt_demo_listing_find (row->listing));
+  m.borrower = mt_demo_org_find (row->borrower);
+  if (!m.owner || !m.borrower) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                  "réservation de démonstration « %.60s » : annonce ou structure inconnue",
+                  "demo reservation \"%.60s\": unknown listing or organisation", row->key);
+    goto done;
+  }
+  mt_error_clear (&local);
+  if (!mt_demo_listing_id (ctx, row->listing, listing_id, &local)) {
+    ok = mt_demo_refused (row, "the listing", &local, &outcome, error);
+    goto done;
+  }
+  if (!mt_demo_request (&m, listing_id, &outcome, error)) {
+    goto done;
+  }
+  for (size_t i = 0; outcome == MT_DEMO_DONE && i < MT_DEMO_STEPS_MAX && row->steps[i].kind; i++) {
+    const mt_demo_step_t *s = &row->steps[i];
+    const bool timers = s->kind == MT_DEMO_STEP_EXPIRE || s->kind == MT_DEMO_STEP_OVERDUE ||
+                        s->kind == MT_DEMO_STEP_CLOSE;
+
+    if (!(timers ? mt_demo_timer_step (&m, s, &outcome, error)
+                 : mt_demo_user_step (&m, s, &outcome, error))) {
+      goto done;
+    }
+  }
+  if (outcome == MT_DEMO_DONE) {
+    bson_destroy (&stored);
+    if (!ctx->store->ops->reservation_get (ctx->store, m.id, &stored, error)) {
+      goto done;
+    }
+    if (!mt_bson_str_eq (&stored, "status", row->status)) {
+      MT_WARN ("demo reservation %s: ends %s instead of %s", row->key,
+               mt_bson_str (&stored, "status") ? mt_bson_str (&stored, "status") : "?",
+               row->status);
+      outcome = MT_DEMO_REFUSED;
+    }
+  }
+  ok = true;
+done:
+  if (m.id[0]) {
+    memcpy (id_out, m.id, MT_ID_SIZE);
+    loader->result->reservations_created++;
+  }
+  if (ok && outcome == MT_DEMO_REFUSED) {
+    loader->result->reservations_skipped++;
+  }
+  bson_destroy (&stored);
+  return ok;
+}
+
+/* Writes the messages of mt_demo_messages in the threads of the reservations made (@ids, by
+ * row of mt_demo_reservations). */
+static bool
+mt_demo_write_messages (mt_demo_loader_t *loader, const mt_demo_schemas_t *schemas,
+                        char (*ids)[MT_ID_SIZE], mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  bool ok = false;
+
+  for (size_t i = 0; i < mt_demo_message_count; i++) {
+    const mt_demo_message_t *msg = &mt_demo_messages[i];
+    const mt_demo_reservation_t *row = mt_demo_reservation_find (msg->reservation);
+    const size_t index = row ? (size_t) (row - mt_demo_reservations) : 0;
+    mt_demo_making_t m = { .loader = loader, .schemas = schemas, .row = row };
+    mt_demo_outcome_t outcome = MT_DEMO_DONE;
+    bson_t body = BSON_INITIALIZER;
+    bson_t out = BSON_INITIALIZER;
+    mt_principal_t p;
+    mt_ctx_t step;
+    mt_error_t why;
+    bool written = false;
+    bool failed = false;
+
+    if (!row || !ids[index][0]) {
+      continue; /* the reservation was not made by this load */
+    }
+    m.owner = mt_demo_listing_org (mt_demo_listing_find (row->listing));
+    m.borrower = mt_demo_org_find (row->borrower);
+    if (!m.owner || !m.borrower) {
+      continue;
+    }
+    mt_principal_init (&p);
+    BSON_APPEND_UTF8 (&body, "text", msg->text);
+    failed =
+      !mt_demo_acting (&m, msg->by_borrower ? m.borrower : m.owner, msg->person,
+                       mt_demo_instant (ctx, msg->day, msg->hour, msg->minute), &p, &step, &outcome,
+                       error) ||
+      (outcome == MT_DEMO_DONE && !mt_demo_body_valid (schemas->message, &body, row->key, error));
+    if (!failed && outcome == MT_DEMO_DONE) {
+      mt_error_clear (&why);
+      bson_destroy (&out);
+      written = mt_message_post (&step, ids[index], &body, &out, NULL, &why);
+      failed = !written && !mt_demo_refused (row, "a message", &why, &outcome, error);
+    }
+    bson_destroy (&body);
+    bson_destroy (&out);
+    mt_principal_destroy (&p);
+    if (failed) {
+      goto done;
+    }
+    if (written) {
+      loader->result->messages_created++;
+    }
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+/*
+ * Whether a listing used by mt_demo_reservations holds any reservation: then the demo's
+ * reservations were made by an earlier load (or members reserved these goods), and none is
+ * added. Listings absent from the store count for nothing.
+ */
+static bool
+mt_demo_reservations_present (const mt_ctx_t *ctx, bool *present, mt_error_t *error)
+{
+  bool ok = false;
+
+  *present = false;
+  for (size_t i = 0; i < mt_demo_reservation_count && !*present; i++) {
+    char listing_id[MT_ID_SIZE];
+    int64_t count = 0;
+    mt_error_t local;
+
+    mt_error_clear (&local);
+    if (!mt_demo_listing_id (ctx, mt_demo_reservations[i].listing, listing_id, &local)) {
+      if (local.code == MT_ERR_NOT_FOUND) {
+        continue;
+      }
+      mt_error_copy (error, &local);
+      goto done;
+    }
+    if (!ctx->store->ops->reservation_count (ctx->store, listing_id, &count, error)) {
+      goto done;
+    }
+    *present = count > 0;
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+/* Makes the demo's reservations and their messages, unless they are there already. */
+static bool
+mt_demo_ensure_reservations (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  mt_demo_schemas_t schemas;
+  char (*ids)[MT_ID_SIZE] = NULL;
+  bool present = false;
+  bool ok = false;
+
+  if (!mt_demo_find_schemas (loader->ctx, &schemas, error) ||
+      !mt_demo_reservations_present (loader->ctx, &present, error)) {
+    goto done;
+  }
+  if (present) {
+    ok = true;
+    goto done;
+  }
+  ids = calloc (mt_demo_reservation_count, sizeof *ids);
+  if (!ids) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "mémoire insuffisante",
+                  "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < mt_demo_reservation_count; i++) {
+    if (!mt_demo_make_reservation (loader, &schemas, &mt_demo_reservations[i], ids[i], error)) {
+      goto done;
+    }
+  }
+  ok = mt_demo_write_messages (loader, &schemas, ids, error);
+done:
+  free (ids);
+  return ok;
+}
+
 /* ---- Entry points ---------------------------------------------------------------------------- */
 
 bool
@@ -726,7 +1395,7 @@ mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
       goto done;
     }
   }
-  if (!mt_demo_ensure_listings (&loader, error)) {
+  if (!mt_demo_ensure_listings (&loader, error) || !mt_demo_ensure_reservations (&loader, error)) {
     goto done;
   }
   result->loaded = true;
@@ -734,11 +1403,15 @@ mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
   result->members = (int) mt_demo_org_count;
   result->accounts = (int) mt_demo_account_count ();
   result->listings = (int) mt_demo_listing_count;
+  result->reservations = (int) mt_demo_reservation_count;
+  result->messages = (int) mt_demo_message_count;
   if (result->networks_created || result->members_created || result->accounts_created ||
-      result->listings_created) {
-    MT_INFO ("demo loaded: %d networks, %d organisations, %d accounts and %d listings created",
+      result->listings_created || result->reservations_created || result->messages_created) {
+    MT_INFO ("demo loaded: %d networks, %d organisations, %d accounts, %d listings, "
+             "%d reservations (%d skipped) and %d messages created",
              result->networks_created, result->members_created, result->accounts_created,
-             result->listings_created);
+             result->listings_created, result->reservations_created, result->reservations_skipped,
+             result->messages_created);
   } else {
     MT_INFO ("demo already loaded");
   }
@@ -833,5 +1506,68 @@ mt_demo_listing_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE
   ok = true;
 done:
   bson_destroy (&owned);
+  return ok;
+}
+
+bool
+mt_demo_reservation_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
+                        mt_error_t *error)
+{
+  const mt_demo_reservation_t *row = mt_demo_reservation_find (key);
+  char listing_id[MT_ID_SIZE];
+  char borrower_id[MT_ID_SIZE];
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_store_reservation_query_t query = { 0 };
+  bool found = false;
+  bool ok = false;
+  int pages = 0;
+
+  if (!row) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND,
+                  "réservation de démonstration inconnue", "unknown demo reservation");
+    goto done;
+  }
+  if (!mt_demo_listing_id (ctx, row->listing, listing_id, error) ||
+      !mt_demo_member_id (ctx, row->borrower, borrower_id, error)) {
+    goto done;
+  }
+  query.listing_id = listing_id;
+  query.borrower_member_id = borrower_id;
+  query.limit = MT_STORE_PAGE_MAX;
+  do {
+    mt_store_page_t page;
+    bson_iter_t iter;
+
+    query.cursor = cursor[0] ? cursor : NULL;
+    if (!ctx->store->ops->reservation_list (ctx->store, &query, &page, error)) {
+      mt_store_page_destroy (&page);
+      goto done;
+    }
+    if (bson_iter_init (&iter, &page.items)) {
+      while (!found && bson_iter_next (&iter)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t reservation;
+
+        if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+          continue;
+        }
+        bson_iter_document (&iter, &len, &data);
+        if (bson_init_static (&reservation, data, len) &&
+            mt_bson_str_eq (&reservation, "message", row->message)) {
+          found = mt_demo_copy_id (&reservation, "id", id_out);
+        }
+      }
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (!found && cursor[0] && ++pages < MT_DEMO_RESERVATION_PAGES_MAX);
+  if (!found) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND,
+                  "réservation de démonstration absente", "demo reservation not found");
+    goto done;
+  }
+  ok = true;
+done:
   return ok;
 }

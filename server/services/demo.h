@@ -1,11 +1,12 @@
 /*
  * demo: the demonstration data set loaded by `mutuad --demo`: the Apes and MRES networks of
  * Hauts-de-France, a dozen organisations across the départements with their managers and
- * staff, and their catalogue of goods and services (later issues add reservations and
- * exchanges). The data lives in tables (demo_data.h, and mt_demo_listings below, both filled
- * in demo_data.c) with stable keys: networks by slug ("apes", "mres"), organisations by a
- * short key ("velo-lille"), people by e-mail, listings by "<organisation key>/<slug>"
- * ("velo-lille/cargo-bakfiets").
+ * staff, their catalogue of goods and services, and loans between them in every state
+ * (later issues add exchanges). The data lives in tables (demo_data.h, and mt_demo_listings,
+ * mt_demo_reservations and mt_demo_messages below, all filled in demo_data.c) with stable
+ * keys: networks by slug ("apes", "mres"), organisations by a short key ("velo-lille"),
+ * people by e-mail, listings by "<organisation key>/<slug>" ("velo-lille/cargo-bakfiets"),
+ * reservations by "<borrower organisation key>/<slug>" ("jardin-laon/fete-des-jardins").
  *
  * Loading is idempotent and resumable: a network whose slug exists is reused; an organisation
  * one of whose demo e-mails exists is considered present (its member is found through that
@@ -28,6 +29,45 @@
  * updated_at); blackouts start and end at midnight UTC, whole days after the load date.
  * They are computed once, at creation: later loads change nothing, so a demo stays
  * deterministic for a given load instant.
+ *
+ * Reservations (mt_demo_reservations): loans between demo organisations in every state
+ * (requested, approved, declined, cancelled, expired, checked_out with one overdue, returned
+ * with and without an incident, closed), each known by a stable key "<borrower
+ * organisation>/<slug>". They are made THROUGH THE RESERVATIONS SERVICE, never written to the
+ * store by hand, so that every rule holds and calendars, history and audit agree:
+ *   - the request is mt_reservation_create with a body validated against
+ *     reservation_create.json, by a context whose principal is the requesting demo account
+ *     (its account and member read from the store, as mt_auth_authenticate builds them);
+ *   - owner steps (approve, decline, checkout, return) and cancellations are
+ *     mt_reservation_act as the acting demo account (owner's, or borrower's for a cancel),
+ *     bodies validated against reservation_<action>.json;
+ *   - the timers' steps are made as the timers make them (sweeps.c): expire (actor "system",
+ *     reason "no_answer", expired_at) with the "expired" notification, the overdue flag with
+ *     the "overdue" notification, close (reason "no_incident", closed_at, closed_by
+ *     "system"), each through mt_reservation_apply;
+ *   - the thread's messages (mt_demo_messages) are mt_message_post as their authors.
+ * Dating: loans lie in the past, which the creation rules (min notice, start in the future)
+ * would refuse at the load instant. Each step therefore runs with ctx->now_ms set to the
+ * instant it happened, in the past: the request at "day"/"hour" of its row, then every step
+ * at its own instant, never earlier than the previous one, so the rules are checked against
+ * the time they applied at (notice, horizon, duration, calendar, limits) and every date
+ * (created_at, history "at", approved_at, checkout.at, audit "at", calendar entry
+ * created_at, message created_at) is when it happened. Days count from midnight UTC of the
+ * load day (start and end are whole days; steps carry an hour, UTC); every user step is on a
+ * day before the load day, so never after the load instant. A timers' step happens
+ * MT_DEMO_TIMER_DELAY_MS after it fell due (expires_at, end, returned_at +
+ * close_after_days); one that would fall after the load instant (a configuration with a
+ * longer close_after_days, say) is left to the timers of mutuad. Reminders are not simulated.
+ * Idempotency: the reservations are made only when NONE of the listings they use holds any
+ * reservation (store reservation_count of each), all in the same load; otherwise (an earlier
+ * load made them, or members reserved those goods meanwhile) none is added, and a deleted
+ * demo reservation does not come back. A stored demo reservation is recognised by its
+ * listing, its borrower member and its message, which is unique within the demo
+ * (mt_demo_reservation_id).
+ * Refusals: on a store changed since an earlier load (a listing paused or edited, an
+ * organisation suspended, other settings), a rule of the service may refuse a row; the row
+ * is then skipped, or left in the state reached, with a warning (result->reservations_skipped)
+ * and the load goes on. Store failures stop the load.
  */
 #ifndef MT_DEMO_H
 #define MT_DEMO_H
@@ -92,6 +132,59 @@ typedef struct {
   const char *languages[MT_DEMO_LANGUAGES_MAX];
 } mt_demo_listing_t;
 
+/* Delay between a change falling due and the timers making it (their default interval). */
+#define MT_DEMO_TIMER_DELAY_MS INT64_C (60000)
+
+/* Bound of the steps of one demo reservation (the list ends at the first MT_DEMO_STEP_END). */
+#define MT_DEMO_STEPS_MAX 4
+
+typedef enum {
+  MT_DEMO_STEP_END = 0,  /* no more steps */
+  MT_DEMO_STEP_APPROVE,  /* owner's person; text: the note (may be NULL) */
+  MT_DEMO_STEP_DECLINE,  /* owner's person; text: the reason (may be NULL) */
+  MT_DEMO_STEP_CANCEL,   /* owner's or borrower's person (by_borrower); text: the reason */
+  MT_DEMO_STEP_CHECKOUT, /* owner's person; text: the condition note */
+  MT_DEMO_STEP_RETURN,   /* owner's person; text: the condition note; incident_* if any */
+  MT_DEMO_STEP_EXPIRE,   /* timers, at expires_at + MT_DEMO_TIMER_DELAY_MS */
+  MT_DEMO_STEP_OVERDUE,  /* timers, at end + MT_DEMO_TIMER_DELAY_MS */
+  MT_DEMO_STEP_CLOSE,    /* timers, at returned_at + close_after_days + MT_DEMO_TIMER_DELAY_MS */
+} mt_demo_step_kind_t;
+
+/* One change of a demo reservation after its request. */
+typedef struct {
+  mt_demo_step_kind_t kind;
+  int day, hour;    /* user steps: when (days from midnight UTC of the load day, hour UTC) */
+  int person;       /* user steps: index in the acting organisation's people */
+  bool by_borrower; /* cancel: the borrower's person acts (otherwise the owner's) */
+  const char *text; /* note, reason or condition note, as the step says */
+  const char *incident_type; /* return: "damage" | "missing_part" | "loss", or NULL */
+  const char *incident_text; /* return with an incident */
+} mt_demo_step_t;
+
+/* One reservation of the demo (see the header comment). */
+typedef struct {
+  const char *key;        /* "<borrower organisation key>/<slug>", stable */
+  const char *listing;    /* key of its good in mt_demo_listings */
+  const char *borrower;   /* key of the borrowing organisation (never the owner) */
+  int requester;          /* index in the borrower's people: who asks */
+  int day, hour;          /* when it is asked (days from midnight UTC of the load day, hour UTC) */
+  int start_day, end_day; /* [start, end): midnight UTC of those days after the load day */
+  int units;              /* 0: left out of the body (1) */
+  const char *message;    /* French, unique within the demo */
+  mt_demo_step_t steps[MT_DEMO_STEPS_MAX];
+  const char *status; /* the status its steps lead to */
+} mt_demo_reservation_t;
+
+/* One message of a demo reservation's thread, written by a person of the borrower or of the
+ * owner, at a day and hour after the request (and before the load day). */
+typedef struct {
+  const char *reservation; /* key in mt_demo_reservations */
+  int day, hour, minute;
+  bool by_borrower; /* the author is of the borrower (otherwise of the owner) */
+  int person;       /* index in that organisation's people */
+  const char *text;
+} mt_demo_message_t;
+
 extern const mt_demo_listing_t mt_demo_listings[];
 extern const size_t mt_demo_listing_count;
 
@@ -101,22 +194,37 @@ const mt_demo_listing_t *mt_demo_listing_find (const char *key);
 /* The organisation owning @listing (the part of its key before '/'), or NULL. */
 const mt_demo_org_t *mt_demo_listing_org (const mt_demo_listing_t *listing);
 
+extern const mt_demo_reservation_t mt_demo_reservations[];
+extern const size_t mt_demo_reservation_count;
+extern const mt_demo_message_t mt_demo_messages[];
+extern const size_t mt_demo_message_count;
+
+/* The reservation row whose key is @key, or NULL. */
+const mt_demo_reservation_t *mt_demo_reservation_find (const char *key);
+
 typedef struct {
-  bool loaded;          /* the demo is in the store (loaded now or before) */
-  int members;          /* organisations of the demo */
-  int accounts;         /* accounts of the demo */
-  int networks;         /* networks of the demo */
-  int members_created;  /* of which created by this load */
-  int accounts_created; /* of which created by this load (with their organisation or not) */
-  int networks_created; /* of which created by this load */
-  int listings;         /* listings of the demo (rows of mt_demo_listings) */
-  int listings_created; /* of which created by this load */
+  bool loaded;              /* the demo is in the store (loaded now or before) */
+  int members;              /* organisations of the demo */
+  int accounts;             /* accounts of the demo */
+  int networks;             /* networks of the demo */
+  int members_created;      /* of which created by this load */
+  int accounts_created;     /* of which created by this load (with their organisation or not) */
+  int networks_created;     /* of which created by this load */
+  int listings;             /* listings of the demo (rows of mt_demo_listings) */
+  int listings_created;     /* of which created by this load */
+  int reservations;         /* reservations of the demo (rows of mt_demo_reservations) */
+  int reservations_created; /* of which created by this load */
+  int reservations_skipped; /* rows refused by a rule, or stopped before their status */
+  int messages;             /* messages of the demo (rows of mt_demo_messages) */
+  int messages_created;     /* of which written by this load */
 } mt_demo_result_t;
 
 /*
- * Loads the demo into ctx->store (with ctx->now_ms as creation and approval time). @result is
- * always initialised. Runs on the main thread before the loops start (it hashes one password
- * when something has to be created).
+ * Loads the demo into ctx->store (with ctx->now_ms as the load instant: creation and
+ * approval time of members and accounts, reference of every other date). ctx->principal is
+ * not used (each reservation step runs as its demo account). @result is always initialised.
+ * Runs on the main thread before the loops start (it hashes one password when something has
+ * to be created).
  */
 bool mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error);
 
@@ -142,5 +250,14 @@ bool mt_demo_member_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_
  */
 bool mt_demo_listing_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
                          mt_error_t *error);
+
+/*
+ * The stored id of the demo reservation @key (e.g. "jardin-laon/fete-des-jardins"): the
+ * reservation of the row's listing by the row's borrower member carrying the row's message.
+ * MT_ERR_NOT_FOUND for an unknown key, a listing or organisation absent from the store, or
+ * no such reservation.
+ */
+bool mt_demo_reservation_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
+                             mt_error_t *error);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * demo_data: the networks, organisations, people and listings of the demonstration data set.
- * Add an organisation or a listing by adding a row; keep existing keys, e-mails and listing
- * titles unchanged, since a store loaded before finds its demo organisations and listings
- * through them.
+ * demo_data: the networks, organisations, people, listings and reservations of the
+ * demonstration data set.
+ * Add an organisation, a listing or a reservation by adding a row; keep existing keys, e-mails,
+ * listing titles and reservation messages unchanged, since a store loaded before finds its
+ * demo organisations, listings and reservations through them.
  */
 #include "demo_data.h"
 
@@ -1922,6 +1923,334 @@ mt_demo_listing_org (const mt_demo_listing_t *listing)
     if (len == (size_t) (slash - listing->key) &&
         strncmp (mt_demo_orgs[i].key, listing->key, len) == 0) {
       found = &mt_demo_orgs[i];
+    }
+  }
+  return found;
+}
+
+/* ==== Reservations ============================================================================
+ * Loans between the demo organisations, one or more in every state (see demo.h for how they
+ * are made). Days count from midnight UTC of the load day (negative: before it); hours are
+ * UTC (8 h UTC is 10 h in Paris in summer). Messages say no weekday: the dates move with the
+ * load day. Keep keys and messages unchanged: a stored demo reservation is recognised by its
+ * listing, its borrower and its message.
+ */
+
+const mt_demo_reservation_t mt_demo_reservations[] = {
+  /* ---- requested: waits for the owner's answer ------------------------------------------ */
+  {
+    .key = "cae-villeneuve/ag-ferme-du-heron",
+    .listing = "velo-lille/cargo-bakfiets",
+    .borrower = "cae-villeneuve",
+    .requester = 1,
+    .day = -1,
+    .hour = 8,
+    .start_day = 6,
+    .end_day = 8,
+    .message =
+      "Bonjour ! Notre assemblée générale a lieu à la Ferme du Héron : nous aimerions emprunter "
+      "le vélo cargo pour y apporter les paperboards, la sono et le buffet. Nous passerions le "
+      "prendre à l'atelier en début de matinée. Merci d'avance !",
+    .status = "requested",
+  },
+  /* ---- approved: by the owner, and at once by an "auto" listing --------------------------- */
+  {
+    .key = "velo-lille/fete-de-l-atelier",
+    .listing = "recyclerie-roubaix/tables-brasserie",
+    .borrower = "velo-lille",
+    .requester = 0,
+    .day = -5,
+    .hour = 9,
+    .start_day = 10,
+    .end_day = 12,
+    .units = 2,
+    .message =
+      "Bonjour, l'atelier fête ses dix ans dans la cour de Fives et nous attendons environ 80 "
+      "personnes. Deux lots de tables et de bancs nous suffiraient ; nous viendrons les chercher "
+      "avec une camionnette prêtée par un adhérent.",
+    .steps = { { .kind = MT_DEMO_STEP_APPROVE,
+                 .day = -4,
+                 .hour = 13,
+                 .person = 1,
+                 .text = "C'est noté, bonne fête ! Les tables mesurent 2,20 m : prévoyez deux "
+                         "personnes pour le chargement." } },
+    .status = "approved",
+  },
+  {
+    .key = "centre-social-abbeville/potager-des-familles",
+    .listing = "jardin-laon/outils-jardinage",
+    .borrower = "centre-social-abbeville",
+    .requester = 2,
+    .day = -2,
+    .hour = 12,
+    .start_day = 4,
+    .end_day = 6,
+    .message =
+      "Bonjour, nous lançons un potager au pied du centre social avec les familles du quartier : "
+      "vos outils pour quinze personnes tombent à pic pour la première journée de plantation.",
+    .status = "approved",
+  },
+  /* ---- declined ---------------------------------------------------------------------------- */
+  {
+    .key = "evenement-compiegne/marche-zero-dechet",
+    .listing = "collectivite-beauvais/podium",
+    .borrower = "evenement-compiegne",
+    .requester = 0,
+    .day = -6,
+    .hour = 8,
+    .start_day = 30,
+    .end_day = 32,
+    .message =
+      "Bonjour, nous organisons un marché de producteurs zéro déchet à Compiègne et cherchons "
+      "une scène pour les concerts de l'après-midi. Votre podium serait parfait !",
+    .steps = { { .kind = MT_DEMO_STEP_DECLINE,
+                 .day = -5,
+                 .hour = 10,
+                 .person = 0,
+                 .text = "Le podium ne sort qu'avec un technicien de l'Agglo pour le montage, et "
+                         "aucun n'est disponible à ces dates. Réessayez la semaine suivante ?" } },
+    .status = "declined",
+  },
+  /* ---- cancelled by the borrower after the approval ------------------------------------- */
+  {
+    .key = "fablab-saint-quentin/soiree-de-lancement",
+    .listing = "theatre-arras/projecteurs-led",
+    .borrower = "fablab-saint-quentin",
+    .requester = 0,
+    .day = -11,
+    .hour = 9,
+    .start_day = 4,
+    .end_day = 6,
+    .message =
+      "Bonjour, nous inaugurons notre nouvel espace de fabrication et voudrions mettre la soirée "
+      "de lancement en lumière : votre kit de projecteurs nous irait très bien.",
+    .steps = { { .kind = MT_DEMO_STEP_APPROVE,
+                 .day = -10,
+                 .hour = 15,
+                 .person = 1,
+                 .text = "Avec plaisir ! Nous vous montrerons la console DMX au moment du "
+                         "retrait." },
+               { .kind = MT_DEMO_STEP_CANCEL,
+                 .day = -3,
+                 .hour = 16,
+                 .person = 0,
+                 .by_borrower = true,
+                 .text = "Notre soirée de lancement est reportée à l'automne : nous libérons les "
+                         "projecteurs. Merci quand même !" } },
+    .status = "cancelled",
+  },
+  /* ---- expired: no answer before request_ttl_hours -------------------------------------- */
+  {
+    .key = "jardin-laon/grainotheque-en-ligne",
+    .listing = "ressourcerie-lens/ordinateurs-portables",
+    .borrower = "jardin-laon",
+    .requester = 1,
+    .day = -13,
+    .hour = 8,
+    .start_day = -6,
+    .end_day = -4,
+    .message =
+      "Bonjour, nous préparons deux journées d'atelier avec les habitants pour mettre notre "
+      "grainothèque en ligne : pourrions-nous emprunter les ordinateurs portables ?",
+    .steps = { { .kind = MT_DEMO_STEP_EXPIRE } },
+    .status = "expired",
+  },
+  /* ---- checked out: one under way, one overdue ------------------------------------------ */
+  {
+    .key = "habitat-amiens/fete-des-voisins",
+    .listing = "centre-social-abbeville/jeux-bois",
+    .borrower = "habitat-amiens",
+    .requester = 1,
+    .day = -9,
+    .hour = 10,
+    .start_day = -1,
+    .end_day = 3,
+    .message =
+      "Bonjour, la fête des voisins de la résidence approche : les jeux en bois géants feraient "
+      "le bonheur des enfants (et des grands). Nous les prendrions le matin du premier jour.",
+    .steps = { { .kind = MT_DEMO_STEP_APPROVE,
+                 .day = -8,
+                 .hour = 9,
+                 .person = 1,
+                 .text = "Accordé ! Le lot est rangé dans deux caisses à roulettes." },
+               { .kind = MT_DEMO_STEP_CHECKOUT,
+                 .day = -1,
+                 .hour = 8,
+                 .person = 2,
+                 .text = "12 jeux complets, vérifiés avec l'emprunteuse ; une quille du mölkky "
+                         "est ébréchée (déjà signalée)." } },
+    .status = "checked_out",
+  },
+  {
+    .key = "ressourcerie-lens/debarras-lievin",
+    .listing = "recyclerie-roubaix/remorque-750",
+    .borrower = "ressourcerie-lens",
+    .requester = 2,
+    .day = -10,
+    .hour = 8,
+    .start_day = -6,
+    .end_day = -4,
+    .message =
+      "Bonjour, nous avons un gros débarras de maison à Liévin et notre camion est au garage. "
+      "Votre remorque nous sauverait la mise pour deux jours !",
+    .steps = { { .kind = MT_DEMO_STEP_APPROVE, .day = -9, .hour = 14, .person = 2 },
+               { .kind = MT_DEMO_STEP_CHECKOUT,
+                 .day = -6,
+                 .hour = 7,
+                 .person = 1,
+                 .text = "Remorque propre, bâche et sangles fournies, pneus gonflés. Carte grise "
+                         "dans la boîte à gants." },
+               { .kind = MT_DEMO_STEP_OVERDUE } },
+    .status = "checked_out",
+  },
+  /* ---- returned: with an incident (awaits an administrator), and without ----------------- */
+  {
+    .key = "jardin-laon/fete-des-jardins",
+    .listing = "collectivite-beauvais/tente-pliante",
+    .borrower = "jardin-laon",
+    .requester = 0,
+    .day = -22,
+    .hour = 9,
+    .start_day = -13,
+    .end_day = -10,
+    .units = 3,
+    .message =
+      "Bonjour, pour la fête des jardins partagés de Laon, nous aurions besoin de trois tentes : "
+      "une pour le troc de plants, une pour les semis avec les écoles et une pour la buvette.",
+    .steps = { { .kind = MT_DEMO_STEP_APPROVE,
+                 .day = -21,
+                 .hour = 8,
+                 .person = 1,
+                 .text = "Accordé. Merci de les rendre sèches, ou de nous prévenir pour que nous "
+                         "les fassions sécher." },
+               { .kind = MT_DEMO_STEP_CHECKOUT,
+                 .day = -13,
+                 .hour = 8,
+                 .person = 1,
+                 .text = "Trois tentes complètes (toit, quatre murs, poids de lestage), toiles "
+                         "propres." },
+               { .kind = MT_DEMO_STEP_RETURN,
+                 .day = -11,
+                 .hour = 14,
+                 .person = 1,
+                 .text = "Deux tentes en bon état ; la troisième revient avec la toile de toit "
+                         "déchirée.",
+                 .incident_type = "damage",
+                 .incident_text =
+                   "Toile de toit déchirée sur une trentaine de centimètres par un coup de vent "
+                   "pendant la fête ; l'armature est intacte. Réparation ou remplacement de la "
+                   "toile à chiffrer." } },
+    .status = "returned",
+  },
+  {
+    .key = "theatre-arras/bal-des-voisins",
+    .listing = "ressourcerie-lens/chaises-pliantes",
+    .borrower = "theatre-arras",
+    .requester = 0,
+    .day = -9,
+    .hour = 10,
+    .start_day = -5,
+    .end_day = -1,
+    .message =
+      "Bonjour, nous jouons « Le Bal des voisins » en plein air dans trois villages de l'Artois : "
+      "vos 40 chaises compléteraient nos gradins pour le public.",
+    .steps = { { .kind = MT_DEMO_STEP_APPROVE,
+                 .day = -8,
+                 .hour = 9,
+                 .person = 1,
+                 .text = "Bonne tournée ! Les chaises sont empilées par dix sur des diables." },
+               { .kind = MT_DEMO_STEP_CHECKOUT,
+                 .day = -5,
+                 .hour = 8,
+                 .person = 1,
+                 .text = "40 chaises propres et complètes." },
+               { .kind = MT_DEMO_STEP_RETURN,
+                 .day = -2,
+                 .hour = 15,
+                 .person = 2,
+                 .text = "40 chaises rendues propres, rien à signaler." } },
+    .status = "returned",
+  },
+  /* ---- closed by the timers, a week after a return without incident --------------------- */
+  {
+    .key = "recyclerie-roubaix/bilan-du-chantier",
+    .listing = "cae-villeneuve/videoprojecteur",
+    .borrower = "recyclerie-roubaix",
+    .requester = 1,
+    .day = -30,
+    .hour = 9,
+    .start_day = -26,
+    .end_day = -24,
+    .message =
+      "Bonjour, nous présentons le bilan annuel du chantier d'insertion à nos partenaires : le "
+      "vidéoprojecteur et son écran nous seraient bien utiles pour la matinée.",
+    .steps = { { .kind = MT_DEMO_STEP_CHECKOUT,
+                 .day = -26,
+                 .hour = 8,
+                 .person = 2,
+                 .text = "Vidéoprojecteur, câble HDMI, télécommande et écran dans leurs housses." },
+               { .kind = MT_DEMO_STEP_RETURN,
+                 .day = -25,
+                 .hour = 16,
+                 .person = 2,
+                 .text = "Tout est revenu complet et en bon état, merci !" },
+               { .kind = MT_DEMO_STEP_CLOSE } },
+    .status = "closed",
+  },
+};
+
+const size_t mt_demo_reservation_count =
+  sizeof mt_demo_reservations / sizeof mt_demo_reservations[0];
+
+/* The thread of the overdue trailer: the owner asks, the borrower explains. */
+const mt_demo_message_t mt_demo_messages[] = {
+  {
+    .reservation = "ressourcerie-lens/debarras-lievin",
+    .day = -4,
+    .hour = 9,
+    .person = 1,
+    .text = "Bonjour, la remorque devait nous revenir hier soir : tout va bien de votre côté ?",
+  },
+  {
+    .reservation = "ressourcerie-lens/debarras-lievin",
+    .day = -4,
+    .hour = 11,
+    .minute = 20,
+    .by_borrower = true,
+    .person = 2,
+    .text = "Désolé ! Le débarras a pris plus de temps que prévu et le propriétaire nous demande "
+            "un dernier passage. Nous vous la ramenons dès que possible.",
+  },
+  {
+    .reservation = "ressourcerie-lens/debarras-lievin",
+    .day = -2,
+    .hour = 9,
+    .minute = 5,
+    .person = 0,
+    .text = "Pas de souci, mais nous en avons besoin pour notre collecte de la semaine "
+            "prochaine. Pouvez-vous nous donner une date de retour ?",
+  },
+  {
+    .reservation = "ressourcerie-lens/debarras-lievin",
+    .day = -1,
+    .hour = 16,
+    .minute = 40,
+    .by_borrower = true,
+    .person = 0,
+    .text = "Elle sera chez vous demain avant midi, promis. Merci pour votre patience !",
+  },
+};
+
+const size_t mt_demo_message_count = sizeof mt_demo_messages / sizeof mt_demo_messages[0];
+
+const mt_demo_reservation_t *
+mt_demo_reservation_find (const char *key)
+{
+  const mt_demo_reservation_t *found = NULL;
+
+  for (size_t i = 0; key && i < mt_demo_reservation_count && !found; i++) {
+    if (strcmp (mt_demo_reservations[i].key, key) == 0) {
+      found = &mt_demo_reservations[i];
     }
   }
   return found;

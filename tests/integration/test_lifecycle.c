@@ -1,7 +1,8 @@
 /*
  * Integration tests of mutuad's life cycle: the first administrator (generated password
  * printed once, never logged), the demo data set (loaded once; its catalogue is searchable
- * as the visibility rules say), signing-key rotation with SIGHUP (old tokens keep working
+ * as the visibility rules say; its loans show to their lenders and in the administrators'
+ * review queue), signing-key rotation with SIGHUP (old tokens keep working
  * until their key is removed), and graceful shutdown with a request in flight (it is
  * answered, then mutuad exits 0).
  */
@@ -26,6 +27,8 @@
 #define DEMO_BAKFIETS "Vélo cargo biporteur Bakfiets avec bâche"
 #define DEMO_TRIPORTEUR "Vélo cargo triporteur à assistance électrique"
 #define DEMO_CARGO_SEARCH "/v1/listings?q=velo%20cargo&limit=100"
+#define DEMO_LENDER_LIST "/v1/reservations?role=lender&limit=100"
+#define DEMO_REVIEWS "/v1/admin/reviews?limit=100"
 
 /* The value after "password (shown once, change it) : " in the log, or "" (malloc'd). */
 static char *
@@ -95,6 +98,8 @@ demo_loads_networks_members_and_accounts_once (void **state)
   char *admin;
   size_t first_count;
   size_t first_search;
+  size_t first_lender;
+  size_t first_reviews;
 
   assert_true (mt_test_server_start (&srv, args, NULL));
   token = mt_test_server_login (&srv, DEMO_MANAGER, MT_DEMO_PASSWORD);
@@ -140,6 +145,28 @@ demo_loads_networks_members_and_accounts_once (void **state)
   mt_http_response_destroy (&resp);
   free (neighbour);
 
+  /* The demo's loans: the lending organisation of the Bakfiets sees the request waiting for
+   * its answer... */
+  token = mt_test_server_login (&srv, DEMO_MANAGER, MT_DEMO_PASSWORD);
+  assert_true (mt_test_server_request (&srv, token, "GET", DEMO_LENDER_LIST, NULL, NULL, &resp));
+  assert_int_equal (resp.status, 200);
+  assert_non_null (mt_http_json_string (&resp, "items.0.id"));
+  assert_non_null (strstr (resp.body, DEMO_BAKFIETS));
+  assert_non_null (strstr (resp.body, "\"status\":\"requested\""));
+  first_lender = resp.body_len;
+  mt_http_response_destroy (&resp);
+  free (token);
+  /* ...and the administrators' review queue holds the overdue trailer and the torn tent. */
+  admin = mt_test_server_login_admin (&srv);
+  assert_true (mt_test_server_request (&srv, admin, "GET", DEMO_REVIEWS, NULL, NULL, &resp));
+  assert_int_equal (resp.status, 200);
+  assert_non_null (mt_http_json_string (&resp, "items.0.reason"));
+  assert_non_null (strstr (resp.body, "\"reason\":\"overdue\""));
+  assert_non_null (strstr (resp.body, "\"reason\":\"incident\""));
+  first_reviews = resp.body_len;
+  mt_http_response_destroy (&resp);
+  free (admin);
+
   /* Loading again changes nothing. */
   assert_true (mt_test_server_restart (&srv));
   token = mt_test_server_login (&srv, DEMO_MANAGER, MT_DEMO_PASSWORD);
@@ -154,6 +181,16 @@ demo_loads_networks_members_and_accounts_once (void **state)
   assert_int_equal (resp.body_len, first_search);
   mt_http_response_destroy (&resp);
   free (neighbour);
+  token = mt_test_server_login (&srv, DEMO_MANAGER, MT_DEMO_PASSWORD);
+  assert_true (mt_test_server_request (&srv, token, "GET", DEMO_LENDER_LIST, NULL, NULL, &resp));
+  assert_int_equal (resp.body_len, first_lender);
+  mt_http_response_destroy (&resp);
+  free (token);
+  admin = mt_test_server_login_admin (&srv);
+  assert_true (mt_test_server_request (&srv, admin, "GET", DEMO_REVIEWS, NULL, NULL, &resp));
+  assert_int_equal (resp.body_len, first_reviews);
+  mt_http_response_destroy (&resp);
+  free (admin);
   assert_int_equal (mt_test_server_stop (&srv), 0);
   mt_test_server_destroy (&srv);
 }

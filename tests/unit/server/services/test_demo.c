@@ -6,6 +6,11 @@
  * catalogue (at least 40 goods and 15 services from 12 owners in the five départements, every
  * category used, every listing valid for listing.json, searchable), with the demo password,
  * idempotently (a second load, or a load after a partial one, adds only what is missing).
+ * Reservations: the table keeps the service's rules at its own dates and covers every status;
+ * once loaded, every state is stored between two different organisations at the table's
+ * dates, histories are chains of allowed transitions mirrored one for one in the audit log,
+ * calendars hold exactly the blocking reservations, the thread is written by its authors,
+ * and reservations are made once, only while the demo's listings hold none.
  */
 #include "mt_test.h"
 
@@ -18,7 +23,9 @@
 #include "mt_embed.h"
 #include "mt_json.h"
 #include "mt_schema.h"
+#include "mt_time.h"
 #include "passwords.h"
+#include "reservations.h"
 #include "service.h"
 #include "store.h"
 
@@ -329,6 +336,8 @@ load_ok (fixture_t *f, mt_demo_result_t *result)
   assert_int_equal (result->members, (int) mt_demo_org_count);
   assert_int_equal (result->accounts, (int) mt_demo_account_count ());
   assert_int_equal (result->listings, (int) mt_demo_listing_count);
+  assert_int_equal (result->reservations, (int) mt_demo_reservation_count);
+  assert_int_equal (result->messages, (int) mt_demo_message_count);
 }
 
 /* Calls @fn on every listing of the store (any owner, status and visibility). Returns the
@@ -1174,6 +1183,822 @@ stops_when_hashing_fails (void **state)
   mt_service_env_destroy (&env);
 }
 
+/* ---- Reservations ---------------------------------------------------------------------------- */
+
+#define HOUR_MS INT64_C (3600000)
+#define MINUTE_MS INT64_C (60000)
+
+static const char *const statuses[] = { "requested", "approved",    "declined", "cancelled",
+                                        "expired",   "checked_out", "returned", "closed" };
+#define STATUS_COUNT (sizeof statuses / sizeof statuses[0])
+
+static int
+status_index (const char *status)
+{
+  for (size_t i = 0; status && i < STATUS_COUNT; i++) {
+    if (strcmp (statuses[i], status) == 0) {
+      return (int) i;
+    }
+  }
+  return -1;
+}
+
+static bool
+is_blocking (const char *status)
+{
+  return status && (strcmp (status, "requested") == 0 || strcmp (status, "approved") == 0 ||
+                    strcmp (status, "checked_out") == 0);
+}
+
+/* Minutes from midnight UTC of the load day. */
+static int
+minutes_of (int day, int hour, int minute)
+{
+  return (day * 24 + hour) * 60 + minute;
+}
+
+static bool
+is_timers_step (mt_demo_step_kind_t kind)
+{
+  return kind == MT_DEMO_STEP_EXPIRE || kind == MT_DEMO_STEP_OVERDUE || kind == MT_DEMO_STEP_CLOSE;
+}
+
+/* The rows of mt_demo_reservations keep the rules of the service at their own dates, between
+ * two different active organisations, and cover every status. */
+static void
+reservation_tables_are_consistent (void **state)
+{
+  bool seen[STATUS_COUNT] = { false };
+  int overdue = 0, incidents = 0, clean_returns = 0;
+
+  (void) state;
+  assert_true (mt_demo_reservation_count >= STATUS_COUNT);
+  for (size_t i = 0; i < mt_demo_reservation_count; i++) {
+    const mt_demo_reservation_t *row = &mt_demo_reservations[i];
+    const mt_demo_listing_t *listing = mt_demo_listing_find (row->listing);
+    const mt_demo_org_t *owner = mt_demo_listing_org (listing);
+    const mt_demo_org_t *borrower = mt_demo_org_find (row->borrower);
+    const int max_days = listing && listing->max_days ? listing->max_days : 14;
+    const int notice = listing && listing->min_notice_hours ? listing->min_notice_hours : 24;
+    const int horizon = listing && listing->horizon_days ? listing->horizon_days : 180;
+    const int quantity = listing && listing->quantity ? listing->quantity : 1;
+    const int asked = minutes_of (row->day, row->hour, 0);
+    int last = asked;
+    int index = status_index (row->status);
+
+    assert_non_null (listing);
+    assert_non_null (owner);
+    assert_non_null (borrower);
+    assert_ptr_not_equal (owner, borrower); /* never an organisation borrowing its own goods */
+    assert_string_equal (owner->status, "active");
+    assert_string_equal (borrower->status, "active");
+    assert_string_equal (listing->kind, "good");
+    assert_string_equal (listing->status, "published");
+    assert_true (strncmp (row->key, borrower->key, strlen (borrower->key)) == 0);
+    assert_int_equal (row->key[strlen (borrower->key)], '/');
+    assert_ptr_equal (mt_demo_reservation_find (row->key), row);
+    for (size_t j = 0; j < i; j++) {
+      assert_string_not_equal (mt_demo_reservations[j].key, row->key);
+      assert_string_not_equal (mt_demo_reservations[j].message, row->message);
+    }
+    assert_true (row->requester >= 0 && (size_t) row->requester < mt_demo_org_people (borrower));
+    assert_true (row->units >= 0 && (row->units ? row->units : 1) <= quantity);
+    assert_true (strlen (row->message) > 0 && strlen (row->message) < 4000);
+    /* Asked before the load day, after the listing was created. */
+    assert_true (row->day <= -1 && row->day > -listing->age_days);
+    assert_true (row->start_day < row->end_day && row->end_day - row->start_day <= max_days);
+    assert_true (row->start_day * 24 * 60 - asked >= notice * 60);
+    assert_true (row->start_day * 24 * 60 - asked <= horizon * 24 * 60);
+    assert_true (index >= 0);
+    seen[index] = true;
+    for (size_t s = 0; s < MT_DEMO_STEPS_MAX && row->steps[s].kind; s++) {
+      const mt_demo_step_t *step = &row->steps[s];
+      const mt_demo_org_t *actor = step->by_borrower ? borrower : owner;
+      const int at = minutes_of (step->day, step->hour, 0);
+
+      if (step->kind == MT_DEMO_STEP_OVERDUE) {
+        overdue++;
+      }
+      if (is_timers_step (step->kind)) {
+        continue;
+      }
+      assert_true (step->by_borrower == false || step->kind == MT_DEMO_STEP_CANCEL);
+      assert_true (step->person >= 0 && (size_t) step->person < mt_demo_org_people (actor));
+      assert_true (step->day <= -1 && at >= last);
+      last = at;
+      if (step->kind == MT_DEMO_STEP_CANCEL) {
+        assert_true (step->text && strlen (step->text) >= 3);
+      }
+      if (step->kind == MT_DEMO_STEP_CHECKOUT) {
+        assert_non_null (step->text);
+        assert_true (at >= row->start_day * 24 * 60 && at < row->end_day * 24 * 60);
+      }
+      if (step->kind == MT_DEMO_STEP_RETURN) {
+        assert_non_null (step->text);
+        assert_true (at <= row->end_day * 24 * 60); /* back in time: never overdue */
+        if (step->incident_type) {
+          assert_non_null (step->incident_text);
+          incidents++;
+        } else {
+          clean_returns++;
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < STATUS_COUNT; i++) {
+    if (!seen[i]) {
+      fail_msg ("no demo reservation is %s", statuses[i]);
+    }
+  }
+  assert_true (overdue >= 1);
+  assert_true (incidents >= 1);
+  assert_true (clean_returns >= 1);
+  assert_true (mt_demo_message_count >= 3);
+  for (size_t i = 0; i < mt_demo_message_count; i++) {
+    const mt_demo_message_t *msg = &mt_demo_messages[i];
+    const mt_demo_reservation_t *row = mt_demo_reservation_find (msg->reservation);
+    const mt_demo_org_t *org;
+    const int at = minutes_of (msg->day, msg->hour, msg->minute);
+
+    assert_non_null (row);
+    org = msg->by_borrower ? mt_demo_org_find (row->borrower)
+                           : mt_demo_listing_org (mt_demo_listing_find (row->listing));
+    assert_true (msg->person >= 0 && (size_t) msg->person < mt_demo_org_people (org));
+    assert_true (msg->day <= -1 && at > minutes_of (row->day, row->hour, 0));
+    assert_true (strlen (msg->text) > 0 && strlen (msg->text) <= 4000);
+    if (i > 0 && strcmp (mt_demo_messages[i - 1].reservation, msg->reservation) == 0) {
+      const mt_demo_message_t *prev = &mt_demo_messages[i - 1];
+      assert_true (at > minutes_of (prev->day, prev->hour, prev->minute));
+    }
+  }
+  assert_null (mt_demo_reservation_find ("inconnue/inconnue"));
+  assert_null (mt_demo_reservation_find (NULL));
+}
+
+/* Calls @fn on every reservation of the store. Returns the count. */
+static int
+each_reservation (fixture_t *f, void (*fn) (const bson_t *doc, void *data), void *data)
+{
+  mt_store_reservation_query_t query = { .limit = LIMIT };
+  mt_store_page_t page;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_error_t error;
+  int count = 0;
+
+  do {
+    query.cursor = cursor[0] ? cursor : NULL;
+    assert_true (f->store->ops->reservation_list (f->store, &query, &page, &error));
+    count += (int) page.count;
+    if (fn) {
+      each_doc (&page.items, fn, data);
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  return count;
+}
+
+/* Audit entries of @entity_id (NULL: all); @fn (may be NULL) sees each. Returns the count. */
+static int
+each_audit (fixture_t *f, const char *entity_id, void (*fn) (const bson_t *doc, void *data),
+            void *data)
+{
+  mt_store_page_t page;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_error_t error;
+  int count = 0;
+
+  do {
+    assert_true (f->store->ops->audit_list (f->store, entity_id, cursor[0] ? cursor : NULL, LIMIT,
+                                            &page, &error));
+    count += (int) page.count;
+    if (fn) {
+      each_doc (&page.items, fn, data);
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  return count;
+}
+
+typedef struct {
+  fixture_t *f;
+  int count;
+} message_count_t;
+
+static void
+count_messages (const bson_t *reservation, void *data)
+{
+  message_count_t *c = data;
+  mt_store_page_t page;
+  mt_error_t error;
+
+  assert_true (c->f->store->ops->message_list (c->f->store, mt_bson_str (reservation, "id"), NULL,
+                                               LIMIT, &page, &error));
+  c->count += (int) page.count;
+  mt_store_page_destroy (&page);
+}
+
+/* Messages of every reservation of the store. */
+static int
+message_total (fixture_t *f)
+{
+  message_count_t c = { .f = f };
+
+  each_reservation (f, count_messages, &c);
+  return c.count;
+}
+
+/* The id of the account of person @person of organisation @org_key. */
+static void
+account_id_of (fixture_t *f, const char *org_key, int person, char id[MT_ID_SIZE])
+{
+  const mt_demo_org_t *org = mt_demo_org_find (org_key);
+  char key[MT_EMAIL_MAX + 1];
+  bson_t account;
+  mt_error_t error;
+
+  assert_non_null (org);
+  assert_true (mt_email_key (org->people[person].email, key));
+  assert_true (f->store->ops->account_find_by_email (f->store, key, &account, &error));
+  snprintf (id, MT_ID_SIZE, "%s", mt_bson_str (&account, "id"));
+  bson_destroy (&account);
+}
+
+static void
+member_id_ok (fixture_t *f, const char *key, char id[MT_ID_SIZE])
+{
+  mt_error_t error;
+
+  mt_error_clear (&error);
+  if (!mt_demo_member_id (&f->ctx, key, id, &error)) {
+    fail_msg ("%s: %s", key, error.message);
+  }
+}
+
+/* The stored demo reservation @key, in @out. */
+static void
+reservation_ok (fixture_t *f, const char *key, bson_t *out)
+{
+  char id[MT_ID_SIZE];
+  mt_error_t error;
+
+  mt_error_clear (&error);
+  if (!mt_demo_reservation_id (&f->ctx, key, id, &error)) {
+    fail_msg ("%s: %s", key, error.message);
+  }
+  assert_true (f->store->ops->reservation_get (f->store, id, out, &error));
+}
+
+/* The last item of the history of @reservation, in @item (static, borrowed). */
+static void
+last_history_item (const bson_t *reservation, bson_t *item)
+{
+  bson_iter_t it, child;
+  const uint8_t *data = NULL;
+  uint32_t len = 0;
+
+  assert_true (bson_iter_init_find (&it, reservation, "history"));
+  assert_true (bson_iter_recurse (&it, &child));
+  while (bson_iter_next (&child)) {
+    bson_iter_document (&child, &len, &data);
+  }
+  assert_non_null (data);
+  assert_true (bson_init_static (item, data, len));
+}
+
+/* Whether account @account_id holds a notification of @kind about @entity_id, at @at_ms. */
+static bool
+notified (fixture_t *f, const char *account_id, const char *kind, const char *entity_id,
+          int64_t at_ms)
+{
+  mt_store_page_t page;
+  bson_iter_t iter;
+  mt_error_t error;
+  bool found = false;
+
+  assert_true (f->store->ops->notification_list (f->store, account_id, NULL, LIMIT, &page, &error));
+  assert_true (bson_iter_init (&iter, &page.items));
+  while (!found && bson_iter_next (&iter)) {
+    const uint8_t *bytes;
+    uint32_t len;
+    bson_t doc;
+
+    bson_iter_document (&iter, &len, &bytes);
+    assert_true (bson_init_static (&doc, bytes, len));
+    found = mt_bson_str_eq (&doc, "kind", kind) && mt_bson_str_eq (&doc, "entity_id", entity_id) &&
+            date_at (&doc, "created_at") == at_ms;
+  }
+  mt_store_page_destroy (&page);
+  return found;
+}
+
+/* Every row of the table is stored, in its status, between the row's organisations, at the
+ * row's dates; the states' own fields are there (overdue flag, incident, timers' changes). */
+static void
+loads_reservations_in_every_state (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  bool seen[STATUS_COUNT] = { false };
+  int overdue = 0, under_way = 0, incidents = 0, clean = 0;
+  char id[MT_ID_SIZE];
+  mt_error_t error;
+
+  load_ok (f, &result);
+  assert_int_equal (result.reservations_created, (int) mt_demo_reservation_count);
+  assert_int_equal (result.reservations_skipped, 0);
+  assert_int_equal (result.messages_created, (int) mt_demo_message_count);
+  assert_int_equal (each_reservation (f, NULL, NULL), (int) mt_demo_reservation_count);
+  for (size_t i = 0; i < mt_demo_reservation_count; i++) {
+    const mt_demo_reservation_t *row = &mt_demo_reservations[i];
+    const mt_demo_org_t *owner = mt_demo_listing_org (mt_demo_listing_find (row->listing));
+    char listing_id[MT_ID_SIZE], borrower_id[MT_ID_SIZE], owner_id[MT_ID_SIZE];
+    char requester[MT_ID_SIZE];
+    const char *status;
+    bson_t res, item;
+
+    reservation_ok (f, row->key, &res);
+    status = mt_bson_str (&res, "status");
+    assert_string_equal (status, row->status);
+    seen[status_index (status)] = true;
+    listing_id_ok (f, row->listing, listing_id);
+    member_id_ok (f, row->borrower, borrower_id);
+    member_id_ok (f, owner->key, owner_id);
+    account_id_of (f, row->borrower, row->requester, requester);
+    assert_string_equal (mt_bson_str (&res, "listing_id"), listing_id);
+    assert_string_equal (mt_bson_str (&res, "borrower_member_id"), borrower_id);
+    assert_string_equal (mt_bson_str (&res, "owner_member_id"), owner_id);
+    assert_string_not_equal (borrower_id, owner_id);
+    assert_string_equal (mt_bson_str (&res, "requested_by"), requester);
+    assert_string_equal (mt_bson_str (&res, "message"), row->message);
+    assert_int_equal (date_at (&res, "start"), MIDNIGHT_MS + row->start_day * DAY_MS);
+    assert_int_equal (date_at (&res, "end"), MIDNIGHT_MS + row->end_day * DAY_MS);
+    assert_int_equal (date_at (&res, "created_at"),
+                      MIDNIGHT_MS + row->day * DAY_MS + row->hour * HOUR_MS);
+    assert_int_equal (int_at (&res, "units"), row->units ? row->units : 1);
+    last_history_item (&res, &item);
+    if (strcmp (status, "checked_out") == 0) {
+      if (date_at (&res, "end") <= NOW_MS) {
+        /* Flagged, and both sides told, as the timers do. */
+        assert_true (mt_bson_bool (&res, "overdue", false));
+        assert_true (notified (f, requester, "reservation_overdue", mt_bson_str (&res, "id"),
+                               date_at (&res, "end") + MT_DEMO_TIMER_DELAY_MS));
+        overdue++;
+      } else {
+        assert_false (mt_bson_bool (&res, "overdue", true));
+        under_way++;
+      }
+    } else if (strcmp (status, "returned") == 0) {
+      if (mt_bson_bool (&res, "review_required", false)) {
+        assert_string_equal (mt_bson_str (&res, "return.incident.type"), "damage");
+        incidents++;
+      } else {
+        assert_false (mt_bson_has (&res, "return.incident"));
+        /* Not closed yet by the timers: back within close_after_days. */
+        assert_true (date_at (&res, "returned_at") > NOW_MS - f->config.close_after_days * DAY_MS);
+        clean++;
+      }
+    } else if (strcmp (status, "expired") == 0) {
+      assert_string_equal (mt_bson_str (&item, "actor"), "system");
+      assert_string_equal (mt_bson_str (&item, "reason"), "no_answer");
+      assert_int_equal (date_at (&res, "expired_at"),
+                        date_at (&res, "expires_at") + MT_DEMO_TIMER_DELAY_MS);
+      assert_true (notified (f, requester, "reservation_expired", mt_bson_str (&res, "id"),
+                             date_at (&res, "expired_at")));
+    } else if (strcmp (status, "closed") == 0) {
+      assert_string_equal (mt_bson_str (&res, "closed_by"), "system");
+      assert_string_equal (mt_bson_str (&item, "reason"), "no_incident");
+      assert_int_equal (date_at (&res, "closed_at"), date_at (&res, "returned_at") +
+                                                       f->config.close_after_days * DAY_MS +
+                                                       MT_DEMO_TIMER_DELAY_MS);
+    } else if (strcmp (status, "requested") == 0) {
+      /* Still waiting at the load instant: the timers will not expire it at once. */
+      assert_true (date_at (&res, "expires_at") > NOW_MS);
+    }
+    bson_destroy (&res);
+  }
+  for (size_t i = 0; i < STATUS_COUNT; i++) {
+    if (!seen[i]) {
+      fail_msg ("no stored demo reservation is %s", statuses[i]);
+    }
+  }
+  assert_true (overdue >= 1);
+  assert_true (under_way >= 1);
+  assert_true (incidents >= 1);
+  assert_true (clean >= 1);
+  mt_error_clear (&error);
+  assert_false (mt_demo_reservation_id (&f->ctx, "inconnue/inconnue", id, &error));
+  assert_int_equal (error.code, MT_ERR_NOT_FOUND);
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+typedef struct {
+  fixture_t *f;
+  const bson_t *reservation;
+  int history_items;
+  int audited;
+} history_check_t;
+
+/* The history item @seq of @reservation, in @item (borrowed). */
+static bool
+history_item (const bson_t *reservation, int64_t seq, bson_t *item)
+{
+  char path[32];
+  bson_iter_t it;
+  const uint8_t *data;
+  uint32_t len;
+
+  snprintf (path, sizeof path, "history.%lld", (long long) seq - 1);
+  if (!bson_iter_init (&it, reservation) || !bson_iter_find_descendant (&it, path, &it) ||
+      !BSON_ITER_HOLDS_DOCUMENT (&it)) {
+    return false;
+  }
+  bson_iter_document (&it, &len, &data);
+  return bson_init_static (item, data, len);
+}
+
+static void
+assert_same_str (const char *a, const char *b)
+{
+  if (a || b) {
+    assert_non_null (a);
+    assert_non_null (b);
+    assert_string_equal (a, b);
+  }
+}
+
+/* An audit entry of the reservation being checked is one of its history items, as is. */
+static void
+check_audit_entry (const bson_t *entry, void *data)
+{
+  history_check_t *c = data;
+  const char *res_id = mt_bson_str (c->reservation, "id");
+  const char *id = mt_bson_str (entry, "id");
+  char *end = NULL;
+  long long seq;
+  bson_t item;
+
+  assert_string_equal (mt_bson_str (entry, "entity"), "reservation");
+  assert_string_equal (mt_bson_str (entry, "entity_id"), res_id);
+  assert_true (strncmp (id, res_id, strlen (res_id)) == 0 && id[strlen (res_id)] == ':');
+  seq = strtoll (id + strlen (res_id) + 1, &end, 10);
+  assert_true (end && *end == '\0');
+  assert_true (history_item (c->reservation, seq, &item));
+  assert_int_equal (date_at (entry, "at"), date_at (&item, "at"));
+  assert_same_str (mt_bson_str (entry, "actor"), mt_bson_str (&item, "actor"));
+  assert_same_str (mt_bson_str (entry, "from"), mt_bson_str (&item, "from"));
+  assert_same_str (mt_bson_str (entry, "to"), mt_bson_str (&item, "to"));
+  assert_same_str (mt_bson_str (entry, "reason"), mt_bson_str (&item, "reason"));
+  c->audited++;
+}
+
+/* A reservation's history is a chain of allowed transitions, in time order and before the
+ * load instant, and its audit entries are exactly its history items. */
+static void
+check_history (const bson_t *reservation, void *data)
+{
+  history_check_t *c = data;
+  const char *previous_to = NULL;
+  int64_t previous_at = date_at (reservation, "created_at");
+  int64_t seq = 1;
+  bson_t item;
+
+  c->reservation = reservation;
+  for (; history_item (reservation, seq, &item); seq++) {
+    const char *from = mt_bson_str (&item, "from");
+    const char *to = mt_bson_str (&item, "to");
+
+    assert_int_equal (int_at (&item, "seq"), seq);
+    if (seq == 1) {
+      assert_null (from);
+      assert_string_equal (to, "requested");
+      assert_string_equal (mt_bson_str (&item, "actor"), mt_bson_str (reservation, "requested_by"));
+    } else {
+      assert_same_str (from, previous_to);
+      assert_true (mt_reservation_transition_allowed (from, to));
+    }
+    assert_true (date_at (&item, "at") >= previous_at);
+    assert_true (date_at (&item, "at") <= NOW_MS);
+    previous_at = date_at (&item, "at");
+    previous_to = to;
+  }
+  assert_true (seq > 1);
+  assert_string_equal (previous_to, mt_bson_str (reservation, "status"));
+  assert_true (date_at (reservation, "updated_at") >= previous_at);
+  assert_true (date_at (reservation, "updated_at") <= NOW_MS);
+  {
+    /* One version per write: the insert (with the auto-approval item, if any), each user or
+     * timers' change, and the overdue flag (no history item). */
+    bson_t second;
+    const bool auto_approved =
+      history_item (reservation, 2, &second) && mt_bson_str_eq (&second, "reason", "auto_approval");
+    const int64_t writes =
+      (seq - 1) - (auto_approved ? 1 : 0) + (mt_bson_bool (reservation, "overdue", false) ? 1 : 0);
+    assert_int_equal (int_at (reservation, "version"), writes);
+  }
+  c->history_items += (int) (seq - 1);
+  c->audited = 0;
+  assert_int_equal (each_audit (c->f, mt_bson_str (reservation, "id"), check_audit_entry, c),
+                    (int) (seq - 1));
+  assert_int_equal (c->audited, (int) (seq - 1));
+}
+
+static void
+reservation_history_and_audit_agree (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  history_check_t c = { .f = f };
+  mt_error_t error;
+
+  load_ok (f, &result);
+  assert_int_equal (each_reservation (f, check_history, &c), (int) mt_demo_reservation_count);
+  /* No other audit entry: one per history item of the demo's reservations. */
+  assert_int_equal (each_audit (f, NULL, NULL, NULL), c.history_items);
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+typedef struct {
+  fixture_t *f;
+  int blocking;
+  int entries;
+} calendar_check_t;
+
+/* A blocking reservation holds exactly one entry in its listing's calendar, with its period
+ * and units; a reservation that does not block holds none. */
+static void
+check_calendar_of (const bson_t *reservation, void *data)
+{
+  calendar_check_t *c = data;
+  const char *id = mt_bson_str (reservation, "id");
+  bson_t calendar;
+  bson_iter_t it, child;
+  mt_error_t error;
+  int found = 0;
+
+  assert_true (c->f->store->ops->calendar_get (c->f->store, mt_bson_str (reservation, "listing_id"),
+                                               &calendar, &error));
+  if (bson_iter_init_find (&it, &calendar, "entries") && bson_iter_recurse (&it, &child)) {
+    while (bson_iter_next (&child)) {
+      const uint8_t *bytes;
+      uint32_t len;
+      bson_t entry;
+
+      bson_iter_document (&child, &len, &bytes);
+      assert_true (bson_init_static (&entry, bytes, len));
+      if (mt_bson_str_eq (&entry, "reservation_id", id)) {
+        found++;
+        assert_int_equal (date_at (&entry, "start"), date_at (reservation, "start"));
+        assert_int_equal (date_at (&entry, "end"), date_at (reservation, "end"));
+        assert_int_equal (int_at (&entry, "units"), int_at (reservation, "units"));
+      }
+    }
+  }
+  bson_destroy (&calendar);
+  if (is_blocking (mt_bson_str (reservation, "status"))) {
+    assert_int_equal (found, 1);
+    c->blocking++;
+  } else {
+    assert_int_equal (found, 0);
+  }
+}
+
+/* Every entry of a calendar belongs to a stored reservation that blocks. */
+static void
+check_calendar_entries (const bson_t *calendar, void *data)
+{
+  calendar_check_t *c = data;
+  bson_iter_t it, child;
+
+  if (!bson_iter_init_find (&it, calendar, "entries") || !bson_iter_recurse (&it, &child)) {
+    return;
+  }
+  while (bson_iter_next (&child)) {
+    const uint8_t *bytes;
+    uint32_t len;
+    bson_t entry, reservation;
+    mt_error_t error;
+
+    bson_iter_document (&child, &len, &bytes);
+    assert_true (bson_init_static (&entry, bytes, len));
+    assert_true (c->f->store->ops->reservation_get (
+      c->f->store, mt_bson_str (&entry, "reservation_id"), &reservation, &error));
+    assert_true (is_blocking (mt_bson_str (&reservation, "status")));
+    assert_string_equal (mt_bson_str (&reservation, "listing_id"),
+                         mt_bson_str (calendar, "listing_id"));
+    bson_destroy (&reservation);
+    c->entries++;
+  }
+}
+
+static void
+reservation_calendars_hold_the_blocking_ones (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  calendar_check_t c = { .f = f };
+  mt_store_page_t page;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_error_t error;
+
+  load_ok (f, &result);
+  each_reservation (f, check_calendar_of, &c);
+  assert_true (c.blocking >= 4); /* requested, two approved, two checked out */
+  do {
+    assert_true (
+      f->store->ops->calendar_list (f->store, cursor[0] ? cursor : NULL, LIMIT, &page, &error));
+    each_doc (&page.items, check_calendar_entries, &c);
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  assert_int_equal (c.entries, c.blocking); /* no other entry anywhere */
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+typedef struct {
+  fixture_t *f;
+  size_t next; /* index in mt_demo_messages */
+  const mt_demo_reservation_t *row;
+} thread_check_t;
+
+static void
+check_message (const bson_t *message, void *data)
+{
+  thread_check_t *t = data;
+  const mt_demo_message_t *msg;
+  const mt_demo_org_t *org;
+  char account[MT_ID_SIZE], member[MT_ID_SIZE];
+
+  while (t->next < mt_demo_message_count &&
+         strcmp (mt_demo_messages[t->next].reservation, t->row->key) != 0) {
+    t->next++;
+  }
+  assert_true (t->next < mt_demo_message_count);
+  msg = &mt_demo_messages[t->next++];
+  org = msg->by_borrower ? mt_demo_org_find (t->row->borrower)
+                         : mt_demo_listing_org (mt_demo_listing_find (t->row->listing));
+  account_id_of (t->f, org->key, msg->person, account);
+  member_id_ok (t->f, org->key, member);
+  assert_string_equal (mt_bson_str (message, "text"), msg->text);
+  assert_string_equal (mt_bson_str (message, "author_account_id"), account);
+  assert_string_equal (mt_bson_str (message, "author_member_id"), member);
+  assert_string_equal (mt_bson_str (message, "author_role"),
+                       msg->by_borrower ? "borrower" : "owner");
+  assert_int_equal (date_at (message, "created_at"), MIDNIGHT_MS + msg->day * DAY_MS +
+                                                       msg->hour * HOUR_MS +
+                                                       msg->minute * MINUTE_MS);
+}
+
+/* The thread of the overdue loan holds the table's messages, oldest first, by their authors. */
+static void
+reservation_thread_is_written (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  thread_check_t t = { .f = f, .row = mt_demo_reservation_find (mt_demo_messages[0].reservation) };
+  size_t expected = 0;
+  mt_store_page_t page;
+  char id[MT_ID_SIZE];
+  mt_error_t error;
+
+  load_ok (f, &result);
+  assert_non_null (t.row);
+  for (size_t i = 0; i < mt_demo_message_count; i++) {
+    expected += strcmp (mt_demo_messages[i].reservation, t.row->key) == 0;
+  }
+  assert_true (mt_demo_reservation_id (&f->ctx, t.row->key, id, &error));
+  assert_true (f->store->ops->message_list (f->store, id, NULL, LIMIT, &page, &error));
+  assert_int_equal (page.count, expected);
+  each_doc (&page.items, check_message, &t);
+  mt_store_page_destroy (&page);
+  assert_int_equal (message_total (f), (int) mt_demo_message_count);
+}
+
+/*
+ * Rows refused by a rule are skipped and the load goes on; a later load makes them while
+ * the demo's listings hold no reservation, and none at all once one of them holds one (here
+ * a member's own request).
+ */
+static void
+reservations_only_while_the_listings_have_none (void **state)
+{
+  fixture_t *f = *state;
+  const int64_t max_active = f->config.max_active_reservations;
+  mt_demo_result_t result;
+  mt_principal_t p;
+  mt_ctx_t ctx = f->ctx;
+  char listing[MT_ID_SIZE], id[MT_ID_SIZE];
+  char start[MT_TIME_RFC3339_MAX], end[MT_TIME_RFC3339_MAX];
+  bson_t body = BSON_INITIALIZER;
+  bson_t out;
+  mt_error_t error;
+
+  /* No member may hold any reservation: every request is refused (422). */
+  f->config.max_active_reservations = 0;
+  load_ok (f, &result);
+  assert_int_equal (result.reservations_created, 0);
+  assert_int_equal (result.reservations_skipped, (int) mt_demo_reservation_count);
+  assert_int_equal (result.messages_created, 0);
+  assert_int_equal (each_reservation (f, NULL, NULL), 0);
+  f->config.max_active_reservations = max_active;
+
+  /* A member of Dunes et Marais (network MRES) reserves the Bakfiets of Lille. */
+  mt_principal_init (&p);
+  account_id_of (f, "nature-dunkerque", 0, p.account_id);
+  member_id_ok (f, "nature-dunkerque", p.member_id);
+  bson_destroy (&p.account);
+  bson_destroy (&p.member);
+  assert_true (f->store->ops->account_get (f->store, p.account_id, &p.account, &error));
+  assert_true (f->store->ops->member_get (f->store, p.member_id, &p.member, &error));
+  p.member_active = true;
+  ctx.principal = &p;
+  listing_id_ok (f, "velo-lille/cargo-bakfiets", listing);
+  mt_time_format_rfc3339 (MIDNIGHT_MS + 40 * DAY_MS, start);
+  mt_time_format_rfc3339 (MIDNIGHT_MS + 42 * DAY_MS, end);
+  BSON_APPEND_UTF8 (&body, "listing_id", listing);
+  BSON_APPEND_UTF8 (&body, "start", start);
+  BSON_APPEND_UTF8 (&body, "end", end);
+  mt_error_clear (&error);
+  if (!mt_reservation_create (&ctx, &body, &out, id, &error)) {
+    fail_msg ("reservation: %s", error.message);
+  }
+  bson_destroy (&out);
+  bson_destroy (&body);
+  mt_principal_destroy (&p);
+
+  load_ok (f, &result);
+  assert_int_equal (result.reservations_created, 0);
+  assert_int_equal (result.reservations_skipped, 0);
+  assert_int_equal (each_reservation (f, NULL, NULL), 1);
+  mt_error_clear (&error);
+  assert_false (mt_demo_reservation_id (&f->ctx, mt_demo_reservations[0].key, id, &error));
+  assert_int_equal (error.code, MT_ERR_NOT_FOUND);
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+/* A load that skipped every row (above) is completed by the next one, on a store without
+ * reservations. */
+static void
+skipped_rows_are_made_by_a_later_load (void **state)
+{
+  fixture_t *f = *state;
+  const int64_t max_active = f->config.max_active_reservations;
+  mt_demo_result_t result;
+  mt_error_t error;
+
+  f->config.max_active_reservations = 0;
+  load_ok (f, &result);
+  assert_int_equal (result.reservations_skipped, (int) mt_demo_reservation_count);
+  f->config.max_active_reservations = max_active;
+  load_ok (f, &result);
+  assert_int_equal (result.reservations_created, (int) mt_demo_reservation_count);
+  assert_int_equal (result.reservations_skipped, 0);
+  assert_int_equal (result.messages_created, (int) mt_demo_message_count);
+  assert_int_equal (each_reservation (f, NULL, NULL), (int) mt_demo_reservation_count);
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+/* Sums the versions of the reservations (any change adds one). */
+static void
+sum_versions (const bson_t *reservation, void *data)
+{
+  *(int64_t *) data += int_at (reservation, "version");
+}
+
+/* A second load (even a day later) changes no reservation and adds nothing. */
+static void
+reservations_load_once (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  int64_t versions = 0, versions_after = 0;
+  int audit, messages;
+  mt_error_t error;
+
+  load_ok (f, &result);
+  assert_int_equal (each_reservation (f, sum_versions, &versions), (int) mt_demo_reservation_count);
+  audit = each_audit (f, NULL, NULL, NULL);
+  messages = message_total (f);
+  f->ctx.now_ms += DAY_MS;
+  load_ok (f, &result);
+  f->ctx.now_ms -= DAY_MS;
+  assert_int_equal (result.reservations_created, 0);
+  assert_int_equal (result.reservations_skipped, 0);
+  assert_int_equal (result.messages_created, 0);
+  assert_int_equal (each_reservation (f, sum_versions, &versions_after),
+                    (int) mt_demo_reservation_count);
+  assert_int_equal (versions_after, versions);
+  assert_int_equal (each_audit (f, NULL, NULL, NULL), audit);
+  assert_int_equal (message_total (f), messages);
+  for (size_t i = 0; i < mt_demo_reservation_count; i++) {
+    bson_t res;
+    reservation_ok (f, mt_demo_reservations[i].key, &res);
+    bson_destroy (&res);
+  }
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
 int
 main (void)
 {
@@ -1192,6 +2017,17 @@ main (void)
                 reload_keeps_changes_and_restores_deleted_listings),
     MT_TEST_DB ("demo/load/needs_the_listing_schema", needs_the_listing_schema),
     MT_TEST_DB ("demo/load/stops_when_hashing_fails", stops_when_hashing_fails),
+    MT_TEST ("demo/tables/reservations_are_consistent", reservation_tables_are_consistent),
+    MT_TEST_DB ("demo/reservations/loads_every_state", loads_reservations_in_every_state),
+    MT_TEST_DB ("demo/reservations/history_and_audit_agree", reservation_history_and_audit_agree),
+    MT_TEST_DB ("demo/reservations/calendars_hold_the_blocking_ones",
+                reservation_calendars_hold_the_blocking_ones),
+    MT_TEST_DB ("demo/reservations/thread_is_written", reservation_thread_is_written),
+    MT_TEST_DB ("demo/reservations/loading_twice_adds_nothing", reservations_load_once),
+    MT_TEST_DB ("demo/reservations/only_while_the_listings_have_none",
+                reservations_only_while_the_listings_have_none),
+    MT_TEST_DB ("demo/reservations/skipped_rows_are_made_by_a_later_load",
+                skipped_rows_are_made_by_a_later_load),
   };
 
   if (sodium_init () < 0) {
