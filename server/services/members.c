@@ -395,29 +395,6 @@ done:
 
 /* ---- GET /v1/members ---------------------------------------------------------------------- */
 
-bool
-mt_list_limit_parse (const char *text, uint32_t *limit, mt_error_t *error)
-{
-  char *end = NULL;
-  long value;
-
-  *limit = MT_LIST_LIMIT_DEFAULT;
-  if (!text) {
-    return true;
-  }
-  errno = 0;
-  value = (*text >= '0' && *text <= '9') ? strtol (text, &end, 10) : 0;
-  if (errno != 0 || !end || *end != '\0' || value < 1 || value > MT_LIST_LIMIT_MAX) {
-    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_BAD_REQUEST,
-                  "paramètre limit invalide (entier de 1 à %d)",
-                  "invalid limit parameter (an integer from 1 to %d)", MT_LIST_LIMIT_MAX);
-    mt_error_set_path (error, "limit");
-    return false;
-  }
-  *limit = (uint32_t) value;
-  return true;
-}
-
 static bool
 mt_members_status_valid (const char *status)
 {

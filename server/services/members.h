@@ -12,6 +12,7 @@
 #ifndef MT_MEMBERS_H
 #define MT_MEMBERS_H
 
+#include "lists.h"
 #include "mt_error.h"
 #include "mt_id.h"
 #include "service.h"
@@ -62,16 +63,6 @@ bool mt_member_colleagues (const mt_ctx_t *ctx, const char *member_id, bool eras
                            const char *skip_account_id, bson_t *items, mt_error_t *error);
 
 /* --- Endpoints --------------------------------------------------------------------------- */
-
-/* Default and maximum page sizes of every list. */
-#define MT_LIST_LIMIT_DEFAULT 20
-#define MT_LIST_LIMIT_MAX 100
-
-/*
- * Parses a "limit" query parameter: NULL gives MT_LIST_LIMIT_DEFAULT; anything but an
- * integer in 1..MT_LIST_LIMIT_MAX is MT_ERR_BAD_REQUEST.
- */
-bool mt_list_limit_parse (const char *text, uint32_t *limit, mt_error_t *error);
 
 /*
  * GET /v1/members/{id}: the member as the caller may see it, in @out (initialised here): the

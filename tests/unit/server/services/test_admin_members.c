@@ -63,7 +63,7 @@ list_by_status_with_limits (void **state)
   mt_store_page_destroy (&page);
   FAILS (mt_admin_members_list (&admin.ctx, NULL, NULL, "0", &page, &fx_err), MT_ERR_BAD_REQUEST);
   mt_store_page_destroy (&page);
-  FAILS (mt_admin_members_list (&admin.ctx, NULL, NULL, "101", &page, &fx_err), MT_ERR_BAD_REQUEST);
+  FAILS (mt_admin_members_list (&admin.ctx, NULL, NULL, "ten", &page, &fx_err), MT_ERR_BAD_REQUEST);
   mt_store_page_destroy (&page);
   FAILS (mt_admin_members_list (&admin.ctx, NULL, "garbage", NULL, &page, &fx_err),
          MT_ERR_BAD_REQUEST);

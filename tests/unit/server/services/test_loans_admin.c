@@ -155,7 +155,7 @@ queue_refuses_members_and_bad_parameters (void **state)
   assert_int_equal (error.code, MT_ERR_BAD_REQUEST);
   assert_string_equal (error.path, "cursor");
   bson_destroy (&items);
-  assert_false (mt_loans_reviews (&c.admin.ctx, NULL, "101", &items, next, &error));
+  assert_false (mt_loans_reviews (&c.admin.ctx, NULL, "0", &items, next, &error));
   assert_int_equal (error.code, MT_ERR_BAD_REQUEST);
   bson_destroy (&items);
   assert_true (mt_loans_reviews (&c.admin.ctx, NULL, NULL, &items, next, &error));

@@ -452,11 +452,15 @@ limit_parsing (void **state)
   OK (mt_list_limit_parse ("1", &limit, &fx_err));
   assert_int_equal (limit, 1);
   FAILS (mt_list_limit_parse ("0", &limit, &fx_err), MT_ERR_BAD_REQUEST);
-  FAILS (mt_list_limit_parse ("101", &limit, &fx_err), MT_ERR_BAD_REQUEST);
+  OK (mt_list_limit_parse ("101", &limit, &fx_err)); /* capped */
+  assert_int_equal (limit, 100);
+  OK (mt_list_limit_parse ("99999999999999999999", &limit, &fx_err));
+  assert_int_equal (limit, 100);
   FAILS (mt_list_limit_parse ("-5", &limit, &fx_err), MT_ERR_BAD_REQUEST);
   FAILS (mt_list_limit_parse ("10x", &limit, &fx_err), MT_ERR_BAD_REQUEST);
   FAILS (mt_list_limit_parse ("", &limit, &fx_err), MT_ERR_BAD_REQUEST);
-  FAILS (mt_list_limit_parse ("99999999999999999999", &limit, &fx_err), MT_ERR_BAD_REQUEST);
+  FAILS (mt_list_limit_parse ("+5", &limit, &fx_err), MT_ERR_BAD_REQUEST);
+  FAILS (mt_list_limit_parse ("000", &limit, &fx_err), MT_ERR_BAD_REQUEST);
 }
 
 /* ---- Directory ---------------------------------------------------------------------------- */
@@ -575,7 +579,7 @@ directory_refuses_foreign_network_bad_query_and_pending (void **state)
     bson_destroy (&items);
   }
   {
-    mt_member_directory_query_t q = { .limit = "500" };
+    mt_member_directory_query_t q = { .limit = "5x" };
     FAILS (mt_member_directory (&a.ctx, &q, &items, next, &fx_err), MT_ERR_BAD_REQUEST);
     bson_destroy (&items);
   }

@@ -993,7 +993,7 @@ list_by_role_and_status (void **state)
   q = (mt_reservation_list_query_t){ .status = "" };
   FAILS (mt_reservation_list (&w.owner.ctx, &q, &items, cursor, &fx_err), MT_ERR_BAD_REQUEST);
   bson_destroy (&items);
-  q = (mt_reservation_list_query_t){ .limit = "101" };
+  q = (mt_reservation_list_query_t){ .limit = "0" };
   FAILS (mt_reservation_list (&w.owner.ctx, &q, &items, cursor, &fx_err), MT_ERR_BAD_REQUEST);
   assert_string_equal (fx_err.path, "limit");
   bson_destroy (&items);
