@@ -8,6 +8,7 @@
 
 #include "accounts.h"
 #include "categories.h"
+#include "members.h"
 #include "mt_bson.h"
 #include "mt_log.h"
 #include "mt_time.h"
@@ -60,26 +61,6 @@ mt_listing_not_found (mt_error_t *error)
 {
   mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND, "annonce introuvable",
                 "listing not found");
-  return false;
-}
-
-/* True when @a and @b (member documents) share at least one network. */
-static bool
-mt_listing_share_network (const bson_t *a, const bson_t *b)
-{
-  bson_iter_t it;
-  bson_iter_t child;
-
-  if (!bson_iter_init_find (&it, a, "networks") || !BSON_ITER_HOLDS_ARRAY (&it) ||
-      !bson_iter_recurse (&it, &child)) {
-    return false;
-  }
-  while (bson_iter_next (&child)) {
-    if (BSON_ITER_HOLDS_UTF8 (&child) &&
-        mt_bson_array_has_str (b, "networks", bson_iter_utf8 (&child, NULL))) {
-      return true;
-    }
-  }
   return false;
 }
 
@@ -331,7 +312,7 @@ mt_listing_visible (const mt_ctx_t *ctx, const bson_t *listing, const bson_t *ow
     return true;
   }
   if (mt_bson_str_eq (listing, "visibility", "networks")) {
-    return p && p->member_active && mt_listing_share_network (&p->member, owner_member);
+    return p && p->member_active && mt_members_share_network (&p->member, owner_member);
   }
   return false;
 }

@@ -76,8 +76,7 @@ mt_members_iter_doc (const bson_iter_t *it, bson_t *doc)
   return bson_init_static (doc, data, len);
 }
 
-/* True when @a and @b (member documents) share at least one network. */
-static bool
+bool
 mt_members_share_network (const bson_t *a, const bson_t *b)
 {
   bson_iter_t it;

@@ -132,4 +132,7 @@ bool mt_member_remove_account (const mt_ctx_t *ctx, const char *member_id, const
  */
 int64_t mt_member_tokens_not_before (const bson_t *member);
 
+/* True when @a and @b (member documents) share at least one network. */
+bool mt_members_share_network (const bson_t *a, const bson_t *b);
+
 #endif
