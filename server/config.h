@@ -51,6 +51,15 @@ typedef struct mt_config {
   int64_t close_after_days;
   int64_t reminder_lead_hours;
   int64_t sweep_interval_s;
+  bool credits_enabled;
+  int64_t credits_welcome_grant;
+  int64_t credits_monthly_grant;
+  int64_t credits_floor;
+  int64_t booking_confirm_after_days;
+  char sendmail_command[MT_CONFIG_STR_MAX];
+  char mail_from[MT_CONFIG_STR_MAX];
+  int64_t webhook_timeout_s;
+  int64_t webhook_max_attempts;
 } mt_config_t;
 
 /* Fills @config with the defaults of the table. */
