@@ -136,6 +136,38 @@ typedef struct {
   uint32_t limit; /* 1..MT_STORE_PAGE_MAX */
 } mt_store_reservation_query_t;
 
+/* The date field of a booking compared with due_before in mt_store_booking_query_t. */
+typedef enum {
+  MT_BOOKING_DUE_NONE = 0,
+  MT_BOOKING_DUE_START,     /* "start" */
+  MT_BOOKING_DUE_COMPLETED, /* "completed_at" */
+  MT_BOOKING_DUE_CREATED,   /* "created_at" */
+} mt_booking_due_t;
+
+/* Filter and window of booking_list: as mt_store_reservation_query_t (ordered "created_at"
+ * descending, then "id" descending; inclusive due filter; at most 16 statuses). */
+typedef struct {
+  const char *listing_id;
+  const char *requester_member_id;
+  const char *provider_member_id;
+  const char *const *statuses;
+  mt_booking_due_t due;
+  int64_t due_before;
+  const char *cursor;
+  uint32_t limit;
+} mt_store_booking_query_t;
+
+/* Filter and window of outbox_list: messages waiting to be sent, ordered by
+ * "next_attempt_at" ascending, then "id". */
+typedef struct {
+  const char *kind;            /* "email" | "webhook"; NULL = any */
+  const char *webhook_id;      /* NULL = any */
+  const char *const *statuses; /* "pending" | "sent" | "failed"; NULL-terminated; NULL = any */
+  int64_t due_before;          /* "next_attempt_at" <= due_before; 0 = no bound */
+  const char *cursor;
+  uint32_t limit;
+} mt_store_outbox_query_t;
+
 typedef struct mt_store_ops {
   const char *name; /* "sqlite", "mongodb" */
 
@@ -270,6 +302,73 @@ typedef struct mt_store_ops {
   /* The account whose "calendar_token_hash" is @hash (indexed, unique when present). */
   bool (*account_find_by_calendar_token) (mt_store_t *store, const char *hash, bson_t *out,
                                           mt_error_t *error);
+
+  /* Marks notification @id of @account_id read at @at_ms (NOT_FOUND when it is not one of
+   * that account's; marking again keeps the first time). */
+  bool (*notification_mark_read) (mt_store_t *store, const char *account_id, const char *id,
+                                  int64_t at_ms, mt_error_t *error);
+
+  /* Service bookings (mutable, "version"). Indexed: "listing_id", "requester_member_id",
+   * "provider_member_id", "status", "start", "completed_at", "created_at" (dates). */
+  bool (*booking_insert) (mt_store_t *store, const bson_t *booking, mt_error_t *error);
+  bool (*booking_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*booking_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                          const bson_t *booking, mt_error_t *error);
+  bool (*booking_list) (mt_store_t *store, const mt_store_booking_query_t *query,
+                        mt_store_page_t *out, mt_error_t *error);
+
+  /* Needs (mutable): searched like listings with an mt_store_listing_query_t whose
+   * "owner_id" is the need's author member ("owner_id" field of the need), "statuses" are
+   * "open" | "closed", and the full text covers "title", "description" and "tags". Same
+   * paging and relevance guarantees as listing_search. */
+  bool (*need_insert) (mt_store_t *store, const bson_t *need, mt_error_t *error);
+  bool (*need_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*need_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                       const bson_t *need, mt_error_t *error);
+  bool (*need_search) (mt_store_t *store, const mt_store_listing_query_t *query,
+                       mt_store_page_t *out, mt_error_t *error);
+  /* Answers of a need {"id", "need_id", "author_member_id", "author_account_id",
+   * "listing_id"?, "text"?, "created_at"}, immutable, listed oldest first. */
+  bool (*need_answer_insert) (mt_store_t *store, const bson_t *answer, mt_error_t *error);
+  bool (*need_answer_list) (mt_store_t *store, const char *need_id, const char *cursor,
+                            uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+
+  /* Credits ledger: immutable entries {"id", "from", "to" (member ids, or "system"),
+   * "amount" (int64 > 0), "reason", "ref"?, "reverses"?, "created_at"}. A balance is the sum
+   * of the amounts received minus the amounts sent. ledger_append stores @entry unless
+   * @check_floor is true and, with it, the balance of its "from" would fall below @floor:
+   * then MT_ERR_UNPROCESSABLE and nothing is stored — the check and the append are one
+   * atomic step. DUPLICATE on an id already stored (deterministic ids make grants
+   * idempotent). ledger_list gives the entries sent or received by @member_id, newest first
+   * ("created_at" descending, then "id" descending). ledger_sum gives the sum of every
+   * balance (0 for a consistent ledger) and the number of entries. */
+  bool (*ledger_append) (mt_store_t *store, const bson_t *entry, bool check_floor, int64_t floor,
+                         mt_error_t *error);
+  bool (*ledger_balance) (mt_store_t *store, const char *member_id, int64_t *balance,
+                          mt_error_t *error);
+  bool (*ledger_list) (mt_store_t *store, const char *member_id, const char *cursor, uint32_t limit,
+                       mt_store_page_t *out, mt_error_t *error);
+  bool (*ledger_sum) (mt_store_t *store, int64_t *sum, int64_t *entries, mt_error_t *error);
+
+  /* Webhooks {"id", "url", "events" (array of event names), "secret", "created_at",
+   * "created_by"}, listed by "created_at" then "id"; webhook_delete removes one (NOT_FOUND). */
+  bool (*webhook_insert) (mt_store_t *store, const bson_t *webhook, mt_error_t *error);
+  bool (*webhook_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*webhook_list) (mt_store_t *store, const char *cursor, uint32_t limit, mt_store_page_t *out,
+                        mt_error_t *error);
+  bool (*webhook_delete) (mt_store_t *store, const char *id, mt_error_t *error);
+
+  /* Outbox of e-mails and webhook deliveries (mutable, "version"): {"id", "kind"
+   * ("email" | "webhook"), "webhook_id"?, "event", "payload", "to"?, "status" ("pending" |
+   * "sent" | "failed"), "attempts", "next_attempt_at" (date), "last_error"?, "created_at"}.
+   * Indexed: "kind", "webhook_id", "status", "next_attempt_at". DUPLICATE on an id already
+   * stored (deterministic ids make enqueueing idempotent). */
+  bool (*outbox_insert) (mt_store_t *store, const bson_t *message, mt_error_t *error);
+  bool (*outbox_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+  bool (*outbox_update) (mt_store_t *store, const char *id, int64_t expected_version,
+                         const bson_t *message, mt_error_t *error);
+  bool (*outbox_list) (mt_store_t *store, const mt_store_outbox_query_t *query,
+                       mt_store_page_t *out, mt_error_t *error);
 
   /* Revoked token ids (PASETO "jti"), kept until the token would have expired anyway.
    * Revoking an already revoked jti succeeds and keeps the later expiry. */
