@@ -140,6 +140,16 @@ const mt_route_t mt_routes[] = {
          "revoke the secret calendar address"),
   ROUTE ("GET", "/v1/calendars/{token}", mt_route_calendar_feed, MT_AUTH_NONE, NULL,
          "one's reservations (iCalendar, by secret address)"),
+
+  /* service bookings (rows added with their handlers) */
+
+  /* needs (rows added with their handlers) */
+
+  /* credits (rows added with their handlers) */
+
+  /* notifications and webhooks (rows added with their handlers) */
+
+  /* statistics (rows added with their handlers) */
 };
 
 const size_t mt_route_count = sizeof mt_routes / sizeof mt_routes[0];

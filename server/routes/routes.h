@@ -95,4 +95,36 @@ void mt_route_me_calendar_url_get (mt_request_t *r);
 void mt_route_me_calendar_url_delete (mt_request_t *r);
 void mt_route_calendar_feed (mt_request_t *r);
 
+/* service bookings (routes_bookings.c) */
+void mt_route_bookings_create (mt_request_t *r);
+void mt_route_bookings_list (mt_request_t *r);
+void mt_route_booking_get (mt_request_t *r);
+void mt_route_booking_accept (mt_request_t *r);
+void mt_route_booking_decline (mt_request_t *r);
+void mt_route_booking_cancel (mt_request_t *r);
+void mt_route_booking_complete (mt_request_t *r);
+void mt_route_booking_confirm (mt_request_t *r);
+
+/* needs (routes_needs.c) */
+void mt_route_needs_create (mt_request_t *r);
+void mt_route_needs_search (mt_request_t *r);
+void mt_route_need_get (mt_request_t *r);
+void mt_route_need_answer (mt_request_t *r);
+void mt_route_need_close (mt_request_t *r);
+
+/* credits (routes_credits.c) */
+void mt_route_me_ledger (mt_request_t *r);
+void mt_route_admin_ledger_grant (mt_request_t *r);
+void mt_route_admin_ledger_reverse (mt_request_t *r);
+
+/* notifications and webhooks (routes_webhooks.c) */
+void mt_route_me_notification_read (mt_request_t *r);
+void mt_route_admin_webhooks_list (mt_request_t *r);
+void mt_route_admin_webhooks_create (mt_request_t *r);
+void mt_route_admin_webhook_delete (mt_request_t *r);
+void mt_route_admin_webhook_deliveries (mt_request_t *r);
+
+/* statistics (routes_stats.c) */
+void mt_route_admin_stats (mt_request_t *r);
+
 #endif
