@@ -3,6 +3,7 @@
  */
 #include "timers.h"
 
+#include "credits.h"
 #include "mt_log.h"
 #include "reconcile.h"
 #include "reservations.h"
@@ -18,6 +19,7 @@ struct mt_timers {
   uint64_t passes;  /* sweep passes finished */
   mt_sweep_state_t sweep;
   mt_reconcile_state_t reconcile;
+  mt_credits_monthly_t monthly; /* the monthly grant of credits (its own periodic task) */
 };
 
 static void
@@ -92,6 +94,13 @@ mt_timers_tick (const mt_ctx_t *ctx, void *arg)
   return false;
 }
 
+/* The monthly grant of credits (credits.h): one page of members per call. */
+static bool
+mt_timers_monthly_tick (const mt_ctx_t *ctx, void *arg)
+{
+  return mt_credits_monthly_step (ctx, arg);
+}
+
 mt_timers_t *
 mt_timers_start (mt_server_t *server, const mt_config_t *config, mt_error_t *error)
 {
@@ -106,6 +115,10 @@ mt_timers_start (mt_server_t *server, const mt_config_t *config, mt_error_t *err
                                error)) {
     free (timers);
     return NULL;
+  }
+  if (!mt_server_add_periodic (server, config->sweep_interval_s * 1000, mt_timers_monthly_tick,
+                               &timers->monthly, error)) {
+    return NULL; /* out of memory: @timers stays, the sweep task holds it until the server goes */
   }
   MT_INFO ("timers every %lld s (reconciliation every %d passes)",
            (long long) config->sweep_interval_s, MT_TIMERS_RECONCILE_EVERY);

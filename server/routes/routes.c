@@ -142,14 +142,47 @@ const mt_route_t mt_routes[] = {
          "one's reservations (iCalendar, by secret address)"),
 
   /* service bookings (rows added with their handlers) */
+  ROUTE ("POST", "/v1/bookings", mt_route_bookings_create, MT_AUTH_MEMBER, "booking_create.json",
+         "book a service (Idempotency-Key honoured)"),
+  ROUTE ("GET", "/v1/bookings", mt_route_bookings_list, MT_AUTH_MEMBER, NULL,
+         "one's service bookings, as requester or provider"),
+  ROUTE ("GET", "/v1/bookings/{id}", mt_route_booking_get, MT_AUTH_MEMBER, NULL,
+         "a service booking"),
+  ROUTE ("POST", "/v1/bookings/{id}/accept", mt_route_booking_accept, MT_AUTH_MEMBER,
+         "booking.json#/$defs/empty", "accept a service request (provider)"),
+  ROUTE ("POST", "/v1/bookings/{id}/decline", mt_route_booking_decline, MT_AUTH_MEMBER,
+         "booking_decline.json", "decline a service request (provider)"),
+  ROUTE ("POST", "/v1/bookings/{id}/cancel", mt_route_booking_cancel, MT_AUTH_MEMBER,
+         "booking_cancel.json", "cancel (requester or provider, with a reason)"),
+  ROUTE ("POST", "/v1/bookings/{id}/complete", mt_route_booking_complete, MT_AUTH_MEMBER,
+         "booking_complete.json", "mark the service done, with the hours given (provider)"),
+  ROUTE ("POST", "/v1/bookings/{id}/confirm", mt_route_booking_confirm, MT_AUTH_MEMBER,
+         "booking.json#/$defs/empty", "confirm the service, which pays the provider (requester)"),
 
   /* needs (rows added with their handlers) */
+  ROUTE ("POST", "/v1/needs", mt_route_needs_create, MT_AUTH_MEMBER, "need_create.json",
+         "post a need"),
+  ROUTE ("GET", "/v1/needs", mt_route_needs_search, MT_AUTH_OPTIONAL, NULL, "search needs"),
+  ROUTE ("GET", "/v1/needs/{id}", mt_route_need_get, MT_AUTH_OPTIONAL, NULL,
+         "a need, with the answers one may see"),
+  ROUTE ("POST", "/v1/needs/{id}/answers", mt_route_need_answer, MT_AUTH_MEMBER, "need_answer.json",
+         "answer a need with a listing or a message"),
+  ROUTE ("POST", "/v1/needs/{id}/close", mt_route_need_close, MT_AUTH_MEMBER, "need_close.json",
+         "close a need (author or admins)"),
 
   /* credits (rows added with their handlers) */
+  ROUTE ("GET", "/v1/me/ledger", mt_route_me_ledger, MT_AUTH_ACCOUNT, NULL,
+         "one's balance and statement"),
+  ROUTE ("POST", "/v1/admin/ledger/grants", mt_route_admin_ledger_grant, MT_AUTH_ADMIN,
+         "ledger_grant.json", "grant credits (admins)"),
+  ROUTE ("POST", "/v1/admin/ledger/entries/{id}/reverse", mt_route_admin_ledger_reverse,
+         MT_AUTH_ADMIN, "ledger_reverse.json", "reverse an entry (admins)"),
 
   /* notifications and webhooks (rows added with their handlers) */
 
   /* statistics (rows added with their handlers) */
+  ROUTE ("GET", "/v1/admin/stats", mt_route_admin_stats, MT_AUTH_ADMIN, NULL,
+         "statistics and impact estimate (admins)"),
 };
 
 const size_t mt_route_count = sizeof mt_routes / sizeof mt_routes[0];

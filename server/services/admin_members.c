@@ -2,6 +2,7 @@
 #include "admin_members.h"
 
 #include "accounts.h"
+#include "credits.h"
 #include "members.h"
 #include "mt_bson.h"
 #include "mt_log.h"
@@ -163,6 +164,13 @@ mt_admin_transition (const mt_ctx_t *ctx, const char *id, const mt_admin_transit
     }
   }
   MT_INFO ("member %s is now %s", id, t->to);
+  if (strcmp (t->to, "active") == 0 && mt_bson_str_eq (&member, "status", "pending")) {
+    /* The first approval: the welcome grant (once per member: id "welcome:<member>"). */
+    mt_error_t credits_error = { 0 };
+    if (!mt_credits_welcome (ctx, id, ctx->principal->account_id, &credits_error)) {
+      MT_WARN ("welcome grant of %s not made: %s", id, credits_error.message);
+    }
+  }
   ok = true;
 done:
   bson_destroy (&member);

@@ -21,6 +21,7 @@
 #define MT_EVENTS_H
 
 #include "mt_error.h"
+#include "mt_id.h"
 #include "service.h"
 
 #include <bson/bson.h>
@@ -43,5 +44,46 @@ typedef struct {
  * logs it; the state change that caused the event has already happened and is not undone).
  */
 bool mt_event_emit (const mt_ctx_t *ctx, const mt_event_t *event, mt_error_t *error);
+
+/*
+ * Details of the records (docs/API.md, "Notifications, e-mail and webhooks"):
+ *   - recipients: the active accounts of member_ids, then (notify_admins) the active
+ *     accounts whose platform_role is "admin" in the platform's own member(s) (kind
+ *     "platform"); each account once, at most MT_EVENT_RECIPIENTS_MAX;
+ *   - in-app notification: id "<key>:<account id>" (notifications.h);
+ *   - e-mail (unless sendmail_command is empty, or the account has no usable address):
+ *     outbox message "eml_<hash of key and account>", the whole RFC 5322 message composed
+ *     now in the account's language (mail.h);
+ *   - webhook deliveries: outbox message "dlv_<hash of key and webhook>" for every webhook
+ *     whose "events" holds the event's name, with the JSON body
+ *     {"id": "evt_<hash of key>", "event", "created_at", "entity", "entity_id", "data"}.
+ * Every id derives from @key: emitting again stores nothing new.
+ */
+#define MT_EVENT_RECIPIENTS_MAX 1000
+#define MT_EVENT_NAME_MAX 64
+
+/* Counts of what one call wrote (already stored records are not counted). */
+typedef struct {
+  int notifications;
+  int emails;
+  int deliveries;
+} mt_event_report_t;
+
+/*
+ * mt_event_emit with the in-app notification kind @kind (NULL: the event's name with '_'
+ * for '.', e.g. "reservation_approved") and the counts of what this call wrote in @report
+ * (may be NULL).
+ */
+bool mt_event_record (const mt_ctx_t *ctx, const mt_event_t *event, const char *kind,
+                      mt_event_report_t *report, mt_error_t *error);
+
+/* The event names above, NULL-terminated. */
+extern const char *const mt_event_names[];
+
+/* True when @name is one of mt_event_names. */
+bool mt_event_name_known (const char *name);
+
+/* The public id of the event of @key: "evt_" + 22 base64url characters (a hash of @key). */
+void mt_event_id (const char *key, char out[MT_ID_SIZE]);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "accounts.h"
 #include "audit.h"
+#include "bookings.h"
 #include "csv.h"
 #include "members.h"
 #include "mt_bson.h"
@@ -56,10 +57,11 @@ typedef enum {
   MT_LOANS_GROUP_OVERDUE = 0, /* 'o': checked_out, end <= now */
   MT_LOANS_GROUP_RETURNED,    /* 'r': returned (incident, follow_up, returned) */
   MT_LOANS_GROUP_PENDING,     /* 'p': requested, created_at <= now - review_pending_hours */
+  MT_LOANS_GROUP_BOOKINGS,    /* 'b': service bookings whose payment was refused (bookings.h) */
   MT_LOANS_GROUP_COUNT,
 } mt_loans_group_t;
 
-static const char mt_loans_group_letters[MT_LOANS_GROUP_COUNT] = { 'o', 'r', 'p' };
+static const char mt_loans_group_letters[MT_LOANS_GROUP_COUNT] = { 'o', 'r', 'p', 'b' };
 
 static void
 mt_loans_group_query (const mt_ctx_t *ctx, mt_loans_group_t group,
@@ -80,6 +82,7 @@ mt_loans_group_query (const mt_ctx_t *ctx, mt_loans_group_t group,
     query->statuses = returned;
     break;
   case MT_LOANS_GROUP_PENDING:
+  case MT_LOANS_GROUP_BOOKINGS: /* not a reservation group: read by mt_booking_review_page */
   case MT_LOANS_GROUP_COUNT:
   default:
     query->statuses = requested;
@@ -99,12 +102,17 @@ mt_loans_reason (mt_loans_group_t group, const bson_t *reservation, int64_t *sin
     return "overdue";
   case MT_LOANS_GROUP_RETURNED:
     *since = mt_bson_date (reservation, "returned_at", 0);
+    if (mt_bson_bool (reservation, "credits_due", false) &&
+        !mt_bson_has (reservation, "return.incident")) {
+      return "credits"; /* returned, its credits refused by the floor (credits.h) */
+    }
     if (mt_bson_bool (reservation, "review_required", false) ||
         mt_bson_has (reservation, "return.incident")) {
       return "incident";
     }
     return mt_bson_str_eq (reservation, "review.decision", "follow_up") ? "follow_up" : "returned";
   case MT_LOANS_GROUP_PENDING:
+  case MT_LOANS_GROUP_BOOKINGS: /* not a reservation group: read by mt_booking_review_page */
   case MT_LOANS_GROUP_COUNT:
   default:
     *since = mt_bson_date (reservation, "created_at", 0);
@@ -145,6 +153,17 @@ mt_loans_reviews (const mt_ctx_t *ctx, const char *cursor, const char *limit_tex
     bson_iter_t it;
     bson_t reservation;
 
+    if (group == MT_LOANS_GROUP_BOOKINGS) {
+      /* The "booking_payment" items: {"reason", "since", "booking"}, built by bookings.c. */
+      char booking_next[MT_STORE_CURSOR_MAX];
+      if (!mt_booking_review_page (ctx, store_cursor, limit, items, &count, booking_next, error)) {
+        goto done;
+      }
+      if (booking_next[0]) {
+        snprintf (next_cursor, MT_LOANS_CURSOR_MAX, "b:%s", booking_next);
+      }
+      break;
+    }
     mt_loans_group_query (ctx, group, &query);
     query.cursor = store_cursor;
     query.limit = limit - count;

@@ -9,6 +9,7 @@
 #include "accounts.h"
 #include "audit.h"
 #include "availability.h"
+#include "credits.h"
 #include "listings.h"
 #include "members.h"
 #include "mt_bson.h"
@@ -603,7 +604,8 @@ mt_reservation_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out,
     mt_error_set_path (error, "/units");
     goto done;
   }
-  if (!mt_reservation_check_rules (ctx, &listing, &req, error)) {
+  if (!mt_reservation_check_rules (ctx, &listing, &req, error) ||
+      !mt_credits_reservation_check (ctx, &listing, req.start_ms, req.end_ms, error)) {
     goto done;
   }
   req.auto_approval = mt_bson_str_eq (&listing, "approval", "auto");
@@ -616,6 +618,7 @@ mt_reservation_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out,
   claimed = true;
   bson_destroy (&reservation);
   mt_reservation_build (ctx, &listing, body, id, &req, &reservation);
+  mt_credits_reservation_stamp (ctx, &listing, &reservation); /* the price charged at return */
   if (!ctx->store->ops->reservation_insert (ctx->store, &reservation, error)) {
     goto done;
   }

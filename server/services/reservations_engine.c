@@ -9,6 +9,7 @@
 
 #include "accounts.h"
 #include "audit.h"
+#include "credits.h"
 #include "mt_bson.h"
 #include "mt_log.h"
 #include "reservations_private.h"
@@ -413,6 +414,12 @@ mt_reservation_act (const mt_ctx_t *ctx, const char *id, mt_reservation_action_t
   }
   bson_destroy (&set);
   if (!mt_reservation_action_fields (ctx, action, body, &set, &reason, error)) {
+    goto done;
+  }
+  /* Credits at the return, before the compare-and-set (idempotent id "reservation:<id>"; a
+   * lost race leaves the payment to the winning return). Refused by the floor: flagged. */
+  if (action == MT_RESERVATION_RETURN &&
+      !mt_credits_reservation_charge (ctx, &reservation, &set, error)) {
     goto done;
   }
   change = (mt_reservation_change_t){

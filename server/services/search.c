@@ -1,4 +1,5 @@
-/* search: GET /v1/listings and GET /v1/listings/{id}/availability (see search.h). */
+/* search: GET /v1/listings, GET /v1/needs and GET /v1/listings/{id}/availability (see
+ * search.h). */
 #include "search.h"
 
 #include "availability.h"
@@ -214,12 +215,39 @@ done:
   return ok;
 }
 
+/* --- Targets ------------------------------------------------------------------------------ */
+
+static bool
+mt_search_listing_store (mt_store_t *store, const mt_store_listing_query_t *query,
+                         mt_store_page_t *out, mt_error_t *error)
+{
+  return store->ops->listing_search (store, query, out, error);
+}
+
+static const char *const mt_search_listing_statuses[] = { "draft", "published", "paused",
+                                                          "archived", NULL };
+static const char *const mt_search_listing_seen[] = { "published", NULL };
+
+const mt_search_target_t mt_search_listings = {
+  .statuses = mt_search_listing_statuses,
+  .statuses_fr = "draft, published, paused ou archived",
+  .statuses_en = "draft, published, paused or archived",
+  .default_status = "published",
+  .public_statuses = mt_search_listing_seen,
+  .member_statuses = mt_search_listing_seen,
+  .ranges = true,
+  .search = mt_search_listing_store,
+  .may_change = mt_listing_may_change,
+  .visible = mt_listing_visible,
+  .view = mt_listing_view,
+};
+
 /* Checks every parameter but the range and the limit. */
 static bool
-mt_search_params_check (const mt_search_params_t *params, mt_error_t *error)
+mt_search_params_check (const mt_search_target_t *target, const mt_search_params_t *params,
+                        mt_error_t *error)
 {
   static const char *const kinds[] = { "good", "service", NULL };
-  static const char *const statuses[] = { "draft", "published", "paused", "archived", NULL };
   static const char *const sorts[] = { "relevance", "recent", NULL };
   bool ok = false;
 
@@ -239,10 +267,9 @@ mt_search_params_check (const mt_search_params_t *params, mt_error_t *error)
   } else if (params->network && !mt_id_is_valid (params->network, NULL)) {
     mt_search_bad (error, "network", "paramètre network invalide (identifiant de réseau)",
                    "invalid network parameter (a network id)");
-  } else if (params->status && !mt_search_one_of (params->status, statuses)) {
-    mt_search_bad (error, "status",
-                   "paramètre status invalide (draft, published, paused ou archived)",
-                   "invalid status parameter (draft, published, paused or archived)");
+  } else if (params->status && !mt_search_one_of (params->status, target->statuses)) {
+    mt_search_bad (error, "status", "paramètre status invalide (%s%.0s)",
+                   "invalid status parameter (%.0s%s)", target->statuses_fr, target->statuses_en);
   } else if (params->sort && !mt_search_one_of (params->sort, sorts)) {
     mt_search_bad (error, "sort", "paramètre sort invalide (relevance ou recent)",
                    "invalid sort parameter (relevance or recent)");
@@ -256,13 +283,15 @@ mt_search_params_check (const mt_search_params_t *params, mt_error_t *error)
 
 /* Who sees what, and which statuses (see search.h). */
 static bool
-mt_search_plan_visibility (const mt_principal_t *caller, const mt_search_params_t *params,
-                           mt_search_plan_t *plan)
+mt_search_plan_visibility (const mt_search_target_t *target, const mt_principal_t *caller,
+                           const mt_search_params_t *params, mt_search_plan_t *plan)
 {
   mt_store_listing_query_t *q = &plan->query;
   const bool admin = caller && caller->is_admin;
   const char *own = caller && caller->member_id[0] ? caller->member_id : NULL;
   const bool owner_is_own = own && params->owner && strcmp (params->owner, own) == 0;
+  const char *const *seen =
+    caller && caller->member_active ? target->member_statuses : target->public_statuses;
   bool ok = true;
 
   if (admin) {
@@ -277,8 +306,8 @@ mt_search_plan_visibility (const mt_principal_t *caller, const mt_search_params_
   if (params->status) {
     plan->statuses[0] = params->status;
     q->statuses = plan->statuses;
-    if (!admin && strcmp (params->status, "published") != 0) {
-      /* Only one's own listings can be seen in another status. */
+    if (!admin && !mt_search_one_of (params->status, seen)) {
+      /* Only one's own documents can be seen in a status others do not see. */
       if (!own || (params->owner && !owner_is_own)) {
         plan->nothing = true;
       }
@@ -287,26 +316,27 @@ mt_search_plan_visibility (const mt_principal_t *caller, const mt_search_params_
   } else if ((admin && params->owner) || owner_is_own) {
     q->statuses = NULL; /* every status of that owner */
   } else {
-    plan->statuses[0] = "published";
+    plan->statuses[0] = target->default_status;
     q->statuses = plan->statuses;
   }
   return ok;
 }
 
 bool
-mt_search_plan_build (const mt_principal_t *caller, const mt_search_params_t *params,
-                      mt_search_plan_t *plan, mt_error_t *error)
+mt_search_plan_build_for (const mt_search_target_t *target, const mt_principal_t *caller,
+                          const mt_search_params_t *params, mt_search_plan_t *plan,
+                          mt_error_t *error)
 {
   mt_store_listing_query_t *q = &plan->query;
   bool ok = false;
 
   memset (plan, 0, sizeof *plan);
   if (!mt_search_terms_split (params->q, &plan->terms, error) ||
-      !mt_search_params_check (params, error) ||
+      !mt_search_params_check (target, params, error) ||
       !mt_list_limit_parse (params->limit, &plan->limit, error)) {
     goto done;
   }
-  if (params->available_from || params->available_to) {
+  if (target->ranges && (params->available_from || params->available_to)) {
     if (!mt_search_range_parse (params->available_from, params->available_to, "available_from",
                                 "available_to", &plan->from_ms, &plan->to_ms, error)) {
       goto done;
@@ -324,7 +354,7 @@ mt_search_plan_build (const mt_principal_t *caller, const mt_search_params_t *pa
               : MT_LISTING_SORT_RECENT;
   q->cursor = params->cursor && params->cursor[0] ? params->cursor : NULL;
   q->limit = plan->limit;
-  if (!mt_search_plan_visibility (caller, params, plan)) {
+  if (!mt_search_plan_visibility (target, caller, params, plan)) {
     mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "mémoire insuffisante",
                   "out of memory");
     goto done;
@@ -335,6 +365,13 @@ done:
     mt_search_plan_destroy (plan);
   }
   return ok;
+}
+
+bool
+mt_search_plan_build (const mt_principal_t *caller, const mt_search_params_t *params,
+                      mt_search_plan_t *plan, mt_error_t *error)
+{
+  return mt_search_plan_build_for (&mt_search_listings, caller, params, plan, error);
 }
 
 void
@@ -451,21 +488,22 @@ done:
   return ok;
 }
 
-/* Whether the search keeps @listing: visible to the caller, and available when asked. */
+/* Whether the search keeps @listing (a document of @target): visible to the caller, and
+ * available when asked. */
 static bool
-mt_search_keep (const mt_ctx_t *ctx, const mt_search_plan_t *plan, mt_search_owners_t *owners,
-                const bson_t *listing, bool *keep, mt_error_t *error)
+mt_search_keep (const mt_search_target_t *target, const mt_ctx_t *ctx, const mt_search_plan_t *plan,
+                mt_search_owners_t *owners, const bson_t *listing, bool *keep, mt_error_t *error)
 {
   const bson_t *owner = NULL;
   uint32_t free_units = 0;
   bool ok = false;
 
   *keep = false;
-  if (!mt_listing_may_change (ctx, listing) &&
+  if (!target->may_change (ctx, listing) &&
       !mt_search_owner (ctx, owners, mt_bson_str (listing, "owner_id"), &owner, error)) {
     goto done;
   }
-  if (!mt_listing_visible (ctx, listing, owner)) {
+  if (!target->visible (ctx, listing, owner)) {
     ok = true;
     goto done;
   }
@@ -483,8 +521,9 @@ done:
 }
 
 bool
-mt_search_run (const mt_ctx_t *ctx, const mt_search_params_t *params, bson_t *items,
-               char next_cursor[MT_STORE_CURSOR_MAX], mt_error_t *error)
+mt_search_run_for (const mt_search_target_t *target, const mt_ctx_t *ctx,
+                   const mt_search_params_t *params, bson_t *items,
+                   char next_cursor[MT_STORE_CURSOR_MAX], mt_error_t *error)
 {
   mt_search_plan_t plan;
   mt_search_owners_t owners = { NULL, 0 };
@@ -497,7 +536,7 @@ mt_search_run (const mt_ctx_t *ctx, const mt_search_params_t *params, bson_t *it
   bson_init (items);
   next_cursor[0] = '\0';
   mt_store_page_init (&page);
-  if (!mt_search_plan_build (ctx->principal, params, &plan, error)) {
+  if (!mt_search_plan_build_for (target, ctx->principal, params, &plan, error)) {
     goto done;
   }
   if (plan.nothing) {
@@ -517,7 +556,7 @@ mt_search_run (const mt_ctx_t *ctx, const mt_search_params_t *params, bson_t *it
       want < MT_SEARCH_CANDIDATES_MAX - examined ? want : MT_SEARCH_CANDIDATES_MAX - examined;
     q.cursor = cursor[0] ? cursor : NULL;
     mt_store_page_destroy (&page); /* the store initialises it again */
-    if (!ctx->store->ops->listing_search (ctx->store, &q, &page, error)) {
+    if (!target->search (ctx->store, &q, &page, error)) {
       if (error && error->code == MT_ERR_BAD_REQUEST) {
         mt_search_bad (error, "cursor", "paramètre cursor invalide (curseur inconnu)",
                        "invalid cursor parameter (unknown cursor)");
@@ -538,13 +577,13 @@ mt_search_run (const mt_ctx_t *ctx, const mt_search_params_t *params, bson_t *it
           continue;
         }
         examined++;
-        if (!mt_search_keep (ctx, &plan, &owners, &listing, &keep, error)) {
+        if (!mt_search_keep (target, ctx, &plan, &owners, &listing, &keep, error)) {
           goto done;
         }
         if (keep) {
           char key[16];
           bson_t view;
-          mt_listing_view (ctx, &listing, &view);
+          target->view (ctx, &listing, &view);
           snprintf (key, sizeof key, "%u", kept++);
           BSON_APPEND_DOCUMENT (items, key, &view);
           bson_destroy (&view);
@@ -567,6 +606,13 @@ done:
   mt_search_owners_destroy (&owners);
   mt_search_plan_destroy (&plan);
   return ok;
+}
+
+bool
+mt_search_run (const mt_ctx_t *ctx, const mt_search_params_t *params, bson_t *items,
+               char next_cursor[MT_STORE_CURSOR_MAX], mt_error_t *error)
+{
+  return mt_search_run_for (&mt_search_listings, ctx, params, items, next_cursor, error);
 }
 
 /* --- Availability -------------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
  */
 #include "sweeps.h"
 
+#include "bookings.h"
 #include "mt_bson.h"
 #include "mt_log.h"
 #include "notifications.h"
@@ -264,7 +265,16 @@ mt_sweep_page (const mt_ctx_t *ctx, mt_sweep_task_t task, const char *cursor, ch
   next[0] = '\0';
   mt_store_page_init (&page);
   if (task == MT_SWEEP_PURGE) {
-    mt_sweep_purge (ctx, report);
+    /* The purges on the first page, then the automatic confirmation of service bookings,
+     * one page per step (bookings.h, mt_booking_sweep_page; it logs what it confirms). */
+    mt_booking_sweep_report_t bookings = { 0 };
+    if (!cursor[0]) {
+      mt_sweep_purge (ctx, report);
+    }
+    mt_booking_sweep_page (ctx, cursor, next, &bookings);
+    report->examined += bookings.examined;
+    report->skipped += bookings.skipped;
+    report->errors += bookings.errors;
     goto done;
   }
   mt_sweep_query (ctx, task, &statuses, &query);

@@ -47,12 +47,17 @@ static mt_conf_fixture_t mt_conf_fixture;
 /* The error of the last call made through OK / FAILS (tests run on one thread). */
 static mt_error_t err;
 
+/* True while a listing search test runs over needs (need_insert, need_search...); reset by
+ * the setup of every test. */
+static bool mt_conf_needs;
+
 static int
 mt_conf_setup (void **state)
 {
   mt_conf_fixture_t *fx = *state;
 
   mt_error_clear (&err);
+  mt_conf_needs = false;
   fx->backend = fx->factory->create (fx->factory->user_data, &err);
   if (!fx->backend) {
     fail_msg ("%s: cannot create a backend: %s", fx->factory->name, err.message);
@@ -1260,6 +1265,13 @@ typedef struct {
   int64_t created_at;
 } mt_conf_listing_t;
 
+/* The status of a test listing as a need: "published" is "open", anything else "closed". */
+static const char *
+mt_conf_need_status (const char *status)
+{
+  return !status || strcmp (status, "published") == 0 ? "open" : "closed";
+}
+
 static void
 mt_conf_listing (bson_t *doc, const char *id, const mt_conf_listing_t *l)
 {
@@ -1294,11 +1306,45 @@ mt_conf_listing (bson_t *doc, const char *id, const mt_conf_listing_t *l)
   BSON_APPEND_UTF8 (&child, "commune", "Lille");
   bson_append_document_end (doc, &child);
   BSON_APPEND_UTF8 (doc, "visibility", l->visibility ? l->visibility : "public");
-  BSON_APPEND_UTF8 (doc, "status", l->status ? l->status : "published");
-  BSON_APPEND_ARRAY_BEGIN (doc, "photos", &child);
-  bson_append_array_end (doc, &child);
+  if (mt_conf_needs) {
+    BSON_APPEND_UTF8 (doc, "status", mt_conf_need_status (l->status));
+    BSON_APPEND_DATE_TIME (doc, "wanted_from", 1781258400000);
+  } else {
+    BSON_APPEND_UTF8 (doc, "status", l->status ? l->status : "published");
+    BSON_APPEND_ARRAY_BEGIN (doc, "photos", &child);
+    bson_append_array_end (doc, &child);
+  }
   BSON_APPEND_DATE_TIME (doc, "created_at", l->created_at);
   BSON_APPEND_DATE_TIME (doc, "updated_at", l->created_at);
+}
+
+/* The ops of listings, or of needs in need mode (mt_conf_needs). */
+static bool
+mt_conf_doc_insert (mt_store_t *st, const bson_t *doc)
+{
+  return mt_conf_needs ? st->ops->need_insert (st, doc, &err)
+                       : st->ops->listing_insert (st, doc, &err);
+}
+
+static bool
+mt_conf_doc_get (mt_store_t *st, const char *id, bson_t *out)
+{
+  return mt_conf_needs ? st->ops->need_get (st, id, out, &err)
+                       : st->ops->listing_get (st, id, out, &err);
+}
+
+static bool
+mt_conf_doc_update (mt_store_t *st, const char *id, int64_t version, const bson_t *doc)
+{
+  return mt_conf_needs ? st->ops->need_update (st, id, version, doc, &err)
+                       : st->ops->listing_update (st, id, version, doc, &err);
+}
+
+static bool
+mt_conf_doc_search (mt_store_t *st, const mt_store_listing_query_t *query, mt_store_page_t *page)
+{
+  return mt_conf_needs ? st->ops->need_search (st, query, page, &err)
+                       : st->ops->listing_search (st, query, page, &err);
 }
 
 static void
@@ -1306,9 +1352,9 @@ mt_conf_insert_listing (mt_store_t *st, char id[MT_ID_SIZE], const mt_conf_listi
 {
   bson_t doc;
 
-  mt_conf_new_id ("lst", id);
+  mt_conf_new_id (mt_conf_needs ? "ned" : "lst", id);
   mt_conf_listing (&doc, id, l);
-  OK (st->ops->listing_insert (st, &doc, &err));
+  OK (mt_conf_doc_insert (st, &doc));
   bson_destroy (&doc);
 }
 
@@ -1333,7 +1379,7 @@ mt_conf_search (mt_store_t *st, const mt_store_listing_query_t *query, char *out
   out[0] = '\0';
   do {
     q.cursor = cursor[0] ? cursor : NULL;
-    OK (st->ops->listing_search (st, &q, &page, &err));
+    OK (mt_conf_doc_search (st, &q, &page));
     assert_true (page.count <= q.limit);
     for (i = 0; i < page.count; i++) {
       mt_conf_page_item (&page, i, &item);
@@ -1934,7 +1980,7 @@ search_orders_by_recency_then_id (void **state)
   }
   do {
     q.cursor = cursor[0] ? cursor : NULL;
-    OK (st->ops->listing_search (st, &q, &page, &err));
+    OK (mt_conf_doc_search (st, &q, &page));
     for (i = 0; i < page.count; i++, seen++) {
       const char *id;
       int64_t c;
@@ -1956,7 +2002,7 @@ search_orders_by_recency_then_id (void **state)
   q.sort = MT_LISTING_SORT_RELEVANCE;
   q.limit = 100;
   q.cursor = NULL;
-  OK (st->ops->listing_search (st, &q, &page, &err));
+  OK (mt_conf_doc_search (st, &q, &page));
   assert_int_equal (page.count, 7);
   mt_conf_page_item (&page, 0, &item);
   assert_string_equal (mt_conf_str (&item, "title"), "Objet 6");
@@ -2120,10 +2166,10 @@ search_hostile_terms_never_fail (void **state)
     for (i = 0; i < sizeof mt_conf_hostile_words / sizeof mt_conf_hostile_words[0]; i++) {
       terms[0] = mt_conf_hostile_words[i], terms[1] = NULL;
       q.terms = terms;
-      OK (st->ops->listing_search (st, &q, &page, &err));
+      OK (mt_conf_doc_search (st, &q, &page));
       mt_store_page_destroy (&page);
       terms[1] = "velo", terms[2] = NULL;
-      OK (st->ops->listing_search (st, &q, &page, &err));
+      OK (mt_conf_doc_search (st, &q, &page));
       mt_store_page_destroy (&page);
     }
     /* Ignored: the search is the one without them. */
@@ -2153,7 +2199,7 @@ search_hostile_terms_never_fail (void **state)
     /* Long terms. */
     terms[0] = long_word, terms[1] = long_quotes, terms[2] = long_mixed, terms[3] = NULL;
     q.terms = terms;
-    OK (st->ops->listing_search (st, &q, &page, &err));
+    OK (mt_conf_doc_search (st, &q, &page));
     assert_int_equal (page.count, 0);
     mt_store_page_destroy (&page);
     terms[0] = long_quotes, terms[1] = "velo", terms[2] = NULL;
@@ -2215,7 +2261,7 @@ mt_conf_pages_exactly_once (mt_store_t *st, mt_listing_sort_t sort, bool with_te
   }
   do {
     q.cursor = cursor[0] ? cursor : NULL;
-    OK (st->ops->listing_search (st, &q, &page, &err));
+    OK (mt_conf_doc_search (st, &q, &page));
     assert_true (page.count <= q.limit);
     for (i = 0; i < page.count; i++) {
       const char *id;
@@ -2254,18 +2300,18 @@ mt_conf_pages_exactly_once (mt_store_t *st, mt_listing_sort_t sort, bool with_te
     if (!changed[k]) {
       bson_t update;
 
-      OK (st->ops->listing_get (st, ids[k], &doc, &err));
+      OK (mt_conf_doc_get (st, ids[k], &doc));
       bson_init (&update);
       bson_copy_to_excluding_noinit (&doc, &update, "description", NULL);
       BSON_APPEND_UTF8 (&update, "description", "Un atelier, un atelier.");
-      OK (st->ops->listing_update (st, ids[k], mt_conf_version (&doc), &update, &err));
+      OK (mt_conf_doc_update (st, ids[k], mt_conf_version (&doc), &update));
       bson_destroy (&update);
       bson_destroy (&doc);
       changed[k] = true;
     }
     if (pages % 3 == 0) {
       k = mt_conf_next (&seed) % N;
-      if (!changed[k]) {
+      if (!changed[k] && !mt_conf_needs) {
         OK (st->ops->listing_delete (st, ids[k], 1, &err));
         changed[k] = true;
       }
@@ -2318,33 +2364,39 @@ search_rejects_bad_cursor_and_limit (void **state)
   size_t i;
 
   for (i = 0; i < 105; i++) {
-    mt_conf_new_id ("lst", id);
+    mt_conf_new_id (mt_conf_needs ? "ned" : "lst", id);
     snprintf (title, sizeof title, "Objet %zu", i);
     mt_conf_listing (
       &docs[i], id,
       &(mt_conf_listing_t){ .owner = "mem_x", .title = title, .created_at = (int64_t) i });
     batch[i] = &docs[i];
   }
-  OK (st->ops->listing_insert_many (st, batch, 105, &err));
+  if (mt_conf_needs) {
+    for (i = 0; i < 105; i++) {
+      OK (st->ops->need_insert (st, batch[i], &err));
+    }
+  } else {
+    OK (st->ops->listing_insert_many (st, batch, 105, &err));
+  }
   for (i = 0; i < 105; i++) {
     bson_destroy (&docs[i]);
   }
 
   q.limit = 0;
-  FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+  FAILS (MT_ERR_BAD_REQUEST, mt_conf_doc_search (st, &q, &page));
   assert_int_equal (page.count, 0);
   mt_store_page_destroy (&page);
 
   /* Larger limits are clamped. */
   q.limit = 1000;
-  OK (st->ops->listing_search (st, &q, &page, &err));
+  OK (mt_conf_doc_search (st, &q, &page));
   assert_int_equal (page.count, MT_STORE_PAGE_MAX);
   assert_string_not_equal (page.next_cursor, "");
   q.cursor = page.next_cursor;
   {
     mt_store_page_t second;
 
-    OK (st->ops->listing_search (st, &q, &second, &err));
+    OK (mt_conf_doc_search (st, &q, &second));
     assert_int_equal (second.count, 5);
     assert_string_equal (second.next_cursor, "");
     mt_store_page_destroy (&second);
@@ -2353,12 +2405,12 @@ search_rejects_bad_cursor_and_limit (void **state)
 
   q.limit = 2;
   q.cursor = NULL;
-  OK (st->ops->listing_search (st, &q, &page, &err));
+  OK (mt_conf_doc_search (st, &q, &page));
   snprintf (recent, sizeof recent, "%s", page.next_cursor);
   mt_store_page_destroy (&page);
   q.terms = terms;
   q.sort = MT_LISTING_SORT_RELEVANCE;
-  OK (st->ops->listing_search (st, &q, &page, &err));
+  OK (mt_conf_doc_search (st, &q, &page));
   snprintf (relevance, sizeof relevance, "%s", page.next_cursor);
   mt_store_page_destroy (&page);
   assert_string_not_equal (recent, "");
@@ -2366,23 +2418,23 @@ search_rejects_bad_cursor_and_limit (void **state)
 
   /* A cursor of the other order. */
   q.cursor = recent;
-  FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+  FAILS (MT_ERR_BAD_REQUEST, mt_conf_doc_search (st, &q, &page));
   assert_int_equal (page.count, 0);
   mt_store_page_destroy (&page);
   q.sort = MT_LISTING_SORT_RECENT;
   q.terms = NULL;
   q.cursor = relevance;
-  FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+  FAILS (MT_ERR_BAD_REQUEST, mt_conf_doc_search (st, &q, &page));
   mt_store_page_destroy (&page);
   /* Garbage. */
   for (i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
     q.cursor = garbage[i];
-    FAILS (MT_ERR_BAD_REQUEST, st->ops->listing_search (st, &q, &page, &err));
+    FAILS (MT_ERR_BAD_REQUEST, mt_conf_doc_search (st, &q, &page));
     mt_store_page_destroy (&page);
   }
   /* Its own cursors work. */
   q.cursor = recent;
-  OK (st->ops->listing_search (st, &q, &page, &err));
+  OK (mt_conf_doc_search (st, &q, &page));
   assert_int_equal (page.count, 2);
   mt_store_page_destroy (&page);
 }
@@ -2516,13 +2568,21 @@ typedef enum {
   MT_CONF_AUDIT,
   MT_CONF_NOTIFICATIONS,
   MT_CONF_CALENDARS,
+  MT_CONF_BOOKINGS,
+  MT_CONF_NEED_ANSWERS,
+  MT_CONF_LEDGER,
+  MT_CONF_WEBHOOKS,
+  MT_CONF_OUTBOX,
 } mt_conf_list_kind_t;
 
+/* The queries' cursor and limit are set by the pager. */
 typedef struct {
   mt_conf_list_kind_t kind;
-  mt_store_reservation_query_t query; /* reservations (cursor and limit set by the pager) */
-  const char *owner;                  /* reservation, entity or account id of the others */
-  const char *label;                  /* field collected as each row's label */
+  mt_store_reservation_query_t query; /* reservations */
+  mt_store_booking_query_t booking;   /* bookings */
+  mt_store_outbox_query_t outbox;     /* outbox */
+  const char *owner; /* reservation, entity, account, need or member id of the others */
+  const char *label; /* field collected as each row's label */
 } mt_conf_list_t;
 
 /* One row of a list as collected: its key (id, or listing_id), time and label. */
@@ -2542,12 +2602,28 @@ mt_conf_list_page (mt_store_t *st, const mt_conf_list_t *l, const char *cursor, 
                    mt_store_page_t *page)
 {
   mt_store_reservation_query_t q = l->query;
+  mt_store_booking_query_t bq = l->booking;
+  mt_store_outbox_query_t oq = l->outbox;
 
   switch (l->kind) {
   case MT_CONF_RESERVATIONS:
     q.cursor = cursor;
     q.limit = limit;
     return st->ops->reservation_list (st, &q, page, &err);
+  case MT_CONF_BOOKINGS:
+    bq.cursor = cursor;
+    bq.limit = limit;
+    return st->ops->booking_list (st, &bq, page, &err);
+  case MT_CONF_OUTBOX:
+    oq.cursor = cursor;
+    oq.limit = limit;
+    return st->ops->outbox_list (st, &oq, page, &err);
+  case MT_CONF_NEED_ANSWERS:
+    return st->ops->need_answer_list (st, l->owner, cursor, limit, page, &err);
+  case MT_CONF_LEDGER:
+    return st->ops->ledger_list (st, l->owner, cursor, limit, page, &err);
+  case MT_CONF_WEBHOOKS:
+    return st->ops->webhook_list (st, cursor, limit, page, &err);
   case MT_CONF_MESSAGES:
     return st->ops->message_list (st, l->owner, cursor, limit, page, &err);
   case MT_CONF_AUDIT:
@@ -2583,7 +2659,9 @@ mt_conf_collect (mt_store_t *st, const mt_conf_list_t *l, uint32_t limit, mt_con
                  mt_conf_between_t between, void *ctx)
 {
   const char *key_field = l->kind == MT_CONF_CALENDARS ? "listing_id" : "id";
-  const char *time_field = l->kind == MT_CONF_AUDIT ? "at" : "created_at";
+  const char *time_field = l->kind == MT_CONF_AUDIT    ? "at"
+                           : l->kind == MT_CONF_OUTBOX ? "next_attempt_at"
+                                                       : "created_at";
   char cursor[MT_STORE_CURSOR_MAX] = "";
   mt_store_page_t page;
   const char *id, *label;
@@ -3352,6 +3430,52 @@ mt_conf_notification (bson_t *doc, const char *id, const char *account, const ch
   BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
 }
 
+static void
+mt_conf_need_answer (bson_t *doc, const char *id, const char *need, const char *text,
+                     int64_t created_at)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_UTF8 (doc, "need_id", need);
+  BSON_APPEND_UTF8 (doc, "author_member_id", "mem_answerer");
+  BSON_APPEND_UTF8 (doc, "author_account_id", "acc_answerer");
+  BSON_APPEND_UTF8 (doc, "listing_id", "lst_offered");
+  BSON_APPEND_UTF8 (doc, "text", text);
+  BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
+}
+
+/* A ledger entry of @amount from @from to @to. */
+static void
+mt_conf_entry (bson_t *doc, const char *id, const char *from, const char *to, int64_t amount,
+               const char *reason, int64_t created_at)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_UTF8 (doc, "from", from);
+  BSON_APPEND_UTF8 (doc, "to", to);
+  BSON_APPEND_INT64 (doc, "amount", amount);
+  BSON_APPEND_UTF8 (doc, "reason", reason);
+  BSON_APPEND_UTF8 (doc, "ref", "bkg_conformance");
+  BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
+}
+
+static void
+mt_conf_webhook (bson_t *doc, const char *id, const char *url, int64_t created_at)
+{
+  bson_t events;
+
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_UTF8 (doc, "url", url);
+  BSON_APPEND_ARRAY_BEGIN (doc, "events", &events);
+  BSON_APPEND_UTF8 (&events, "0", "booking.requested");
+  BSON_APPEND_UTF8 (&events, "1", "need.answered");
+  bson_append_array_end (doc, &events);
+  BSON_APPEND_UTF8 (doc, "secret", "c2VjcmV0LW9mLXRoZS13ZWJob29r");
+  BSON_APPEND_DATE_TIME (doc, "created_at", created_at);
+  BSON_APPEND_UTF8 (doc, "created_by", "acc_admin");
+}
+
 /* Inserts a record of @kind (its owner, label and time) with id @id. */
 static bool
 mt_conf_insert_record (mt_store_t *st, mt_conf_list_kind_t kind, const char *id, const char *owner,
@@ -3369,8 +3493,22 @@ mt_conf_insert_record (mt_store_t *st, mt_conf_list_kind_t kind, const char *id,
     mt_conf_audit (&doc, id, owner, label, at);
     ok = st->ops->audit_insert (st, &doc, &err);
     break;
+  case MT_CONF_NEED_ANSWERS:
+    mt_conf_need_answer (&doc, id, owner, label, at);
+    ok = st->ops->need_answer_insert (st, &doc, &err);
+    break;
+  case MT_CONF_LEDGER:
+    mt_conf_entry (&doc, id, owner, "own_sink", 1, label, at);
+    ok = st->ops->ledger_append (st, &doc, false, 0, &err);
+    break;
+  case MT_CONF_WEBHOOKS:
+    mt_conf_webhook (&doc, id, label, at);
+    ok = st->ops->webhook_insert (st, &doc, &err);
+    break;
   case MT_CONF_RESERVATIONS:
   case MT_CONF_CALENDARS:
+  case MT_CONF_BOOKINGS:
+  case MT_CONF_OUTBOX:
   case MT_CONF_NOTIFICATIONS:
   default:
     mt_conf_notification (&doc, id, owner, label, at);
@@ -3387,7 +3525,30 @@ mt_conf_insert_record (mt_store_t *st, mt_conf_list_kind_t kind, const char *id,
 static const char *
 mt_conf_record_label (mt_conf_list_kind_t kind)
 {
-  return kind == MT_CONF_MESSAGES ? "text" : kind == MT_CONF_AUDIT ? "reason" : "text_en";
+  switch (kind) {
+  case MT_CONF_MESSAGES:
+  case MT_CONF_NEED_ANSWERS:
+    return "text";
+  case MT_CONF_AUDIT:
+  case MT_CONF_LEDGER:
+    return "reason";
+  case MT_CONF_WEBHOOKS:
+    return "url";
+  case MT_CONF_RESERVATIONS:
+  case MT_CONF_CALENDARS:
+  case MT_CONF_BOOKINGS:
+  case MT_CONF_OUTBOX:
+  case MT_CONF_NOTIFICATIONS:
+  default:
+    return "text_en";
+  }
+}
+
+/* Lists of records newest first (the others oldest first). */
+static bool
+mt_conf_newest_first (mt_conf_list_kind_t kind)
+{
+  return kind == MT_CONF_AUDIT || kind == MT_CONF_NOTIFICATIONS || kind == MT_CONF_LEDGER;
 }
 
 /*
@@ -3398,7 +3559,7 @@ mt_conf_record_label (mt_conf_list_kind_t kind)
 static void
 mt_conf_records (mt_store_t *st, mt_conf_list_kind_t kind)
 {
-  const bool newest_first = kind != MT_CONF_MESSAGES;
+  const bool newest_first = mt_conf_newest_first (kind);
   const char *label = mt_conf_record_label (kind);
   mt_conf_list_t a = { .kind = kind, .owner = "own_a", .label = label };
   mt_conf_list_t b = { .kind = kind, .owner = "own_b", .label = label };
@@ -3556,7 +3717,7 @@ static void
 mt_conf_records_page_exactly_once (mt_store_t *st, mt_conf_list_kind_t kind, const char *owner)
 {
   enum { N = 17 };
-  const bool newest_first = kind != MT_CONF_MESSAGES;
+  const bool newest_first = mt_conf_newest_first (kind);
   mt_conf_list_t l = { .kind = kind, .owner = owner, .label = mt_conf_record_label (kind) };
   static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
   char ids[N][MT_ID_SIZE];

@@ -7,8 +7,8 @@
  * prepared statements. Read-check-write sequences run in BEGIN IMMEDIATE so that a writer
  * takes the write lock before reading what it checks, and never meets SQLITE_BUSY_SNAPSHOT.
  *
- * This file holds the machinery; the ops are in store_sqlite_documents.c,
- * store_sqlite_listings.c, store_sqlite_search.c and store_sqlite_tokens.c. The adapter keeps
+ * This file holds the machinery and check_integrity; the ops are in the other files of this
+ * directory (see store_sqlite_private.h). The adapter keeps
  * no business rule: it stores documents and indexes the fields store.h names.
  */
 #define MT_LOG_DOMAIN "store"
@@ -163,6 +163,82 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
   [MT_SQL_NOTIFICATION_LIST_AFTER] =
     "SELECT doc, created_at_ms, id FROM notifications WHERE account_id = ?1"
     " AND (created_at_ms, id) < (?2, ?3) ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_NOTIFICATION_GET_OWN] = "SELECT doc FROM notifications WHERE id = ?1 AND account_id = ?2",
+  [MT_SQL_NOTIFICATION_REWRITE] = "UPDATE notifications SET doc = ?2 WHERE id = ?1",
+
+  [MT_SQL_BOOKING_INSERT] =
+    "INSERT INTO bookings (id, version, listing_id, requester_member_id, provider_member_id,"
+    " status, start_ms, completed_at_ms, created_at_ms, doc)"
+    " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  [MT_SQL_BOOKING_GET] = "SELECT doc FROM bookings WHERE id = ?1",
+  [MT_SQL_BOOKING_UPDATE] =
+    "UPDATE bookings SET version = ?3, listing_id = ?4, requester_member_id = ?5,"
+    " provider_member_id = ?6, status = ?7, start_ms = ?8, completed_at_ms = ?9,"
+    " created_at_ms = ?10, doc = ?11 WHERE id = ?1 AND version = ?2",
+  [MT_SQL_BOOKING_VERSION] = "SELECT version FROM bookings WHERE id = ?1",
+
+  [MT_SQL_NEED_INSERT] = "INSERT INTO needs (id, version, owner_id, kind, category, status,"
+                         " visibility, departement, created_at, doc)"
+                         " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  [MT_SQL_NEED_GET] = "SELECT doc FROM needs WHERE id = ?1",
+  [MT_SQL_NEED_UPDATE] = "UPDATE needs SET version = ?3, owner_id = ?4, kind = ?5,"
+                         " category = ?6, status = ?7, visibility = ?8, departement = ?9,"
+                         " created_at = ?10, doc = ?11 WHERE id = ?1 AND version = ?2",
+  [MT_SQL_NEED_VERSION] = "SELECT version FROM needs WHERE id = ?1",
+  [MT_SQL_NEED_TEXT_INSERT] = "INSERT INTO needs_fts (rowid, title, description, tags)"
+                              " SELECT seq, ?2, ?3, ?4 FROM needs WHERE id = ?1",
+  [MT_SQL_NEED_TEXT_DELETE] =
+    "DELETE FROM needs_fts WHERE rowid = (SELECT seq FROM needs WHERE id = ?1)",
+  [MT_SQL_NEED_ANSWER_INSERT] =
+    "INSERT INTO need_answers (id, need_id, created_at_ms, doc) VALUES (?1, ?4, ?5, ?6)",
+  [MT_SQL_NEED_ANSWER_LIST] = "SELECT doc, created_at_ms, id FROM need_answers WHERE need_id = ?1"
+                              " ORDER BY created_at_ms, id LIMIT ?4",
+  [MT_SQL_NEED_ANSWER_LIST_AFTER] =
+    "SELECT doc, created_at_ms, id FROM need_answers WHERE need_id = ?1"
+    " AND (created_at_ms, id) > (?2, ?3) ORDER BY created_at_ms, id LIMIT ?4",
+
+  [MT_SQL_LEDGER_INSERT] = "INSERT INTO ledger (id, from_id, to_id, amount, created_at_ms, doc)"
+                           " VALUES (?1, ?4, ?5, ?6, ?7, ?8)",
+  [MT_SQL_LEDGER_EXISTS] = "SELECT 1 FROM ledger WHERE id = ?1",
+  [MT_SQL_LEDGER_BALANCE] = "SELECT balance FROM ledger_balances WHERE member_id = ?1",
+  [MT_SQL_LEDGER_BALANCE_PUT] = "INSERT INTO ledger_balances (member_id, balance) VALUES (?1, ?2)"
+                                " ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance",
+  /* A member's entries: the newest of each side (a transfer to oneself once), merged. */
+  [MT_SQL_LEDGER_LIST] =
+    "SELECT doc, created_at_ms, id FROM ("
+    "SELECT * FROM (SELECT doc, created_at_ms, id FROM ledger WHERE from_id = ?1"
+    " ORDER BY created_at_ms DESC, id DESC LIMIT ?4)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT doc, created_at_ms, id FROM ledger WHERE to_id = ?1 AND from_id <> ?1"
+    " ORDER BY created_at_ms DESC, id DESC LIMIT ?4)"
+    ") ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_LEDGER_LIST_AFTER] =
+    "SELECT doc, created_at_ms, id FROM ("
+    "SELECT * FROM (SELECT doc, created_at_ms, id FROM ledger WHERE from_id = ?1"
+    " AND (created_at_ms, id) < (?2, ?3) ORDER BY created_at_ms DESC, id DESC LIMIT ?4)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT doc, created_at_ms, id FROM ledger WHERE to_id = ?1 AND from_id <> ?1"
+    " AND (created_at_ms, id) < (?2, ?3) ORDER BY created_at_ms DESC, id DESC LIMIT ?4)"
+    ") ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+  [MT_SQL_LEDGER_SUM] = "SELECT (SELECT coalesce (sum (balance), 0) FROM ledger_balances),"
+                        " (SELECT count(*) FROM ledger)",
+
+  [MT_SQL_WEBHOOK_INSERT] = "INSERT INTO webhooks (id, created_at_ms, doc) VALUES (?1, ?4, ?5)",
+  [MT_SQL_WEBHOOK_GET] = "SELECT doc FROM webhooks WHERE id = ?1",
+  [MT_SQL_WEBHOOK_DELETE] = "DELETE FROM webhooks WHERE id = ?1",
+  [MT_SQL_WEBHOOK_LIST] =
+    "SELECT doc, created_at_ms, id FROM webhooks ORDER BY created_at_ms, id LIMIT ?4",
+  [MT_SQL_WEBHOOK_LIST_AFTER] = "SELECT doc, created_at_ms, id FROM webhooks"
+                                " WHERE (created_at_ms, id) > (?2, ?3)"
+                                " ORDER BY created_at_ms, id LIMIT ?4",
+
+  [MT_SQL_OUTBOX_INSERT] = "INSERT INTO outbox (id, version, kind, webhook_id, status,"
+                           " next_attempt_at_ms, doc) VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8)",
+  [MT_SQL_OUTBOX_GET] = "SELECT doc FROM outbox WHERE id = ?1",
+  [MT_SQL_OUTBOX_UPDATE] = "UPDATE outbox SET version = ?3, kind = ?4, webhook_id = ?5,"
+                           " status = ?6, next_attempt_at_ms = ?7, doc = ?8"
+                           " WHERE id = ?1 AND version = ?2",
+  [MT_SQL_OUTBOX_VERSION] = "SELECT version FROM outbox WHERE id = ?1",
 
   [MT_SQL_CHECK_NETWORK] =
     "SELECT 1 FROM networks WHERE id = ?1 AND slug IS ?4 AND name IS ?5 AND doc IS ?6",
@@ -189,6 +265,24 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
     "SELECT 1 FROM audit WHERE id = ?1 AND at_ms IS ?4 AND entity_id IS ?5 AND doc IS ?6",
   [MT_SQL_CHECK_NOTIFICATION] = "SELECT 1 FROM notifications WHERE id = ?1 AND account_id IS ?4"
                                 " AND created_at_ms IS ?5 AND doc IS ?6",
+  [MT_SQL_CHECK_BOOKING] =
+    "SELECT 1 FROM bookings WHERE id = ?1 AND listing_id IS ?4 AND requester_member_id IS ?5"
+    " AND provider_member_id IS ?6 AND status IS ?7 AND start_ms IS ?8"
+    " AND completed_at_ms IS ?9 AND created_at_ms IS ?10 AND doc IS ?11",
+  [MT_SQL_CHECK_NEED] =
+    "SELECT 1 FROM needs WHERE id = ?1 AND owner_id IS ?4 AND kind IS ?5 AND category IS ?6"
+    " AND status IS ?7 AND visibility IS ?8 AND departement IS ?9 AND created_at IS ?10"
+    " AND doc IS ?11",
+  [MT_SQL_CHECK_NEED_ANSWER] = "SELECT 1 FROM need_answers WHERE id = ?1 AND need_id IS ?4"
+                               " AND created_at_ms IS ?5 AND doc IS ?6",
+  [MT_SQL_CHECK_LEDGER] =
+    "SELECT 1 FROM ledger WHERE id = ?1 AND from_id IS ?4 AND to_id IS ?5 AND amount IS ?6"
+    " AND created_at_ms IS ?7 AND doc IS ?8",
+  [MT_SQL_CHECK_WEBHOOK] = "SELECT 1 FROM webhooks WHERE id = ?1 AND created_at_ms IS ?4"
+                           " AND doc IS ?5",
+  [MT_SQL_CHECK_OUTBOX] =
+    "SELECT 1 FROM outbox WHERE id = ?1 AND kind IS ?4 AND webhook_id IS ?5 AND status IS ?6"
+    " AND next_attempt_at_ms IS ?7 AND doc IS ?8",
 
   [MT_SQL_TOKEN_REVOKE] = "INSERT INTO revoked_tokens (jti, expires_at_ms) VALUES (?1, ?2)"
                           " ON CONFLICT (jti) DO UPDATE"
@@ -658,6 +752,9 @@ mt_sqlite_close (mt_store_t *base)
   }
   mt_sqlite_shape_finalize (&store->search);
   mt_sqlite_shape_finalize (&store->reservations);
+  mt_sqlite_shape_finalize (&store->need_search);
+  mt_sqlite_shape_finalize (&store->bookings);
+  mt_sqlite_shape_finalize (&store->outbox);
   sqlite3_close_v2 (store->db);
   free (store);
 }
@@ -732,6 +829,12 @@ static const mt_sqlite_doc_table_t mt_sqlite_doc_tables[] = {
   { "messages", "id", "doc", false, &mt_sqlite_kind_message },
   { "audit", "id", "doc", false, &mt_sqlite_kind_audit },
   { "notifications", "id", "doc", false, &mt_sqlite_kind_notification },
+  { "bookings", "id", "doc", true, &mt_sqlite_kind_booking },
+  { "needs", "id", "doc", true, &mt_sqlite_kind_need },
+  { "need_answers", "id", "doc", false, &mt_sqlite_kind_need_answer },
+  { "ledger", "id", "doc", false, &mt_sqlite_kind_ledger },
+  { "webhooks", "id", "doc", false, &mt_sqlite_kind_webhook },
+  { "outbox", "id", "doc", true, &mt_sqlite_kind_outbox },
 };
 
 typedef struct {
@@ -856,12 +959,13 @@ mt_sqlite_column_is (sqlite3_stmt *stmt, int col, const char *text, size_t len)
 }
 
 /*
- * Row function over (id, doc, full-text rowid, title, description, tags): the listing has
- * its full-text row and it holds the listing's current texts.
+ * Row function over (id, doc, full-text rowid, title, description, tags) of a searchable
+ * table (ctx): the document has its full-text row and it holds the document's current texts.
  */
 static bool
-mt_sqlite_row_listing_text (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
+mt_sqlite_row_searchable_text (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
 {
+  const mt_sqlite_searchable_t *s = ctx;
   const char *id = (const char *) sqlite3_column_text (stmt, 0);
   mt_sqlite_text_t title, description;
   mt_buf_t tags;
@@ -871,7 +975,7 @@ mt_sqlite_row_listing_text (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
   mt_buf_init (&tags, MT_SQLITE_TAGS_MAX);
   id = id ? id : "?";
   if (!mt_sqlite_column_view (stmt, 1, &doc, error) ||
-      !mt_sqlite_listing_texts (&doc, &title, &description, &tags, error)) {
+      !mt_sqlite_searchable_texts (s->kind, &doc, &title, &description, &tags, error)) {
     goto done;
   }
   if (sqlite3_column_type (stmt, 2) == SQLITE_NULL ||
@@ -879,8 +983,8 @@ mt_sqlite_row_listing_text (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
       !mt_sqlite_column_is (stmt, 4, description.str, (size_t) description.len) ||
       !mt_sqlite_column_is (stmt, 5, mt_buf_cstr (&tags), tags.len)) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                  "listings %s : l'index plein texte ne suit pas l'annonce",
-                  "listings %s: the full-text index is out of step with the listing", id);
+                  "%s %s : l'index plein texte ne suit pas le document",
+                  "%s %s: the full-text index is out of step with the document", s->table, id);
     goto done;
   }
   ok = true;
@@ -890,31 +994,67 @@ done:
 }
 
 /*
- * The full-text index is in step with the listings: one row per listing, holding its texts,
- * and no other row.
+ * The full-text index of @s is in step with its table: one row per document, holding its
+ * texts, and no other row.
  */
 static bool
-mt_sqlite_check_listing_texts (sqlite3 *db, mt_error_t *error)
+mt_sqlite_check_searchable_texts (sqlite3 *db, const mt_sqlite_searchable_t *s, mt_error_t *error)
 {
-  int64_t listings = 0;
+  mt_sqlite_searchable_t copy = *s; /* the row function's context */
+  int64_t documents = 0;
   int64_t texts = 0;
+  char sql[256];
 
-  if (!mt_sqlite_each_row (db,
-                           "SELECT l.id, l.doc, f.rowid, f.title, f.description, f.tags"
-                           " FROM listings AS l LEFT JOIN listings_fts AS f ON f.rowid = l.seq",
-                           "listings_fts", mt_sqlite_row_listing_text, NULL, &listings, error) ||
-      !mt_sqlite_query_int (db, "SELECT count(*) FROM listings_fts", &texts, error)) {
+  snprintf (sql, sizeof sql,
+            "SELECT l.id, l.doc, f.rowid, f.title, f.description, f.tags"
+            " FROM %s AS l LEFT JOIN %s AS f ON f.rowid = l.seq",
+            s->table, s->fts);
+  if (!mt_sqlite_each_row (db, sql, s->fts, mt_sqlite_row_searchable_text, &copy, &documents,
+                           error)) {
     return false;
   }
-  if (texts != listings) {
+  snprintf (sql, sizeof sql, "SELECT count(*) FROM %s", s->fts);
+  if (!mt_sqlite_query_int (db, sql, &texts, error)) {
+    return false;
+  }
+  if (texts != documents) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                  "l'index plein texte a %lld lignes pour %lld annonces",
-                  "the full-text index has %lld rows for %lld listings", (long long) texts,
-                  (long long) listings);
+                  "l'index plein texte %s a %lld lignes pour %lld documents",
+                  "the full-text index %s has %lld rows for %lld documents", s->fts,
+                  (long long) texts, (long long) documents);
     return false;
   }
   return true;
 }
+
+/* Row function over the members whose stored balance is not the sum of their entries. */
+static bool
+mt_sqlite_row_wrong_balance (sqlite3_stmt *stmt, void *ctx, mt_error_t *error)
+{
+  const char *member = (const char *) sqlite3_column_text (stmt, 0);
+
+  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                "ledger_balances %s : le solde enregistré diffère de la somme des écritures",
+                "ledger_balances %s: the stored balance differs from the sum of the entries",
+                member ? member : "?");
+  return false;
+}
+
+/*
+ * Every stored balance is the sum of the member's entries (received - sent), and every member
+ * with entries has one. sum() fails on an integer overflow rather than rounding.
+ */
+static const char mt_sqlite_check_balances_sql[] =
+  "WITH sums (member_id, total) AS ("
+  " SELECT member_id, sum (delta) FROM ("
+  "  SELECT to_id AS member_id, amount AS delta FROM ledger"
+  "  UNION ALL SELECT from_id, - amount FROM ledger"
+  " ) GROUP BY member_id)"
+  " SELECT s.member_id FROM sums AS s LEFT JOIN ledger_balances AS b USING (member_id)"
+  " WHERE b.balance IS NOT s.total"
+  " UNION ALL"
+  " SELECT b.member_id FROM ledger_balances AS b LEFT JOIN sums AS s USING (member_id)"
+  " WHERE s.member_id IS NULL";
 
 static bool
 mt_sqlite_check_integrity (mt_store_t *base, mt_error_t *error)
@@ -923,10 +1063,11 @@ mt_sqlite_check_integrity (mt_store_t *base, mt_error_t *error)
   bool ok = false;
   size_t i;
 
-  /* FTS5's own check of its index against its content. It is written as an INSERT, so it runs
-   * on its own, before the read transaction. */
+  /* FTS5's own check of its indexes against their content. It is written as an INSERT, so it
+   * runs on its own, before the read transaction. */
   if (!mt_sqlite_exec (store->db,
-                       "INSERT INTO listings_fts (listings_fts) VALUES ('integrity-check')",
+                       "INSERT INTO listings_fts (listings_fts) VALUES ('integrity-check');"
+                       "INSERT INTO needs_fts (needs_fts) VALUES ('integrity-check');",
                        "full-text index integrity-check", error)) {
     return false;
   }
@@ -945,7 +1086,10 @@ mt_sqlite_check_integrity (mt_store_t *base, mt_error_t *error)
       goto done;
     }
   }
-  if (!mt_sqlite_check_listing_texts (store->db, error)) {
+  if (!mt_sqlite_check_searchable_texts (store->db, &mt_sqlite_listings, error) ||
+      !mt_sqlite_check_searchable_texts (store->db, &mt_sqlite_needs, error) ||
+      !mt_sqlite_each_row (store->db, mt_sqlite_check_balances_sql, "ledger_balances",
+                           mt_sqlite_row_wrong_balance, NULL, NULL, error)) {
     goto done;
   }
   ok = true;
@@ -1000,6 +1144,29 @@ static const mt_store_ops_t mt_sqlite_store_ops = {
   .notification_insert = mt_sqlite_notification_insert,
   .notification_list = mt_sqlite_notification_list,
   .account_find_by_calendar_token = mt_sqlite_account_find_by_calendar_token,
+  .notification_mark_read = mt_sqlite_notification_mark_read,
+  .booking_insert = mt_sqlite_booking_insert,
+  .booking_get = mt_sqlite_booking_get,
+  .booking_update = mt_sqlite_booking_update,
+  .booking_list = mt_sqlite_booking_list,
+  .need_insert = mt_sqlite_need_insert,
+  .need_get = mt_sqlite_need_get,
+  .need_update = mt_sqlite_need_update,
+  .need_search = mt_sqlite_need_search,
+  .need_answer_insert = mt_sqlite_need_answer_insert,
+  .need_answer_list = mt_sqlite_need_answer_list,
+  .ledger_append = mt_sqlite_ledger_append,
+  .ledger_balance = mt_sqlite_ledger_balance,
+  .ledger_list = mt_sqlite_ledger_list,
+  .ledger_sum = mt_sqlite_ledger_sum,
+  .webhook_insert = mt_sqlite_webhook_insert,
+  .webhook_get = mt_sqlite_webhook_get,
+  .webhook_list = mt_sqlite_webhook_list,
+  .webhook_delete = mt_sqlite_webhook_delete,
+  .outbox_insert = mt_sqlite_outbox_insert,
+  .outbox_get = mt_sqlite_outbox_get,
+  .outbox_update = mt_sqlite_outbox_update,
+  .outbox_list = mt_sqlite_outbox_list,
   .token_revoke = mt_sqlite_token_revoke,
   .token_is_revoked = mt_sqlite_token_is_revoked,
   .token_purge = mt_sqlite_token_purge,

@@ -23,10 +23,12 @@
  *   8      created_at
  *   1      id length (1..255)
  *   n      id (UTF-8), and nothing after
- * reservation_list, message_list, audit_list, notification_list, calendar_list
+ * need_search: as listing_search, with the forms 20 (recency) and 21 (relevance).
+ * reservation_list, message_list, audit_list, notification_list, calendar_list,
+ * booking_list, need_answer_list, ledger_list, webhook_list, outbox_list
  * (mt_sqlite_list_t; (time, id) in the list's order):
  *   1      the form: the list (5 reservations, 6 messages, 7 audit, 8 notifications,
- *          9 calendars)
+ *          9 calendars, 10 bookings, 11 need answers, 12 ledger, 13 webhooks, 14 outbox)
  *   8      time in milliseconds (big-endian two's complement; 0 for calendars)
  *   1      id length (1..255)
  *   n      id (UTF-8; the listing id for calendars), and nothing after
@@ -42,6 +44,8 @@
 #define MT_SQLITE_CURSOR_ID_ONLY 2
 #define MT_SQLITE_CURSOR_RECENT 3
 #define MT_SQLITE_CURSOR_RELEVANCE 4
+#define MT_SQLITE_CURSOR_NEED_RECENT 20
+#define MT_SQLITE_CURSOR_NEED_RELEVANCE 21
 
 /* The most bytes whose base64url text fits in a cursor with its NUL. */
 #define MT_SQLITE_CURSOR_RAW_MAX ((MT_STORE_CURSOR_MAX - 1) / 4 * 3)
@@ -143,14 +147,14 @@ mt_sqlite_listing_cursor_encode (const mt_sqlite_listing_key_t *key, char out[MT
     return false;
   }
   if (key->relevance) {
-    raw[len++] = MT_SQLITE_CURSOR_RELEVANCE;
+    raw[len++] = key->need ? MT_SQLITE_CURSOR_NEED_RELEVANCE : MT_SQLITE_CURSOR_RELEVANCE;
     raw[len++] = (uint8_t) (key->fingerprint >> 24);
     raw[len++] = (uint8_t) (key->fingerprint >> 16);
     raw[len++] = (uint8_t) (key->fingerprint >> 8);
     raw[len++] = (uint8_t) key->fingerprint;
     len += mt_sqlite_put_u64 (raw + len, (uint64_t) key->score);
   } else {
-    raw[len++] = MT_SQLITE_CURSOR_RECENT;
+    raw[len++] = key->need ? MT_SQLITE_CURSOR_NEED_RECENT : MT_SQLITE_CURSOR_RECENT;
   }
   len += mt_sqlite_put_u64 (raw + len, (uint64_t) key->created_at);
   raw[len++] = (uint8_t) key->id_len;
@@ -174,7 +178,8 @@ mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t *out,
       !mt_b64url_decode (text, text_len, raw, sizeof raw, &len) || len < 1) {
     goto done;
   }
-  if (raw[0] == MT_SQLITE_CURSOR_RELEVANCE) {
+  out->need = raw[0] == MT_SQLITE_CURSOR_NEED_RECENT || raw[0] == MT_SQLITE_CURSOR_NEED_RELEVANCE;
+  if (raw[0] == MT_SQLITE_CURSOR_RELEVANCE || raw[0] == MT_SQLITE_CURSOR_NEED_RELEVANCE) {
     if (len < pos + 4 + 8) {
       goto done;
     }
@@ -183,7 +188,7 @@ mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t *out,
                        (uint32_t) raw[4];
     out->score = (int64_t) mt_sqlite_get_u64 (raw + 5);
     pos += 4 + 8;
-  } else if (raw[0] != MT_SQLITE_CURSOR_RECENT) {
+  } else if (raw[0] != MT_SQLITE_CURSOR_RECENT && raw[0] != MT_SQLITE_CURSOR_NEED_RECENT) {
     goto done;
   }
   if (len < pos + 8 + 1) {

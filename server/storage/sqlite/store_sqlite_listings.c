@@ -9,6 +9,9 @@
  * ON DELETE CASCADE (foreign_keys is ON on every connection), so deleting a listing removes
  * them in the same statement. calendar_list pages through the calendars by listing_id (for the
  * reconciliation of calendars with reservations).
+ *
+ * Needs (store_sqlite_needs.c) are laid out like listings, with their own FTS5 table: the
+ * columns, the texts and the full-text row writes are shared (mt_sqlite_searchable_t).
  */
 #include "store_sqlite_private.h"
 
@@ -16,24 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Listings ---------------------------------------------------------------------------- */
+/* ---- What listings and needs share ------------------------------------------------------ */
 
 bool
-mt_sqlite_listing_texts (const bson_t *listing, mt_sqlite_text_t *title,
-                         mt_sqlite_text_t *description, mt_buf_t *tags, mt_error_t *error)
+mt_sqlite_searchable_texts (const mt_sqlite_kind_t *kind, const bson_t *doc,
+                            mt_sqlite_text_t *title, mt_sqlite_text_t *description, mt_buf_t *tags,
+                            mt_error_t *error)
 {
-  const mt_sqlite_kind_t *kind = &mt_sqlite_kind_listing;
   bson_iter_t it;
   bson_iter_t child;
   const char *tag;
   uint32_t len = 0;
   bool first = true;
 
-  if (!mt_sqlite_field_text (listing, "title", false, kind, title, error) ||
-      !mt_sqlite_field_text (listing, "description", false, kind, description, error)) {
+  if (!mt_sqlite_field_text (doc, "title", false, kind, title, error) ||
+      !mt_sqlite_field_text (doc, "description", false, kind, description, error)) {
     return false;
   }
-  if (!bson_iter_init_find (&it, listing, "tags") || BSON_ITER_HOLDS_NULL (&it)) {
+  if (!bson_iter_init_find (&it, doc, "tags") || BSON_ITER_HOLDS_NULL (&it)) {
     return true;
   }
   if (!BSON_ITER_HOLDS_ARRAY (&it) || !bson_iter_recurse (&it, &child)) {
@@ -52,20 +55,18 @@ mt_sqlite_listing_texts (const bson_t *listing, mt_sqlite_text_t *title,
   }
   if (tags->failed) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                  "document invalide (annonce) : étiquettes trop longues",
-                  "bad document (listing): tags too long");
+                  "document invalide (%s%.0s) : étiquettes trop longues",
+                  "bad document (%.0s%s): tags too long", kind->fr, kind->en);
     return false;
   }
   return true;
 }
 
-/* ?4 owner_id, ?5 kind, ?6 category, ?7 status, ?8 visibility, ?9 departement, ?10 created_at,
- * ?11 doc. */
-static bool
-mt_sqlite_listing_bind (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const bson_t *doc,
-                        mt_error_t *error)
+bool
+mt_sqlite_searchable_bind (const mt_sqlite_searchable_t *s, mt_sqlite_store_t *store,
+                           sqlite3_stmt *stmt, const bson_t *doc, mt_error_t *error)
 {
-  const mt_sqlite_kind_t *kind = &mt_sqlite_kind_listing;
+  const mt_sqlite_kind_t *kind = s->kind;
   bson_iter_t it;
   int64_t created_at;
 
@@ -97,24 +98,23 @@ mt_sqlite_listing_bind (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const bson
          mt_sqlite_bind_document (store, stmt, 11, doc, error);
 }
 
-/* Removes the full-text row of listing @id (none is fine). */
-static bool
-mt_sqlite_listing_text_delete (mt_sqlite_store_t *store, const char *id, mt_error_t *error)
+bool
+mt_sqlite_searchable_text_delete (const mt_sqlite_searchable_t *s, mt_sqlite_store_t *store,
+                                  const char *id, mt_error_t *error)
 {
   sqlite3_stmt *stmt = NULL;
 
-  if (!mt_sqlite_stmt (store, MT_SQL_LISTING_TEXT_DELETE, &stmt, error) ||
+  if (!mt_sqlite_stmt (store, s->text_delete, &stmt, error) ||
       !mt_sqlite_bind_cstr (store, stmt, 1, id, error)) {
     mt_sqlite_release (stmt);
     return false;
   }
-  return mt_sqlite_step_done (store, stmt, "listing text", error);
+  return mt_sqlite_step_done (store, stmt, s->fts, error);
 }
 
-/* Writes the full-text row of listing @id from @doc (replacing the old one unless @is_new). */
-static bool
-mt_sqlite_listing_text_write (mt_sqlite_store_t *store, const char *id, const bson_t *doc,
-                              bool is_new, mt_error_t *error)
+bool
+mt_sqlite_searchable_text_write (const mt_sqlite_searchable_t *s, mt_sqlite_store_t *store,
+                                 const char *id, const bson_t *doc, bool is_new, mt_error_t *error)
 {
   mt_sqlite_text_t title, description;
   sqlite3_stmt *stmt = NULL;
@@ -122,11 +122,11 @@ mt_sqlite_listing_text_write (mt_sqlite_store_t *store, const char *id, const bs
   bool ok = false;
 
   mt_buf_init (&tags, MT_SQLITE_TAGS_MAX);
-  if (!mt_sqlite_listing_texts (doc, &title, &description, &tags, error) ||
-      (!is_new && !mt_sqlite_listing_text_delete (store, id, error))) {
+  if (!mt_sqlite_searchable_texts (s->kind, doc, &title, &description, &tags, error) ||
+      (!is_new && !mt_sqlite_searchable_text_delete (s, store, id, error))) {
     goto done;
   }
-  if (!mt_sqlite_stmt (store, MT_SQL_LISTING_TEXT_INSERT, &stmt, error) ||
+  if (!mt_sqlite_stmt (store, s->text_insert, &stmt, error) ||
       !mt_sqlite_bind_cstr (store, stmt, 1, id, error) ||
       !mt_sqlite_bind_text (store, stmt, 2, &title, error) ||
       !mt_sqlite_bind_text (store, stmt, 3, &description, error) ||
@@ -135,18 +135,50 @@ mt_sqlite_listing_text_write (mt_sqlite_store_t *store, const char *id, const bs
         error)) {
     goto done;
   }
-  ok = mt_sqlite_step_done (store, stmt, "listing text", error);
+  ok = mt_sqlite_step_done (store, stmt, s->fts, error);
   stmt = NULL;
   if (ok && sqlite3_changes (store->db) != 1) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                  "annonce sans ligne plein texte après écriture",
-                  "listing without its full-text row after a write");
+                  "%s%.0s sans ligne plein texte après écriture",
+                  "%.0s%s without its full-text row after a write", s->kind->fr, s->kind->en);
     ok = false;
   }
 done:
   mt_sqlite_release (stmt);
   mt_buf_destroy (&tags);
   return ok;
+}
+
+/* ---- Listings ---------------------------------------------------------------------------- */
+
+const mt_sqlite_searchable_t mt_sqlite_listings = {
+  .kind = &mt_sqlite_kind_listing,
+  .table = "listings",
+  .fts = "listings_fts",
+  .text_insert = MT_SQL_LISTING_TEXT_INSERT,
+  .text_delete = MT_SQL_LISTING_TEXT_DELETE,
+  .need = false,
+  .what = "listing search",
+};
+
+static bool
+mt_sqlite_listing_bind (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const bson_t *doc,
+                        mt_error_t *error)
+{
+  return mt_sqlite_searchable_bind (&mt_sqlite_listings, store, stmt, doc, error);
+}
+
+static bool
+mt_sqlite_listing_text_write (mt_sqlite_store_t *store, const char *id, const bson_t *doc,
+                              bool is_new, mt_error_t *error)
+{
+  return mt_sqlite_searchable_text_write (&mt_sqlite_listings, store, id, doc, is_new, error);
+}
+
+static bool
+mt_sqlite_listing_text_delete (mt_sqlite_store_t *store, const char *id, mt_error_t *error)
+{
+  return mt_sqlite_searchable_text_delete (&mt_sqlite_listings, store, id, error);
 }
 
 const mt_sqlite_kind_t mt_sqlite_kind_listing = {

@@ -274,11 +274,135 @@ done:
   return ok;
 }
 
+/*
+ * Service bookings, needs with their full-text index and answers, the credits ledger with
+ * its balances, webhooks and the outbox of e-mails and webhook deliveries.
+ *
+ * bookings: mutable (version), columns copied from the document on every write, dates as
+ * milliseconds (NULL when absent): listing_id (required), requester_member_id,
+ * provider_member_id, status, start_ms ("start"), completed_at_ms ("completed_at"),
+ * created_at_ms (required; the order of booking_list). As for reservations, each filter has
+ * an index ending with the order (created_at_ms, id), and the due dates are indexed after the
+ * status (the timers ask "completed and completed before").
+ *
+ * needs: laid out as listings (seq is the rowid shared with needs_fts, filter columns each
+ * indexed with the recency order), with their own FTS5 table, tokenized like listings_fts and
+ * rewritten in the transaction of every need write. need_answers: immutable records listed
+ * oldest first per need (need_id, created_at_ms, id).
+ *
+ * ledger: immutable entries (no version) from_id -> to_id of amount > 0; indexed per member on
+ * each side, newest first, for ledger_list. ledger_balances holds each member's balance (the
+ * sum of what it received minus what it sent), written in the transaction of every append,
+ * so that the floor check of ledger_append and ledger_balance read one row; check_integrity
+ * verifies it against the entries.
+ *
+ * webhooks: immutable subscriptions listed by (created_at_ms, id). outbox: mutable messages
+ * (version) listed by (next_attempt_at_ms, id) ascending, alone or per kind, webhook or status.
+ *
+ * Notifications keep their table: notification_mark_read rewrites the document with its
+ * "read_at" date; nothing indexes it.
+ *
+ * No foreign keys, as in migration 3: the MongoDB adapter has none either, and bookings,
+ * answers and ledger entries outlive what they name.
+ */
+static const char mt_sqlite_migration_4[] =
+  "CREATE TABLE bookings ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  listing_id TEXT NOT NULL,"
+  "  requester_member_id TEXT,"
+  "  provider_member_id TEXT,"
+  "  status TEXT,"
+  "  start_ms INTEGER,"
+  "  completed_at_ms INTEGER,"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX bookings_by_created ON bookings (created_at_ms, id);"
+  "CREATE INDEX bookings_by_listing ON bookings (listing_id, created_at_ms, id);"
+  "CREATE INDEX bookings_by_requester ON bookings (requester_member_id, created_at_ms, id);"
+  "CREATE INDEX bookings_by_provider ON bookings (provider_member_id, created_at_ms, id);"
+  "CREATE INDEX bookings_by_status ON bookings (status, created_at_ms, id);"
+  "CREATE INDEX bookings_by_start ON bookings (status, start_ms);"
+  "CREATE INDEX bookings_by_completion ON bookings (status, completed_at_ms);"
+
+  "CREATE TABLE needs ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  version INTEGER NOT NULL,"
+  "  owner_id TEXT NOT NULL,"
+  "  kind TEXT,"
+  "  category TEXT,"
+  "  status TEXT,"
+  "  visibility TEXT,"
+  "  departement TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX needs_by_created ON needs (created_at, id);"
+  "CREATE INDEX needs_by_owner ON needs (owner_id, created_at, id);"
+  "CREATE INDEX needs_by_kind ON needs (kind, created_at, id);"
+  "CREATE INDEX needs_by_category ON needs (category, created_at, id);"
+  "CREATE INDEX needs_by_status ON needs (status, created_at, id);"
+  "CREATE INDEX needs_by_visibility ON needs (visibility, created_at, id);"
+  "CREATE INDEX needs_by_departement ON needs (departement, created_at, id);"
+
+  "CREATE VIRTUAL TABLE needs_fts USING fts5 ("
+  "  title, description, tags,"
+  "  tokenize = 'unicode61 remove_diacritics 2',"
+  "  prefix = '2 3'"
+  ");"
+
+  "CREATE TABLE need_answers ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  need_id TEXT NOT NULL,"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX need_answers_by_need ON need_answers (need_id, created_at_ms, id);"
+
+  "CREATE TABLE ledger ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  from_id TEXT NOT NULL,"
+  "  to_id TEXT NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (typeof (amount) = 'integer' AND amount > 0),"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX ledger_by_from ON ledger (from_id, created_at_ms, id);"
+  "CREATE INDEX ledger_by_to ON ledger (to_id, created_at_ms, id);"
+  "CREATE TABLE ledger_balances ("
+  "  member_id TEXT PRIMARY KEY NOT NULL,"
+  "  balance INTEGER NOT NULL CHECK (typeof (balance) = 'integer')"
+  ") WITHOUT ROWID;"
+
+  "CREATE TABLE webhooks ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  created_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX webhooks_by_created ON webhooks (created_at_ms, id);"
+
+  "CREATE TABLE outbox ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  kind TEXT,"
+  "  webhook_id TEXT,"
+  "  status TEXT,"
+  "  next_attempt_at_ms INTEGER NOT NULL,"
+  "  doc BLOB NOT NULL"
+  ");"
+  "CREATE INDEX outbox_by_next_attempt ON outbox (next_attempt_at_ms, id);"
+  "CREATE INDEX outbox_by_kind ON outbox (kind, next_attempt_at_ms, id);"
+  "CREATE INDEX outbox_by_webhook ON outbox (webhook_id, next_attempt_at_ms, id);"
+  "CREATE INDEX outbox_by_status ON outbox (status, next_attempt_at_ms, id);";
+
 const mt_sqlite_migration_t mt_sqlite_migrations[] = {
   { 1, "networks, members, accounts, revoked tokens", mt_sqlite_migration_1, NULL },
   { 2, "listings with full-text search, photos, calendars", mt_sqlite_migration_2, NULL },
   { 3, "reservations, idempotency, messages, audit, notifications, calendar tokens",
     mt_sqlite_migration_3, mt_sqlite_migration_3_after },
+  { 4, "bookings, needs and answers, ledger, webhooks, outbox", mt_sqlite_migration_4, NULL },
 };
 
 const size_t mt_sqlite_migration_count =

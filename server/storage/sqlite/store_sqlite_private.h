@@ -8,12 +8,19 @@
  *   store_sqlite_rows.c        what every kind of document shares: reading and binding
  *                              fields, insert, compare-and-set update and delete, get, pages
  *   store_sqlite_documents.c   networks, members and accounts (documents as BSON blobs)
- *   store_sqlite_listings.c    listings and their full-text rows, photos, calendars
- *   store_sqlite_search.c      listing_search: SQL built per query shape, its statements
+ *   store_sqlite_listings.c    listings and their full-text rows, photos, calendars; what
+ *                              listings and needs share (columns, full-text rows)
+ *   store_sqlite_search.c      listing_search and need_search: SQL built per query shape
  *   store_sqlite_fts.c         the FTS5 MATCH expression builder and the relevance score
- *   store_sqlite_reservations.c  reservations (reservation_list: SQL built per query shape)
- *                              and idempotency records
+ *   store_sqlite_lists.c       filtered keyset lists whose SQL is built per query shape
+ *                              (reservation_list, booking_list, outbox_list)
+ *   store_sqlite_reservations.c  reservations and idempotency records
  *   store_sqlite_records.c     immutable records: messages, audit entries, notifications
+ *                              (and marking them read)
+ *   store_sqlite_bookings.c    service bookings
+ *   store_sqlite_needs.c       needs (searched like listings) and their answers
+ *   store_sqlite_ledger.c      the credits ledger and its balances
+ *   store_sqlite_outbox.c      webhooks and the outbox
  *   store_sqlite_tokens.c      revoked token ids
  *   store_sqlite_cursor.c      opaque keyset cursors of every list
  */
@@ -143,6 +150,42 @@ typedef enum {
   MT_SQL_NOTIFICATION_INSERT,
   MT_SQL_NOTIFICATION_LIST,
   MT_SQL_NOTIFICATION_LIST_AFTER,
+  MT_SQL_NOTIFICATION_GET_OWN,
+  MT_SQL_NOTIFICATION_REWRITE,
+
+  MT_SQL_BOOKING_INSERT,
+  MT_SQL_BOOKING_GET,
+  MT_SQL_BOOKING_UPDATE,
+  MT_SQL_BOOKING_VERSION,
+
+  MT_SQL_NEED_INSERT,
+  MT_SQL_NEED_GET,
+  MT_SQL_NEED_UPDATE,
+  MT_SQL_NEED_VERSION,
+  MT_SQL_NEED_TEXT_INSERT,
+  MT_SQL_NEED_TEXT_DELETE,
+  MT_SQL_NEED_ANSWER_INSERT,
+  MT_SQL_NEED_ANSWER_LIST,
+  MT_SQL_NEED_ANSWER_LIST_AFTER,
+
+  MT_SQL_LEDGER_INSERT,
+  MT_SQL_LEDGER_EXISTS,
+  MT_SQL_LEDGER_BALANCE,
+  MT_SQL_LEDGER_BALANCE_PUT,
+  MT_SQL_LEDGER_LIST,
+  MT_SQL_LEDGER_LIST_AFTER,
+  MT_SQL_LEDGER_SUM,
+
+  MT_SQL_WEBHOOK_INSERT,
+  MT_SQL_WEBHOOK_GET,
+  MT_SQL_WEBHOOK_DELETE,
+  MT_SQL_WEBHOOK_LIST,
+  MT_SQL_WEBHOOK_LIST_AFTER,
+
+  MT_SQL_OUTBOX_INSERT,
+  MT_SQL_OUTBOX_GET,
+  MT_SQL_OUTBOX_UPDATE,
+  MT_SQL_OUTBOX_VERSION,
 
   /* check_integrity: one row when the indexed columns of a document's row are those its
    * kind's bind function derives from the document (parameters numbered as for writes). */
@@ -155,6 +198,12 @@ typedef enum {
   MT_SQL_CHECK_MESSAGE,
   MT_SQL_CHECK_AUDIT,
   MT_SQL_CHECK_NOTIFICATION,
+  MT_SQL_CHECK_BOOKING,
+  MT_SQL_CHECK_NEED,
+  MT_SQL_CHECK_NEED_ANSWER,
+  MT_SQL_CHECK_LEDGER,
+  MT_SQL_CHECK_WEBHOOK,
+  MT_SQL_CHECK_OUTBOX,
 
   MT_SQL_TOKEN_REVOKE,
   MT_SQL_TOKEN_IS_REVOKED,
@@ -169,7 +218,8 @@ typedef enum {
 #define MT_SQL_LIST_AFTER 4
 
 /* Statements kept per handle and per list whose SQL is built per query shape
- * (listing_search, reservation_list): one per shape, the oldest goes first. */
+ * (listing_search, need_search, reservation_list, booking_list, outbox_list): one per shape,
+ * the oldest goes first. */
 #define MT_SQLITE_SHAPE_CACHE 16
 
 typedef struct {
@@ -186,9 +236,13 @@ typedef struct {
 typedef struct {
   mt_store_t base; /* first: a mt_sqlite_store_t * is a mt_store_t * */
   sqlite3 *db;
-  sqlite3_stmt *stmts[MT_SQL_COUNT];    /* prepared on first use, finalized by close */
-  mt_sqlite_shape_cache_t search;       /* listing_search; finalized by close */
-  mt_sqlite_shape_cache_t reservations; /* reservation_list; finalized by close */
+  sqlite3_stmt *stmts[MT_SQL_COUNT]; /* prepared on first use, finalized by close */
+  /* Statements of the lists built per query shape; finalized by close. */
+  mt_sqlite_shape_cache_t search;       /* listing_search */
+  mt_sqlite_shape_cache_t reservations; /* reservation_list */
+  mt_sqlite_shape_cache_t need_search;  /* need_search */
+  mt_sqlite_shape_cache_t bookings;     /* booking_list */
+  mt_sqlite_shape_cache_t outbox;       /* outbox_list */
 } mt_sqlite_store_t;
 
 static inline mt_sqlite_store_t *
@@ -306,6 +360,12 @@ extern const mt_sqlite_kind_t mt_sqlite_kind_idempotency;
 extern const mt_sqlite_kind_t mt_sqlite_kind_message;
 extern const mt_sqlite_kind_t mt_sqlite_kind_audit;
 extern const mt_sqlite_kind_t mt_sqlite_kind_notification;
+extern const mt_sqlite_kind_t mt_sqlite_kind_booking;
+extern const mt_sqlite_kind_t mt_sqlite_kind_need;
+extern const mt_sqlite_kind_t mt_sqlite_kind_need_answer;
+extern const mt_sqlite_kind_t mt_sqlite_kind_ledger;
+extern const mt_sqlite_kind_t mt_sqlite_kind_webhook;
+extern const mt_sqlite_kind_t mt_sqlite_kind_outbox;
 
 /* A string field of a document (points into the document); str is NULL when absent/null. */
 typedef struct {
@@ -390,6 +450,11 @@ typedef enum {
   MT_SQLITE_LIST_AUDIT = 7,         /* (at, id) descending */
   MT_SQLITE_LIST_NOTIFICATIONS = 8, /* (created_at, id) descending */
   MT_SQLITE_LIST_CALENDARS = 9,     /* listing_id ascending (time always 0) */
+  MT_SQLITE_LIST_BOOKINGS = 10,     /* (created_at, id) descending */
+  MT_SQLITE_LIST_NEED_ANSWERS = 11, /* (created_at, id) ascending */
+  MT_SQLITE_LIST_LEDGER = 12,       /* (created_at, id) descending */
+  MT_SQLITE_LIST_WEBHOOKS = 13,     /* (created_at, id) ascending */
+  MT_SQLITE_LIST_OUTBOX = 14,       /* (next_attempt_at, id) ascending */
 } mt_sqlite_list_t;
 
 /* The sort key of a row of those lists. */
@@ -423,6 +488,58 @@ bool mt_sqlite_list_window (mt_sqlite_list_t list, const char *cursor, uint32_t 
 bool mt_sqlite_page_fill_rows (mt_sqlite_store_t *store, sqlite3_stmt *stmt, mt_sqlite_list_t list,
                                uint32_t limit, mt_store_page_t *out, const char *what,
                                mt_error_t *error);
+
+/*
+ * One page of the records of @owner in @list's order: @first is the statement of the first
+ * page, @next that of the pages after a cursor (?1 owner, ?2 ?3 cursor, ?4 limit + 1; rows
+ * (doc, time, id)). A NULL @owner lists every record when @all_when_null, and otherwise gives
+ * an empty page (after checking the window all the same). @out is always initialised.
+ */
+bool mt_sqlite_records_page (mt_sqlite_store_t *store, mt_sqlite_list_t list, mt_sql_id_t first,
+                             mt_sql_id_t next, const char *owner, bool all_when_null,
+                             const char *cursor, uint32_t limit, mt_store_page_t *out,
+                             const char *what, mt_error_t *error);
+
+/* ---- Filtered lists built per query shape (store_sqlite_lists.c) ------------------------ */
+
+/* At most this many equality filters, and this many statuses (beyond: MT_ERR_BAD_REQUEST). */
+#define MT_SQLITE_FILTERS_MAX 3
+#define MT_SQLITE_STATUSES_MAX 16
+
+/*
+ * A list of one table in (time, id) order, descending or ascending, with up to
+ * MT_SQLITE_FILTERS_MAX equality filters on columns, a "status IN (...)" filter and a "due"
+ * bound (a date column <= a value; NULL dates are never due). Rows are (doc, time, id).
+ */
+typedef struct {
+  const char *table;
+  const char *time_column;
+  bool descending;
+  mt_sqlite_list_t list;                             /* its cursors */
+  const char *filter_columns[MT_SQLITE_FILTERS_MAX]; /* NULL: unused */
+  const char *const *due_columns; /* indexed by mt_sqlite_filtered_query_t.due; [0] is NULL */
+  size_t due_count;
+  const char *what; /* "reservation list" */
+} mt_sqlite_filtered_list_t;
+
+typedef struct {
+  const char *filters[MT_SQLITE_FILTERS_MAX]; /* of def->filter_columns; NULL: no filter */
+  const char *const *statuses;                /* NULL-terminated; NULL = any, empty = none */
+  int due;                                    /* 0: none; else an index of def->due_columns */
+  int64_t due_before;
+  const char *cursor;
+  uint32_t limit;
+} mt_sqlite_filtered_query_t;
+
+/*
+ * One page of @def's list. The statement is built per query shape and kept in @cache.
+ * MT_ERR_BAD_REQUEST for a limit of 0, a cursor of another list, more than
+ * MT_SQLITE_STATUSES_MAX statuses or an unknown due field. @out is always initialised.
+ */
+bool mt_sqlite_filtered_list (mt_sqlite_store_t *store, const mt_sqlite_filtered_list_t *def,
+                              mt_sqlite_shape_cache_t *cache,
+                              const mt_sqlite_filtered_query_t *query, mt_store_page_t *out,
+                              mt_error_t *error);
 
 /* Sets MT_ERR_NOT_FOUND "no such <kind>" and returns false. */
 bool mt_sqlite_not_found (const mt_sqlite_kind_t *kind, mt_error_t *error);
@@ -481,8 +598,9 @@ bool mt_sqlite_cursor_encode (const char *name, size_t name_len, const char *id,
 /* Decodes @text; MT_ERR_BAD_REQUEST when it is not a cursor of this adapter. */
 bool mt_sqlite_cursor_decode (const char *text, mt_sqlite_cursor_t *out, mt_error_t *error);
 
-/* The sort key of a listing_search row, as a cursor carries it. */
+/* The sort key of a listing_search or need_search row, as a cursor carries it. */
 typedef struct {
+  bool need;            /* a cursor of need_search (else of listing_search) */
   bool relevance;       /* the order: relevance (score first) or recency */
   uint32_t fingerprint; /* relevance: mt_sqlite_fts_fingerprint of the MATCH expression */
   int64_t score;        /* relevance only */
@@ -495,7 +613,8 @@ typedef struct {
 bool mt_sqlite_listing_cursor_encode (const mt_sqlite_listing_key_t *key,
                                       char out[MT_STORE_CURSOR_MAX]);
 
-/* Decodes @text; MT_ERR_BAD_REQUEST when it is not a listing cursor of this adapter. */
+/* Decodes @text; MT_ERR_BAD_REQUEST when it is not a search cursor of this adapter (of
+ * listings or needs: key->need tells which). */
 bool mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t *out,
                                       mt_error_t *error);
 
@@ -544,7 +663,8 @@ uint32_t mt_sqlite_fts_fingerprint (const char *expression);
 #define MT_SQLITE_SCORE_DESCRIPTION 1
 
 /*
- * Registers on @db the FTS5 auxiliary function mt_listing_score(listings_fts): for each
+ * Registers on @db the FTS5 auxiliary function mt_listing_score(<table>_fts), used for
+ * listings_fts and needs_fts (same columns in the same order): for each
  * phrase of the query, MT_SQLITE_SCORE_TITLE if it occurs in the title, plus
  * MT_SQLITE_SCORE_TAGS if in the tags, plus MT_SQLITE_SCORE_DESCRIPTION if in the
  * description. It depends on the row and the query only, never on the rest of the table.
@@ -554,14 +674,51 @@ bool mt_sqlite_fts_register (sqlite3 *db, mt_error_t *error);
 /* ---- Listings (store_sqlite_listings.c) ------------------------------------------------- */
 
 /*
- * The texts of a listing's full-text row: "title" and "description" (str NULL when absent or
- * null) and the strings of "tags" joined by newlines, appended to @tags ("" when there are
- * none). A field of another type: MT_ERR_INTERNAL.
+ * What listings and needs share: a table whose rowid "seq" is that of the document's row in
+ * its FTS5 table (title, description, tags), the indexed columns owner_id, kind, category,
+ * status, visibility, departement ("territory.departement"), created_at, and one search.
  */
-bool mt_sqlite_listing_texts (const bson_t *listing, mt_sqlite_text_t *title,
-                              mt_sqlite_text_t *description, mt_buf_t *tags, mt_error_t *error);
+typedef struct {
+  const mt_sqlite_kind_t *kind;
+  const char *table;       /* "listings" */
+  const char *fts;         /* "listings_fts" */
+  mt_sql_id_t text_insert; /* ?1 id, ?2 title, ?3 description, ?4 tags */
+  mt_sql_id_t text_delete; /* ?1 id */
+  bool need;               /* whose cursors: need_search's (else listing_search's) */
+  const char *what;        /* "listing search" */
+} mt_sqlite_searchable_t;
 
-/* Most bytes of a listing's joined tags (beyond: MT_ERR_INTERNAL). */
+extern const mt_sqlite_searchable_t mt_sqlite_listings;
+extern const mt_sqlite_searchable_t mt_sqlite_needs;
+
+/*
+ * The texts of a document's full-text row: "title" and "description" (str NULL when absent
+ * or null) and the strings of "tags" joined by newlines, appended to @tags ("" when there are
+ * none). A field of another type: MT_ERR_INTERNAL (a bad document of @kind).
+ */
+bool mt_sqlite_searchable_texts (const mt_sqlite_kind_t *kind, const bson_t *doc,
+                                 mt_sqlite_text_t *title, mt_sqlite_text_t *description,
+                                 mt_buf_t *tags, mt_error_t *error);
+
+/* Binds the columns of @s from @doc: ?4 owner_id, ?5 kind, ?6 category, ?7 status,
+ * ?8 visibility, ?9 departement, ?10 created_at, ?11 the document. */
+bool mt_sqlite_searchable_bind (const mt_sqlite_searchable_t *s, mt_sqlite_store_t *store,
+                                sqlite3_stmt *stmt, const bson_t *doc, mt_error_t *error);
+
+/* Writes the full-text row of document @id from @doc (replacing the old one unless @is_new);
+ * removes it. In the caller's transaction. */
+bool mt_sqlite_searchable_text_write (const mt_sqlite_searchable_t *s, mt_sqlite_store_t *store,
+                                      const char *id, const bson_t *doc, bool is_new,
+                                      mt_error_t *error);
+bool mt_sqlite_searchable_text_delete (const mt_sqlite_searchable_t *s, mt_sqlite_store_t *store,
+                                       const char *id, mt_error_t *error);
+
+/* listing_search over @s (store_sqlite_search.c), its statements kept in @cache. */
+bool mt_sqlite_search (mt_sqlite_store_t *store, const mt_sqlite_searchable_t *s,
+                       mt_sqlite_shape_cache_t *cache, const mt_store_listing_query_t *query,
+                       mt_store_page_t *out, mt_error_t *error);
+
+/* Most bytes of a document's joined tags (beyond: MT_ERR_INTERNAL). */
 #define MT_SQLITE_TAGS_MAX (256 * 1024)
 
 /* ---- Ops (store_sqlite_documents.c, store_sqlite_listings.c, ...) ------------------------- */
@@ -639,6 +796,47 @@ bool mt_sqlite_notification_insert (mt_store_t *store, const bson_t *notificatio
                                     mt_error_t *error);
 bool mt_sqlite_notification_list (mt_store_t *store, const char *account_id, const char *cursor,
                                   uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+
+bool mt_sqlite_notification_mark_read (mt_store_t *store, const char *account_id, const char *id,
+                                       int64_t at_ms, mt_error_t *error);
+
+bool mt_sqlite_booking_insert (mt_store_t *store, const bson_t *booking, mt_error_t *error);
+bool mt_sqlite_booking_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+bool mt_sqlite_booking_update (mt_store_t *store, const char *id, int64_t expected_version,
+                               const bson_t *booking, mt_error_t *error);
+bool mt_sqlite_booking_list (mt_store_t *store, const mt_store_booking_query_t *query,
+                             mt_store_page_t *out, mt_error_t *error);
+
+bool mt_sqlite_need_insert (mt_store_t *store, const bson_t *need, mt_error_t *error);
+bool mt_sqlite_need_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+bool mt_sqlite_need_update (mt_store_t *store, const char *id, int64_t expected_version,
+                            const bson_t *need, mt_error_t *error);
+bool mt_sqlite_need_search (mt_store_t *store, const mt_store_listing_query_t *query,
+                            mt_store_page_t *out, mt_error_t *error);
+bool mt_sqlite_need_answer_insert (mt_store_t *store, const bson_t *answer, mt_error_t *error);
+bool mt_sqlite_need_answer_list (mt_store_t *store, const char *need_id, const char *cursor,
+                                 uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+
+bool mt_sqlite_ledger_append (mt_store_t *store, const bson_t *entry, bool check_floor,
+                              int64_t floor, mt_error_t *error);
+bool mt_sqlite_ledger_balance (mt_store_t *store, const char *member_id, int64_t *balance,
+                               mt_error_t *error);
+bool mt_sqlite_ledger_list (mt_store_t *store, const char *member_id, const char *cursor,
+                            uint32_t limit, mt_store_page_t *out, mt_error_t *error);
+bool mt_sqlite_ledger_sum (mt_store_t *store, int64_t *sum, int64_t *entries, mt_error_t *error);
+
+bool mt_sqlite_webhook_insert (mt_store_t *store, const bson_t *webhook, mt_error_t *error);
+bool mt_sqlite_webhook_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+bool mt_sqlite_webhook_list (mt_store_t *store, const char *cursor, uint32_t limit,
+                             mt_store_page_t *out, mt_error_t *error);
+bool mt_sqlite_webhook_delete (mt_store_t *store, const char *id, mt_error_t *error);
+
+bool mt_sqlite_outbox_insert (mt_store_t *store, const bson_t *message, mt_error_t *error);
+bool mt_sqlite_outbox_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
+bool mt_sqlite_outbox_update (mt_store_t *store, const char *id, int64_t expected_version,
+                              const bson_t *message, mt_error_t *error);
+bool mt_sqlite_outbox_list (mt_store_t *store, const mt_store_outbox_query_t *query,
+                            mt_store_page_t *out, mt_error_t *error);
 
 bool mt_sqlite_token_revoke (mt_store_t *store, const char *jti, int64_t expires_at_ms,
                              mt_error_t *error);

@@ -13,6 +13,9 @@
  * "reservation_id", notifications "account_id" (strings); an audit entry's "entity_id" is an
  * optional string. message_list and notification_list of a NULL owner give an empty page;
  * audit_list of a NULL entity_id lists every entry.
+ *
+ * The one change a record knows: notification_mark_read rewrites a notification's document
+ * with its "read_at" date (a BSON date-time), once: marking it again keeps the first date.
  */
 #include "store_sqlite_private.h"
 
@@ -104,13 +107,7 @@ const mt_sqlite_kind_t mt_sqlite_kind_notification = {
 
 /* ---- Lists ------------------------------------------------------------------------------- */
 
-/*
- * One page of the records of @owner in @list's order: @first is the statement of the first
- * page, @next that of the pages after a cursor (?1 owner, ?2 ?3 cursor, ?4 limit + 1). A NULL
- * @owner lists every record when @all_when_null, and otherwise gives an empty page (after
- * checking the window all the same).
- */
-static bool
+bool
 mt_sqlite_records_page (mt_sqlite_store_t *store, mt_sqlite_list_t list, mt_sql_id_t first,
                         mt_sql_id_t next, const char *owner, bool all_when_null, const char *cursor,
                         uint32_t limit, mt_store_page_t *out, const char *what, mt_error_t *error)
@@ -197,4 +194,73 @@ mt_sqlite_notification_list (mt_store_t *base, const char *account_id, const cha
   return mt_sqlite_records_page (mt_sqlite_store (base), MT_SQLITE_LIST_NOTIFICATIONS,
                                  MT_SQL_NOTIFICATION_LIST, MT_SQL_NOTIFICATION_LIST_AFTER,
                                  account_id, false, cursor, limit, out, "notification list", error);
+}
+
+bool
+mt_sqlite_notification_mark_read (mt_store_t *base, const char *account_id, const char *id,
+                                  int64_t at_ms, mt_error_t *error)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+  const mt_sqlite_kind_t *kind = &mt_sqlite_kind_notification;
+  bson_t updated = BSON_INITIALIZER;
+  sqlite3_stmt *stmt = NULL;
+  bson_iter_t it;
+  bson_t view;
+  bool ok = false;
+  int rc;
+
+  if (!account_id || !id) {
+    return mt_sqlite_not_found (kind, error);
+  }
+  if (!mt_sqlite_begin (store, error)) {
+    goto done;
+  }
+  if (!mt_sqlite_stmt (store, MT_SQL_NOTIFICATION_GET_OWN, &stmt, error) ||
+      !mt_sqlite_bind_cstr (store, stmt, 1, id, error) ||
+      !mt_sqlite_bind_cstr (store, stmt, 2, account_id, error)) {
+    goto done;
+  }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE) {
+    /* Absent, or another account's: the same answer. */
+    mt_sqlite_not_found (kind, error);
+    goto done;
+  }
+  if (rc != SQLITE_ROW) {
+    mt_sqlite_fail (store->db, rc, "notification mark read", error);
+    goto done;
+  }
+  if (!mt_sqlite_column_view (stmt, 0, &view, error)) {
+    goto done;
+  }
+  if (bson_iter_init_find (&it, &view, "read_at") && !BSON_ITER_HOLDS_NULL (&it)) {
+    /* Already read: the first time stays. */
+    mt_sqlite_release (stmt);
+    stmt = NULL;
+    ok = mt_sqlite_commit (store, error);
+    goto done;
+  }
+  bson_copy_to_excluding_noinit (&view, &updated, "read_at", NULL);
+  mt_sqlite_release (stmt);
+  stmt = NULL;
+  if (!BSON_APPEND_DATE_TIME (&updated, "read_at", at_ms)) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "document trop volumineux (%s%.0s)",
+                  "document too large (%.0s%s)", kind->fr, kind->en);
+    goto done;
+  }
+  if (!mt_sqlite_stmt (store, MT_SQL_NOTIFICATION_REWRITE, &stmt, error) ||
+      !mt_sqlite_bind_cstr (store, stmt, 1, id, error) ||
+      !mt_sqlite_bind_document (store, stmt, 2, &updated, error)) {
+    goto done;
+  }
+  ok = mt_sqlite_step_done (store, stmt, "notification mark read", error);
+  stmt = NULL;
+  ok = ok && mt_sqlite_commit (store, error);
+done:
+  mt_sqlite_release (stmt);
+  if (!ok) {
+    mt_sqlite_rollback (store);
+  }
+  bson_destroy (&updated);
+  return ok;
 }

@@ -1,5 +1,9 @@
 /*
- * store_sqlite_search.c: listing_search in the SQLite adapter.
+ * store_sqlite_search.c: listing_search and need_search in the SQLite adapter.
+ *
+ * Both run the same code over their own tables (mt_sqlite_searchable_t: listings and
+ * listings_fts, needs and needs_fts), each with its own statement cache and its own cursors
+ * (a cursor of one is refused by the other).
  *
  * The SQL of a search depends on its shape: which filters are set, how many statuses and
  * visible networks it lists, whether it has terms, its order, whether it has a cursor. The
@@ -71,7 +75,7 @@ mt_search_params (mt_buf_t *sql, uint32_t first, uint32_t count)
   }
 }
 
-/* The filters shared by both orders (after a WHERE clause already opened). */
+/* The filters shared by both orders (after a WHERE clause already opened; the table is "l"). */
 static void
 mt_search_filters (mt_buf_t *sql, const mt_search_shape_t *shape)
 {
@@ -114,10 +118,12 @@ mt_search_filters (mt_buf_t *sql, const mt_search_shape_t *shape)
   }
 }
 
-/* Writes the SQL of @shape into @sql (a pure function of the shape). */
+/* Writes the SQL of @shape over @s into @sql (a pure function of both). */
 static void
-mt_search_sql (mt_buf_t *sql, const mt_search_shape_t *shape)
+mt_search_sql (mt_buf_t *sql, const mt_sqlite_searchable_t *s, const mt_search_shape_t *shape)
 {
+  const char *t = s->table;
+  const char *fts = s->fts;
   uint32_t f = shape->flags;
 
   /* With text, the full-text index is the outer loop (CROSS JOIN fixes SQLite's join
@@ -125,30 +131,32 @@ mt_search_sql (mt_buf_t *sql, const mt_search_shape_t *shape)
    * row, which is a hundred times slower. */
   if (f & MT_SEARCH_RELEVANCE) {
     /* Sort the keys of the matches only, then fetch the documents of the page. */
-    mt_buf_append_str (sql, "SELECT l.doc, page.created_at, page.id, page.score FROM ("
-                            "SELECT seq, created_at, id, score FROM ("
-                            "SELECT l.seq AS seq, l.created_at AS created_at, l.id AS id,"
-                            " mt_listing_score (listings_fts) AS score"
-                            " FROM listings_fts CROSS JOIN listings AS l"
-                            " ON l.seq = listings_fts.rowid"
-                            " WHERE listings_fts MATCH ?1");
+    mt_buf_appendf (sql,
+                    "SELECT l.doc, page.created_at, page.id, page.score FROM ("
+                    "SELECT seq, created_at, id, score FROM ("
+                    "SELECT l.seq AS seq, l.created_at AS created_at, l.id AS id,"
+                    " mt_listing_score (%s) AS score"
+                    " FROM %s CROSS JOIN %s AS l ON l.seq = %s.rowid WHERE %s MATCH ?1",
+                    fts, fts, t, fts, fts);
     mt_search_filters (sql, shape);
     mt_buf_append_str (sql, ")");
     if (f & MT_SEARCH_CURSOR) {
       mt_buf_append_str (sql, " WHERE (score, created_at, id) < (?8, ?9, ?10)");
     }
-    mt_buf_append_str (sql, " ORDER BY score DESC, created_at DESC, id DESC LIMIT ?11"
-                            ") AS page CROSS JOIN listings AS l ON l.seq = page.seq"
-                            " ORDER BY page.score DESC, page.created_at DESC, page.id DESC");
+    mt_buf_appendf (sql,
+                    " ORDER BY score DESC, created_at DESC, id DESC LIMIT ?11"
+                    ") AS page CROSS JOIN %s AS l ON l.seq = page.seq"
+                    " ORDER BY page.score DESC, page.created_at DESC, page.id DESC",
+                    t);
     return;
   }
   if (f & MT_SEARCH_TEXT) {
-    mt_buf_append_str (sql, "SELECT l.doc, l.created_at, l.id, 0"
-                            " FROM listings_fts CROSS JOIN listings AS l"
-                            " ON l.seq = listings_fts.rowid"
-                            " WHERE listings_fts MATCH ?1");
+    mt_buf_appendf (sql,
+                    "SELECT l.doc, l.created_at, l.id, 0 FROM %s CROSS JOIN %s AS l"
+                    " ON l.seq = %s.rowid WHERE %s MATCH ?1",
+                    fts, t, fts, fts);
   } else {
-    mt_buf_append_str (sql, "SELECT l.doc, l.created_at, l.id, 0 FROM listings AS l WHERE 1");
+    mt_buf_appendf (sql, "SELECT l.doc, l.created_at, l.id, 0 FROM %s AS l WHERE 1", t);
   }
   mt_search_filters (sql, shape);
   if (f & MT_SEARCH_CURSOR) {
@@ -159,25 +167,26 @@ mt_search_sql (mt_buf_t *sql, const mt_search_shape_t *shape)
 
 /* The cached statement of @shape, prepared (and cached, evicting the oldest) when missing. */
 static bool
-mt_search_stmt (mt_sqlite_store_t *store, const mt_search_shape_t *shape, sqlite3_stmt **out,
+mt_search_stmt (mt_sqlite_store_t *store, const mt_sqlite_searchable_t *s,
+                mt_sqlite_shape_cache_t *cache, const mt_search_shape_t *shape, sqlite3_stmt **out,
                 mt_error_t *error)
 {
   uint64_t key = mt_search_shape_key (shape);
   mt_buf_t sql;
   bool ok = false;
 
-  *out = mt_sqlite_shape_find (&store->search, key);
+  *out = mt_sqlite_shape_find (cache, key);
   if (*out) {
     return true;
   }
   mt_buf_init (&sql, MT_SEARCH_SQL_MAX);
-  mt_search_sql (&sql, shape);
+  mt_search_sql (&sql, s, shape);
   if (sql.failed) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "requête de recherche trop longue",
                   "search query too long");
     goto done;
   }
-  ok = mt_sqlite_shape_add (store, &store->search, key, mt_buf_cstr (&sql), sql.len, out, error);
+  ok = mt_sqlite_shape_add (store, cache, key, mt_buf_cstr (&sql), sql.len, out, error);
 done:
   mt_buf_destroy (&sql);
   return ok;
@@ -256,9 +265,8 @@ mt_search_row_key (sqlite3_stmt *stmt, mt_sqlite_listing_key_t *key, mt_error_t 
   key->created_at = sqlite3_column_int64 (stmt, 1);
   key->score = sqlite3_column_int64 (stmt, 3);
   if (!id || id_len <= 0 || (size_t) id_len >= sizeof key->id) {
-    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                  "identifiant d'annonce impropre à la pagination",
-                  "listing id unfit for pagination");
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "identifiant impropre à la pagination",
+                  "id unfit for pagination");
     return false;
   }
   memcpy (key->id, id, (size_t) id_len);
@@ -268,10 +276,10 @@ mt_search_row_key (sqlite3_stmt *stmt, mt_sqlite_listing_key_t *key, mt_error_t 
 }
 
 bool
-mt_sqlite_listing_search (mt_store_t *base, const mt_store_listing_query_t *query,
-                          mt_store_page_t *out, mt_error_t *error)
+mt_sqlite_search (mt_sqlite_store_t *store, const mt_sqlite_searchable_t *s,
+                  mt_sqlite_shape_cache_t *cache, const mt_store_listing_query_t *query,
+                  mt_store_page_t *out, mt_error_t *error)
 {
-  mt_sqlite_store_t *store = mt_sqlite_store (base);
   mt_search_shape_t shape = { MT_SEARCH_SHAPE, 0, 0 };
   mt_sqlite_listing_key_t after, last;
   char match[MT_SQLITE_FTS_QUERY_MAX];
@@ -326,7 +334,7 @@ mt_sqlite_listing_search (mt_store_t *base, const mt_store_listing_query_t *quer
     if (!mt_sqlite_listing_cursor_decode (query->cursor, &after, error)) {
       goto done;
     }
-    if (after.relevance != ((shape.flags & MT_SEARCH_RELEVANCE) != 0) ||
+    if (after.need != s->need || after.relevance != ((shape.flags & MT_SEARCH_RELEVANCE) != 0) ||
         after.fingerprint != fingerprint) {
       mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST,
                     "curseur de pagination d'une autre recherche",
@@ -336,10 +344,11 @@ mt_sqlite_listing_search (mt_store_t *base, const mt_store_listing_query_t *quer
     shape.flags |= MT_SEARCH_CURSOR;
   }
 
-  if (!mt_search_stmt (store, &shape, &stmt, error) ||
+  if (!mt_search_stmt (store, s, cache, &shape, &stmt, error) ||
       !mt_search_bind (store, stmt, &shape, query, match, &after, limit, error)) {
     goto done;
   }
+  last.need = s->need;
   last.relevance = (shape.flags & MT_SEARCH_RELEVANCE) != 0;
   last.fingerprint = fingerprint;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -347,8 +356,7 @@ mt_sqlite_listing_search (mt_store_t *base, const mt_store_listing_query_t *quer
       /* One row beyond the page: there is a next one, after the last row kept. */
       if (!mt_sqlite_listing_cursor_encode (&last, out->next_cursor)) {
         mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                      "identifiant d'annonce impropre à la pagination",
-                      "listing id unfit for pagination");
+                      "identifiant impropre à la pagination", "id unfit for pagination");
         goto done;
       }
       break;
@@ -358,7 +366,7 @@ mt_sqlite_listing_search (mt_store_t *base, const mt_store_listing_query_t *quer
     }
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    mt_sqlite_fail (store->db, rc, "listing search", error);
+    mt_sqlite_fail (store->db, rc, s->what, error);
     goto done;
   }
   ok = true;
@@ -369,4 +377,22 @@ done:
     mt_store_page_init (out);
   }
   return ok;
+}
+
+bool
+mt_sqlite_listing_search (mt_store_t *base, const mt_store_listing_query_t *query,
+                          mt_store_page_t *out, mt_error_t *error)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+
+  return mt_sqlite_search (store, &mt_sqlite_listings, &store->search, query, out, error);
+}
+
+bool
+mt_sqlite_need_search (mt_store_t *base, const mt_store_listing_query_t *query,
+                       mt_store_page_t *out, mt_error_t *error)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+
+  return mt_sqlite_search (store, &mt_sqlite_needs, &store->need_search, query, out, error);
 }

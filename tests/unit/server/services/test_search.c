@@ -4,12 +4,15 @@
  * store's visibility filter, and the page loop of mt_search_run against a fake store that
  * records what it is asked: visibility re-checked with the owner, the availability filter,
  * cursors exactly after the last examined candidate, the bound on candidates, errors.
+ * The same plan and loop over the needs' target (needs.h): statuses open and closed, closed
+ * needs seen by members only, no availability range, the needs' store search.
  */
 #include "mt_test.h"
 
 #include "mt_bson.h"
 #include "mt_id.h"
 #include "mt_json.h"
+#include "needs.h"
 #include "principal.h"
 #include "search.h"
 #include "service.h"
@@ -585,6 +588,136 @@ plan_visibility_admin (void **state)
   mt_principal_destroy (&p);
 }
 
+/* --- Plans over the needs' target ----------------------------------------------------------- */
+
+static void
+needs_plan_parameters (void **state)
+{
+  mt_search_plan_t plan;
+  mt_error_t error = { 0 };
+  static const char *const bad_statuses[] = { "published", "draft", "archived", "OPEN", "" };
+
+  (void) state;
+  for (size_t i = 0; i < sizeof bad_statuses / sizeof bad_statuses[0]; i++) {
+    mt_search_params_t params = { .status = bad_statuses[i] };
+    mt_error_clear (&error);
+    assert_false (mt_search_plan_build_for (&mt_search_needs, NULL, &params, &plan, &error));
+    assert_int_equal (error.code, MT_ERR_BAD_REQUEST);
+    assert_string_equal (error.path, "status");
+    assert_non_null (strstr (error.message, "open"));
+  }
+  /* The listings' statuses stay the listings' own. */
+  {
+    mt_search_params_t params = { .status = "open" };
+    mt_error_clear (&error);
+    assert_false (mt_search_plan_build (NULL, &params, &plan, &error));
+    assert_string_equal (error.path, "status");
+    assert_non_null (strstr (error.message, "published"));
+  }
+  /* Needs have no availability range: the parameters are not even read. */
+  {
+    mt_search_params_t params = { .available_from = "hier", .available_to = NULL };
+    assert_true (mt_search_plan_build_for (&mt_search_needs, NULL, &params, &plan, &error));
+    assert_false (plan.has_range);
+    mt_search_plan_destroy (&plan);
+  }
+  /* The other parameters are checked as for listings. */
+  {
+    mt_search_params_t params = { .q = "sono", .kind = "need" };
+    assert_false (mt_search_plan_build_for (&mt_search_needs, NULL, &params, &plan, &error));
+    assert_string_equal (error.path, "kind");
+    params = (mt_search_params_t){ .q = "\xC3" };
+    assert_false (mt_search_plan_build_for (&mt_search_needs, NULL, &params, &plan, &error));
+    assert_string_equal (error.path, "q");
+  }
+  {
+    mt_search_params_t params = { .q = "sono",
+                                  .kind = "good",
+                                  .category = "sonorisation-video",
+                                  .departement = "59",
+                                  .limit = "5" };
+    assert_true (mt_search_plan_build_for (&mt_search_needs, NULL, &params, &plan, &error));
+    assert_int_equal (plan.query.sort, MT_LISTING_SORT_RELEVANCE);
+    assert_int_equal (plan.limit, 5);
+    assert_statuses (&plan, "open");
+    mt_search_plan_destroy (&plan);
+  }
+}
+
+static void
+needs_plan_visibility (void **state)
+{
+  const char *const networks[] = { net1, NULL };
+  mt_principal_t member;
+  mt_principal_t pending;
+  mt_principal_t admin;
+  mt_search_plan_t plan;
+
+  (void) state;
+  make_principal (&member, own_member, true, false, networks);
+  make_principal (&pending, own_member, false, false, networks);
+  make_principal (&admin, other_member, true, true, NULL);
+
+  /* Without status: open needs, for everyone. */
+  {
+    mt_search_params_t params = { 0 };
+    assert_true (mt_search_plan_build_for (&mt_search_needs, NULL, &params, &plan, NULL));
+    assert_statuses (&plan, "open");
+    assert_false (plan.nothing);
+    assert_null (plan.query.own_member_id);
+    mt_search_plan_destroy (&plan);
+    assert_true (mt_search_plan_build_for (&mt_search_needs, &member, &params, &plan, NULL));
+    assert_statuses (&plan, "open");
+    assert_non_null (plan.query.visible_networks);
+    assert_string_equal (plan.query.own_member_id, own_member);
+    mt_search_plan_destroy (&plan);
+  }
+  /* status=closed: members see others' closed needs... */
+  {
+    mt_search_params_t params = { .status = "closed" };
+    assert_true (mt_search_plan_build_for (&mt_search_needs, &member, &params, &plan, NULL));
+    assert_false (plan.nothing);
+    assert_statuses (&plan, "closed");
+    assert_null (plan.query.owner_id);
+    mt_search_plan_destroy (&plan);
+    params.owner = other_member;
+    assert_true (mt_search_plan_build_for (&mt_search_needs, &member, &params, &plan, NULL));
+    assert_false (plan.nothing);
+    assert_string_equal (plan.query.owner_id, other_member);
+    mt_search_plan_destroy (&plan);
+  }
+  /* ...anonymous visitors none, accounts of pending members only their own. */
+  {
+    mt_search_params_t params = { .status = "closed" };
+    assert_true (mt_search_plan_build_for (&mt_search_needs, NULL, &params, &plan, NULL));
+    assert_true (plan.nothing);
+    mt_search_plan_destroy (&plan);
+    assert_true (mt_search_plan_build_for (&mt_search_needs, &pending, &params, &plan, NULL));
+    assert_false (plan.nothing);
+    assert_string_equal (plan.query.owner_id, own_member);
+    assert_null (plan.query.visible_networks);
+    mt_search_plan_destroy (&plan);
+    params.owner = other_member;
+    assert_true (mt_search_plan_build_for (&mt_search_needs, &pending, &params, &plan, NULL));
+    assert_true (plan.nothing);
+    mt_search_plan_destroy (&plan);
+  }
+  /* owner=own: every status; administrators: any owner's every status. */
+  {
+    mt_search_params_t params = { .owner = own_member };
+    assert_true (mt_search_plan_build_for (&mt_search_needs, &member, &params, &plan, NULL));
+    assert_statuses (&plan, NULL);
+    mt_search_plan_destroy (&plan);
+    assert_true (mt_search_plan_build_for (&mt_search_needs, &admin, &params, &plan, NULL));
+    assert_statuses (&plan, NULL);
+    assert_true (plan.query.any_visibility);
+    mt_search_plan_destroy (&plan);
+  }
+  mt_principal_destroy (&member);
+  mt_principal_destroy (&pending);
+  mt_principal_destroy (&admin);
+}
+
 /* --- Running against a fake store -------------------------------------------------------- */
 
 #define FAKE_MAX 700
@@ -598,6 +731,7 @@ typedef struct {
   bson_t calendars[FAKE_MAX]; /* by listing index; empty = none */
   /* What was asked. */
   unsigned search_calls;
+  unsigned need_search_calls;
   unsigned member_calls;
   unsigned calendar_calls;
   uint32_t last_limit;
@@ -637,6 +771,19 @@ fake_search (mt_store_t *store, const mt_store_listing_query_t *q, mt_store_page
     snprintf (out->next_cursor, sizeof out->next_cursor, "i:%zu", start + out->count);
   }
   return true;
+}
+
+/* Needs live in the same table of the fake: only the entry point differs. */
+static bool
+fake_need_search (mt_store_t *store, const mt_store_listing_query_t *q, mt_store_page_t *out,
+                  mt_error_t *error)
+{
+  fake_t *f = (fake_t *) store;
+  bool ok = fake_search (store, q, out, error);
+
+  f->search_calls--;
+  f->need_search_calls++;
+  return ok;
 }
 
 static bool
@@ -693,6 +840,7 @@ fake_reservation_list (mt_store_t *store, const mt_store_reservation_query_t *q,
 static const mt_store_ops_t fake_ops = {
   .name = "fake",
   .listing_search = fake_search,
+  .need_search = fake_need_search,
   .member_get = fake_member_get,
   .calendar_get = fake_calendar_get,
   .reservation_list = fake_reservation_list,
@@ -1118,6 +1266,106 @@ run_errors (void **state)
   }
 }
 
+/* Runs a needs search and returns the ids of the items, in order, in @ids (count returned). */
+static size_t
+run_needs_ids (const caller_t *c, const mt_search_params_t *params, char ids[][MT_ID_SIZE],
+               size_t max)
+{
+  char next[MT_STORE_CURSOR_MAX];
+  bson_t items;
+  bson_iter_t it;
+  size_t n = 0;
+  mt_error_t error = { 0 };
+
+  if (!mt_search_run_for (&mt_search_needs, &c->ctx, params, &items, next, &error)) {
+    fail_msg ("needs search failed: %s", error.message);
+  }
+  assert_true (bson_iter_init (&it, &items));
+  while (bson_iter_next (&it)) {
+    bson_t doc;
+    const uint8_t *data;
+    uint32_t len;
+    bson_iter_document (&it, &len, &data);
+    assert_true (bson_init_static (&doc, data, len));
+    assert_true (n < max);
+    snprintf (ids[n++], MT_ID_SIZE, "%s", mt_bson_str (&doc, "id"));
+    /* Needs are shown as stored (nothing to hide). */
+    assert_true (bson_has_field (&doc, "pickup"));
+  }
+  bson_destroy (&items);
+  return n;
+}
+
+/* Needs: the service re-checks each candidate with mt_need_visible, through need_search. */
+static void
+run_needs (void **state)
+{
+  const char *const n1[] = { net1, NULL };
+  const char *const n2[] = { net2, NULL };
+  char stranger[MT_ID_SIZE], gone[MT_ID_SIZE];
+  char open_pub[MT_ID_SIZE], open_net[MT_ID_SIZE], closed_pub[MT_ID_SIZE], closed_net[MT_ID_SIZE],
+    foreign[MT_ID_SIZE], mine_closed[MT_ID_SIZE], suspended[MT_ID_SIZE];
+  char ids[16][MT_ID_SIZE];
+  mt_search_params_t params = { 0 };
+  mt_principal_t p;
+  caller_t c;
+  size_t n;
+
+  (void) state;
+  mt_id_new ("mem", stranger);
+  mt_id_new ("mem", gone);
+  fake_member (own_member, "active", n1);
+  fake_member (other_member, "active", n1);
+  fake_member (stranger, "active", n2);
+  fake_member (gone, "suspended", n1);
+  fake_listing (other_member, "good", "open", "public", "", open_pub);
+  fake_listing (other_member, "service", "open", "networks", "", open_net);
+  fake_listing (other_member, "good", "closed", "public", "", closed_pub);
+  fake_listing (other_member, "good", "closed", "networks", "", closed_net);
+  fake_listing (stranger, "good", "open", "networks", "", foreign);
+  fake_listing (own_member, "good", "closed", "networks", "", mine_closed);
+  fake_listing (gone, "good", "open", "public", "", suspended);
+
+  /* The fake store does not filter: every candidate goes through mt_need_visible. A member
+   * sees open and closed needs of its networks and public ones, and its own. */
+  make_principal (&p, own_member, true, false, n1);
+  caller_for (&c, &p);
+  n = run_needs_ids (&c, &params, ids, 16);
+  assert_int_equal (fake->need_search_calls, 1);
+  assert_int_equal (fake->search_calls, 0);
+  assert_int_equal (n, 5);
+  assert_string_equal (ids[0], open_pub);
+  assert_string_equal (ids[1], open_net);
+  assert_string_equal (ids[2], closed_pub);
+  assert_string_equal (ids[3], closed_net);
+  assert_string_equal (ids[4], mine_closed);
+  mt_principal_destroy (&p);
+
+  /* Anonymous visitors: the public open need of an active author only. */
+  caller_for (&c, NULL);
+  n = run_needs_ids (&c, &params, ids, 16);
+  assert_int_equal (n, 1);
+  assert_string_equal (ids[0], open_pub);
+
+  /* An account of a pending member: public open needs and its own. */
+  make_principal (&p, own_member, false, false, n1);
+  caller_for (&c, &p);
+  n = run_needs_ids (&c, &params, ids, 16);
+  assert_int_equal (n, 2);
+  assert_string_equal (ids[0], open_pub);
+  assert_string_equal (ids[1], mine_closed);
+  mt_principal_destroy (&p);
+
+  /* Administrators: everything, the suspended author's need included. */
+  make_principal (&p, stranger, true, true, NULL);
+  caller_for (&c, &p);
+  n = run_needs_ids (&c, &params, ids, 16);
+  assert_int_equal (n, 7);
+  assert_true (contains (ids, n, suspended));
+  assert_true (contains (ids, n, foreign));
+  mt_principal_destroy (&p);
+}
+
 /* A test run on a fresh fake store. */
 #define FAKE_TEST(name, fn)                                                                        \
   {                                                                                                \
@@ -1146,6 +1394,9 @@ main (void)
     FAKE_TEST ("search/run/pages_with_filtered_candidates", run_pages_with_filtered_candidates),
     FAKE_TEST ("search/run/bounds_the_candidates", run_bounds_the_candidates),
     FAKE_TEST ("search/run/errors", run_errors),
+    MT_TEST ("search/needs/plan/parameters", needs_plan_parameters),
+    MT_TEST ("search/needs/plan/visibility", needs_plan_visibility),
+    FAKE_TEST ("search/needs/run/rechecks_visibility", run_needs),
   };
   return cmocka_run_group_tests_name ("search", tests, setup_ids, NULL);
 }
