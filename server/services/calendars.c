@@ -557,6 +557,157 @@ done:
   return ok;
 }
 
+/* The status of a service booking as the account's language says it, and its STATUS. */
+static const char *
+mt_calendar_booking_status_label (const char *status, bool english, const char **ical_status)
+{
+  static const struct {
+    const char *status, *fr, *en, *ical;
+  } table[] = {
+    { "requested", "demandé", "requested", "TENTATIVE" },
+    { "accepted", "accepté", "accepted", "CONFIRMED" },
+    { "completed", "réalisé", "done", "CONFIRMED" },
+    { "confirmed", "confirmé", "confirmed", "CONFIRMED" },
+  };
+
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+    if (status && strcmp (status, table[i].status) == 0) {
+      *ical_status = table[i].ical;
+      return english ? table[i].en : table[i].fr;
+    }
+  }
+  *ical_status = NULL;
+  return status ? status : "";
+}
+
+/* One service booking as an event: [start, start + duration_minutes). */
+static bool
+mt_calendar_add_booking (mt_calendar_feed_t *feed, const bson_t *booking, bool as_requester,
+                         mt_error_t *error)
+{
+  const char *id = mt_bson_str (booking, "id");
+  const char *other_id =
+    mt_bson_str (booking, as_requester ? "provider_member_id" : "requester_member_id");
+  const char *ical_status = NULL;
+  const char *status;
+  const char *title;
+  const char *other;
+  mt_calendar_name_t listing;
+  mt_calendar_name_t member;
+  char uid[MT_CALENDAR_UID_SIZE];
+  char seed[128];
+  char summary[MT_CALENDAR_TEXT_MAX];
+  char description[MT_CALENDAR_TEXT_MAX];
+  int64_t start_ms;
+  int64_t minutes = mt_bson_int (booking, "duration_minutes", 0);
+  int64_t end_ms;
+  int seed_len;
+  mt_ical_event_t event;
+
+  if (!id || !mt_calendar_instant (booking, "start", &start_ms) || minutes <= 0 ||
+      minutes > MT_CALENDAR_DAY_MS / 60000 * 7 || start_ms < MT_ICAL_TIME_MIN ||
+      start_ms > MT_ICAL_TIME_MAX - minutes * 60000) {
+    MT_WARN ("booking %s: malformed, left out of a calendar feed", id ? id : "?");
+    return true;
+  }
+  end_ms = start_ms + minutes * 60000;
+  if (end_ms <= feed->ctx->now_ms - MT_CALENDAR_PAST_DAYS * MT_CALENDAR_DAY_MS) {
+    return true;
+  }
+  if (!mt_calendar_name (feed->ctx, feed->names, true, mt_bson_str (booking, "listing_id"),
+                         &listing, error) ||
+      !mt_calendar_name (feed->ctx, feed->names, false, other_id, &member, error)) {
+    return false;
+  }
+  status =
+    mt_calendar_booking_status_label (mt_bson_str (booking, "status"), feed->english, &ical_status);
+  title = listing.found ? listing.name : feed->english ? "deleted listing" : "annonce supprimée";
+  other = member.found ? member.name : "?";
+  if (feed->english) {
+    snprintf (summary, sizeof summary, "%s: %s (%s)",
+              as_requester ? "Service received" : "Service given", title, other);
+    snprintf (description, sizeof description, "Status: %s\n%s: %s\nBooking: %s", status,
+              as_requester ? "Provider" : "Requester", other, id);
+  } else {
+    snprintf (summary, sizeof summary, "%s : %s (%s)",
+              as_requester ? "Service reçu" : "Service rendu", title, other);
+    snprintf (description, sizeof description, "Statut : %s\n%s : %s\nRéservation de service : %s",
+              status, as_requester ? "Prestataire" : "Demandeur", other, id);
+  }
+  seed_len = snprintf (seed, sizeof seed, "booking\n%s", id);
+  mt_calendar_uid (seed, (size_t) seed_len < sizeof seed ? (size_t) seed_len : sizeof seed - 1,
+                   uid);
+  event = (mt_ical_event_t){
+    .uid = uid,
+    .start_ms = start_ms,
+    .end_ms = end_ms,
+    .summary = summary,
+    .description = description,
+    .location = listing.location[0] ? listing.location : NULL,
+    .status = ical_status,
+  };
+  if (!mt_ical_add_event (feed->ical, &event, error)) {
+    return false;
+  }
+  feed->events++;
+  return true;
+}
+
+/* Every shown service booking of @member_id in one role. */
+static bool
+mt_calendar_add_booking_role (mt_calendar_feed_t *feed, const char *member_id, bool as_requester,
+                              mt_error_t *error)
+{
+  static const char *const shown[] = { "requested", "accepted", "completed", "confirmed", NULL };
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  size_t scanned = 0;
+  bool ok = false;
+
+  if (!feed->ctx->store->ops->booking_list) {
+    return true; /* a store without bookings */
+  }
+  do {
+    mt_store_page_t page;
+    mt_store_booking_query_t query = {
+      .requester_member_id = as_requester ? member_id : NULL,
+      .provider_member_id = as_requester ? NULL : member_id,
+      .statuses = shown,
+      .cursor = cursor[0] ? cursor : NULL,
+      .limit = MT_STORE_PAGE_MAX,
+    };
+    bson_iter_t it;
+    bool page_ok = true;
+
+    if (!feed->ctx->store->ops->booking_list (feed->ctx->store, &query, &page, error)) {
+      mt_store_page_destroy (&page);
+      goto done;
+    }
+    if (bson_iter_init (&it, &page.items)) {
+      while (page_ok && bson_iter_next (&it) && feed->events < MT_CALENDAR_EVENTS_MAX) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t booking;
+        if (!BSON_ITER_HOLDS_DOCUMENT (&it)) {
+          continue;
+        }
+        bson_iter_document (&it, &len, &data);
+        if (bson_init_static (&booking, data, len)) {
+          page_ok = mt_calendar_add_booking (feed, &booking, as_requester, error);
+        }
+      }
+    }
+    scanned += page.count;
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+    if (!page_ok) {
+      goto done;
+    }
+  } while (cursor[0] && scanned < MT_CALENDAR_SCAN_MAX && feed->events < MT_CALENDAR_EVENTS_MAX);
+  ok = true;
+done:
+  return ok;
+}
+
 /* The account holding the secret in @token ("<secret>.ics"), which must still be allowed a
  * feed, and its member. */
 static bool
@@ -659,7 +810,9 @@ mt_calendar_account_feed (const mt_ctx_t *ctx, const char *token, char **ics_out
   mt_ical_begin (&ical, MT_CALENDAR_MAX_BYTES, name, ctx->now_ms);
   feed = (mt_calendar_feed_t){ .ctx = ctx, .ical = &ical, .names = names, .english = english };
   if (!mt_calendar_add_role (&feed, mt_bson_str (&account, "member_id"), true, error) ||
-      !mt_calendar_add_role (&feed, mt_bson_str (&account, "member_id"), false, error)) {
+      !mt_calendar_add_role (&feed, mt_bson_str (&account, "member_id"), false, error) ||
+      !mt_calendar_add_booking_role (&feed, mt_bson_str (&account, "member_id"), true, error) ||
+      !mt_calendar_add_booking_role (&feed, mt_bson_str (&account, "member_id"), false, error)) {
     goto done;
   }
   ok = mt_ical_finish (&ical, ics_out, len_out, error);

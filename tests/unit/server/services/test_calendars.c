@@ -176,6 +176,39 @@ put_reservation (fx_t *fx, const char *listing_id, const char *title, const char
   bson_destroy (&doc);
 }
 
+/* A service booking written straight to the store; its id to @id. */
+static void
+put_booking (fx_t *fx, const char *listing_id, const char *title, const char *provider,
+             const char *requester, const char *status, const char *start, int32_t minutes,
+             char id[MT_ID_SIZE])
+{
+  bson_t doc = BSON_INITIALIZER;
+  bson_t history;
+  mt_error_t error;
+
+  mt_id_new ("bkg", id);
+  BSON_APPEND_UTF8 (&doc, "id", id);
+  BSON_APPEND_INT64 (&doc, "version", 1);
+  BSON_APPEND_UTF8 (&doc, "listing_id", listing_id);
+  BSON_APPEND_UTF8 (&doc, "listing_title", title);
+  BSON_APPEND_UTF8 (&doc, "provider_member_id", provider);
+  BSON_APPEND_UTF8 (&doc, "requester_member_id", requester);
+  BSON_APPEND_UTF8 (&doc, "requested_by", "acc_unused");
+  BSON_APPEND_DATE_TIME (&doc, "start", at (start));
+  BSON_APPEND_INT32 (&doc, "duration_minutes", minutes);
+  BSON_APPEND_UTF8 (&doc, "message", "Pour notre assemblée générale de juin");
+  BSON_APPEND_INT32 (&doc, "rate", 0);
+  BSON_APPEND_UTF8 (&doc, "status", status);
+  BSON_APPEND_DATE_TIME (&doc, "created_at", FX_NOW_MS - DAY);
+  BSON_APPEND_DATE_TIME (&doc, "updated_at", FX_NOW_MS - DAY);
+  BSON_APPEND_ARRAY_BEGIN (&doc, "history", &history);
+  bson_append_array_end (&doc, &history);
+  if (!fx->store->ops->booking_insert (fx->store, &doc, &error)) {
+    fail_msg ("booking_insert: %s", error.message);
+  }
+  bson_destroy (&doc);
+}
+
 /* Unfolds @ics into a malloc'd string, checking every physical line on the way: CRLF only,
  * at most 75 octets. */
 static char *
@@ -655,6 +688,70 @@ account_feed_lists_both_roles_with_the_other_party (void **state)
 }
 
 static void
+account_feed_lists_service_bookings_in_both_roles (void **state)
+{
+  fx_t *fx = *state;
+  world_t w;
+  char service[MT_ID_SIZE];
+  char k1[MT_ID_SIZE], k2[MT_ID_SIZE], k3[MT_ID_SIZE], k4[MT_ID_SIZE];
+  char token_a[64], token_b[64], token_c[64];
+  char expected[512];
+  char *ics;
+
+  make_world (fx, &w);
+  create_listing (fx, w.a_manager,
+                  "{'kind':'service','title':'Animation de réunion','category':'animation-facilitation',"
+                  "'visibility':'networks','status':'published',"
+                  "'territory':{'departement':'59','commune':'Lille'}}",
+                  service);
+  /* B asks A for a facilitation: requested, accepted, declined; one confirmed long ago. */
+  put_booking (fx, service, "Animation de réunion", w.a, w.b, "requested", "2026-06-20T09:00:00Z",
+               90, k1);
+  put_booking (fx, service, "Animation de réunion", w.a, w.b, "accepted", "2026-06-25T14:00:00Z",
+               120, k2);
+  put_booking (fx, service, "Animation de réunion", w.a, w.b, "declined", "2026-06-26T14:00:00Z",
+               60, k3);
+  put_booking (fx, service, "Animation de réunion", w.a, w.b, "confirmed", "2026-01-10T14:00:00Z",
+               60, k4); /* ended long ago */
+
+  feed_token (fx, w.b_manager, token_b);
+  ics = account_feed (fx, token_b);
+  assert_int_equal (count (ics, "BEGIN:VEVENT\r\n"), 2);
+  snprintf (expected, sizeof expected, "\r\nSUMMARY:Service reçu : Animation de réunion (%s)\r\n",
+            w.a_name);
+  assert_int_equal (count (ics, expected), 2);
+  /* [start, start + duration) */
+  assert_non_null (strstr (ics, "\r\nDTSTART:20260625T140000Z\r\nDTEND:20260625T160000Z\r\n"));
+  assert_non_null (strstr (ics, "\r\nDTSTART:20260620T090000Z\r\nDTEND:20260620T103000Z\r\n"));
+  assert_int_equal (count (ics, "\r\nSTATUS:TENTATIVE\r\n"), 1);
+  assert_int_equal (count (ics, "\r\nSTATUS:CONFIRMED\r\n"), 1);
+  assert_int_equal (count (ics, "\r\nLOCATION:Lille (59)\r\n"), 2);
+  snprintf (expected, sizeof expected,
+            "\r\nDESCRIPTION:Statut : accepté\\nPrestataire : %s\\nRéservation de service : %s\r\n",
+            w.a_name, k2);
+  assert_non_null (strstr (ics, expected));
+  assert_null (strstr (ics, k3));          /* declined */
+  assert_null (strstr (ics, k4));          /* too old */
+  assert_null (strstr (ics, "assemblée")); /* the message stays private */
+  free (ics);
+
+  /* The provider's side. */
+  feed_token (fx, w.a_manager, token_a);
+  ics = account_feed (fx, token_a);
+  assert_int_equal (count (ics, "BEGIN:VEVENT\r\n"), 2);
+  snprintf (expected, sizeof expected, "\r\nSUMMARY:Service rendu : Animation de réunion (%s)\r\n",
+            w.b_name);
+  assert_int_equal (count (ics, expected), 2);
+  free (ics);
+
+  /* A third member sees none of it. */
+  feed_token (fx, w.c_manager, token_c);
+  ics = account_feed (fx, token_c);
+  assert_int_equal (count (ics, "BEGIN:VEVENT\r\n"), 0);
+  free (ics);
+}
+
+static void
 account_feed_refuses_unknown_revoked_and_malformed_secrets (void **state)
 {
   fx_t *fx = *state;
@@ -732,6 +829,8 @@ main (void)
     { "calendars/address/public_url", address_uses_the_public_url, fx_setup, fx_teardown, NULL },
     { "calendars/account/both_roles", account_feed_lists_both_roles_with_the_other_party, fx_setup,
       fx_teardown, NULL },
+    { "calendars/account/service_bookings", account_feed_lists_service_bookings_in_both_roles,
+      fx_setup, fx_teardown, NULL },
     { "calendars/account/refused_secrets",
       account_feed_refuses_unknown_revoked_and_malformed_secrets, fx_setup, fx_teardown, NULL },
     { "calendars/account/erased_or_suspended", account_feed_stops_with_the_account_or_its_member,
