@@ -6,6 +6,7 @@
 #include "needs.h"
 
 #include "accounts.h"
+#include "audit.h"
 #include "categories.h"
 #include "events.h"
 #include "listings.h"
@@ -463,6 +464,34 @@ done:
   return ok;
 }
 
+/* ---- Audit -------------------------------------------------------------------------------- */
+
+/* Records the change of need @id from @from (NULL: its creation) to @to by the caller at its
+ * instant, as the audit entry "<need id>:<@to>" (a need is created and closed once, so the
+ * id is unique and recording again stores nothing). A failure is logged: the change stays. */
+static void
+mt_need_audit (const mt_ctx_t *ctx, const char *id, const char *from, const char *to,
+               const char *reason)
+{
+  char entry_id[MT_ID_SIZE + 16];
+  mt_error_t error = { 0 };
+  mt_audit_entry_t entry = {
+    .id = entry_id,
+    .at_ms = ctx->now_ms,
+    .actor = ctx->principal ? ctx->principal->account_id : "system",
+    .entity = "need",
+    .entity_id = id,
+    .from = from,
+    .to = to,
+    .reason = reason,
+  };
+
+  snprintf (entry_id, sizeof entry_id, "%s:%s", id, to);
+  if (!mt_audit_record (ctx->store, &entry, &error)) {
+    MT_WARN ("need %s: audit entry %s not recorded: %s", id, to, error.message);
+  }
+}
+
 /* ---- POST /v1/needs ------------------------------------------------------------------------ */
 
 /* The caller is an account of an active member (a need or an answer is an organisation's). */
@@ -511,6 +540,7 @@ mt_need_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out, char id_ou
   bson_append_array_end (out, &empty);
   memcpy (id_out, id, MT_ID_SIZE);
   MT_INFO ("need %s posted by member %s", id, p->member_id);
+  mt_need_audit (ctx, id, NULL, "open", NULL);
   ok = true;
 done:
   bson_destroy (&need);
@@ -553,9 +583,14 @@ mt_need_check_listing (const mt_ctx_t *ctx, const char *listing_id, mt_error_t *
   bson_t listing;
   bool ok = false;
 
-  if (!mt_listing_load_visible (ctx, listing_id, &listing, NULL, error)) {
-    mt_error_set_path (error, "/listing_id");
-  } else if (!mt_bson_str_eq (&listing, "owner_id", ctx->principal->member_id)) {
+  mt_error_t load_error = { 0 };
+  bool loaded = mt_listing_load_visible (ctx, listing_id, &listing, NULL, &load_error);
+
+  /* The caller always sees its own member's listings: one it does not see (or that does not
+   * exist) is not its own, which is what the answer is told, without revealing more. */
+  if (!loaded && load_error.code != MT_ERR_NOT_FOUND) {
+    mt_error_copy (error, &load_error);
+  } else if (!loaded || !mt_bson_str_eq (&listing, "owner_id", ctx->principal->member_id)) {
     mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_UNPROCESSABLE,
                   "on répond avec une annonce de sa propre structure",
                   "an answer offers a listing of one's own member");
@@ -620,6 +655,70 @@ mt_need_tell_author (const mt_ctx_t *ctx, const bson_t *need, const bson_t *answ
              answer_id ? answer_id : "?", error.message);
   }
   bson_destroy (&data);
+}
+
+/* True when the strings at @key of @a and @b are both absent or equal. */
+static bool
+mt_need_same_str (const bson_t *a, const bson_t *b, const char *key)
+{
+  const char *x = mt_bson_str (a, key);
+  const char *y = mt_bson_str (b, key);
+
+  return (!x && !y) || (x && y && strcmp (x, y) == 0);
+}
+
+/* MT_ERR_DUPLICATE when the caller's member already gave @need the answer @body (the same
+ * listing_id and the same text, or the same absence of them). */
+static bool
+mt_need_answer_check_new (const mt_ctx_t *ctx, const bson_t *need, const bson_t *body,
+                          mt_error_t *error)
+{
+  const char *id = mt_bson_str (need, "id");
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_store_page_t page;
+  uint32_t read = 0;
+  bool found = false;
+  bool ok = false;
+
+  mt_store_page_init (&page);
+  while (id && !found && read < MT_NEED_ANSWERS_MAX) {
+    bson_iter_t it;
+    mt_store_page_destroy (&page);
+    if (!ctx->store->ops->need_answer_list (ctx->store, id, cursor[0] ? cursor : NULL,
+                                            MT_NEED_ANSWERS_MAX - read, &page, error)) {
+      goto done;
+    }
+    if (bson_iter_init (&it, &page.items)) {
+      while (!found && bson_iter_next (&it)) {
+        const uint8_t *data = NULL;
+        uint32_t len = 0;
+        bson_t answer;
+        read++;
+        if (!BSON_ITER_HOLDS_DOCUMENT (&it)) {
+          continue;
+        }
+        bson_iter_document (&it, &len, &data);
+        found = bson_init_static (&answer, data, len) &&
+                mt_bson_str_eq (&answer, "author_member_id", ctx->principal->member_id) &&
+                mt_need_same_str (&answer, body, "listing_id") &&
+                mt_need_same_str (&answer, body, "text");
+      }
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    if (!cursor[0] || page.count == 0) {
+      break;
+    }
+  }
+  if (found) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_DUPLICATE,
+                  "votre structure a déjà fait cette réponse à ce besoin",
+                  "your member has already given this answer to this need");
+    goto done;
+  }
+  ok = true;
+done:
+  mt_store_page_destroy (&page);
+  return ok;
 }
 
 /* Builds the answer of the caller to @need from @body in @out (initialised here). */
@@ -696,6 +795,9 @@ mt_need_answer (const mt_ctx_t *ctx, const char *id, const bson_t *body, bson_t 
     if (!mt_bson_str_eq (&need, "status", "open")) {
       mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_CONFLICT, "ce besoin est clos",
                     "this need is closed");
+      goto done;
+    }
+    if (!mt_need_answer_check_new (ctx, &need, body, error)) {
       goto done;
     }
     count = mt_bson_int (&need, "answers_count", 0);
@@ -832,6 +934,7 @@ mt_need_close (const mt_ctx_t *ctx, const char *id, const bson_t *body, const ch
     }
   }
   MT_INFO ("need %s closed", id);
+  mt_need_audit (ctx, id, "open", "closed", reason);
   bson_destroy (out);
   ok = mt_need_full_view (ctx, &stored, out, error);
 done:

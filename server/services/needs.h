@@ -32,6 +32,9 @@
  *
  * Who closes: the author's accounts and administrators, once.
  *
+ * Audit: the creation ("<need id>:open") and the closing ("<need id>:closed") are recorded
+ * (audit.h, entity "need"); answers are not.
+ *
  * Concurrency: answering and closing are compare-and-set on the need's version. An answer
  * first counts itself on the need (answers_count + 1, only while the need is open), then is
  * stored, so an answer never arrives after the closing that won; a crash in between leaves
@@ -126,9 +129,11 @@ bool mt_needs_search (const mt_ctx_t *ctx, const mt_search_params_t *params, bso
  * (MT_ERR_FORBIDDEN); the need exists and is visible (MT_ERR_NOT_FOUND); the caller's member
  * is not its author (MT_ERR_UNPROCESSABLE); at least one of listing_id and text
  * (MT_ERR_VALIDATION), a text of 1 to 4000 characters not only white space
- * (MT_ERR_VALIDATION, "/text"); the listing is visible (MT_ERR_NOT_FOUND, "/listing_id"),
- * of the caller's member and published (MT_ERR_UNPROCESSABLE, "/listing_id"); the need is
- * open (MT_ERR_CONFLICT); fewer than MT_NEED_ANSWERS_MAX answers (MT_ERR_UNPROCESSABLE).
+ * (MT_ERR_VALIDATION, "/text"); the listing is of the caller's member (absent or unseen
+ * ones included) and published (MT_ERR_UNPROCESSABLE, "/listing_id"); the need is open
+ * (MT_ERR_CONFLICT); the caller's member has not given the same answer (same listing_id and
+ * text) before (MT_ERR_DUPLICATE); fewer than MT_NEED_ANSWERS_MAX answers
+ * (MT_ERR_UNPROCESSABLE).
  * Then the need's answers_count goes up (compare-and-set, decided again on a lost race), the
  * answer is stored and the author told. @out (initialised here): the stored answer;
  * @id_out its id.
