@@ -699,11 +699,12 @@ account_feed_lists_service_bookings_in_both_roles (void **state)
   char *ics;
 
   make_world (fx, &w);
-  create_listing (fx, w.a_manager,
-                  "{'kind':'service','title':'Animation de réunion','category':'animation-facilitation',"
-                  "'visibility':'networks','status':'published',"
-                  "'territory':{'departement':'59','commune':'Lille'}}",
-                  service);
+  create_listing (
+    fx, w.a_manager,
+    "{'kind':'service','title':'Animation de réunion','category':'animation-facilitation',"
+    "'visibility':'networks','status':'published',"
+    "'territory':{'departement':'59','commune':'Lille'}}",
+    service);
   /* B asks A for a facilitation: requested, accepted, declined; one confirmed long ago. */
   put_booking (fx, service, "Animation de réunion", w.a, w.b, "requested", "2026-06-20T09:00:00Z",
                90, k1);
