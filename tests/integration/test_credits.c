@@ -198,6 +198,9 @@ statement_is_ones_own_newest_first (void **state)
   it_expect_problem (a.token, "GET", "/v1/me/ledger?limit=0", NULL, 400, "bad-request");
   it_expect_problem (a.token, "GET", "/v1/me/ledger?cursor=abc", NULL, 400, "bad-request");
   it_expect (NULL, "GET", "/v1/me/ledger", NULL, 401);
+  /* a large limit is capped, not refused */
+  assert_int_equal (statement (a.token, a.member_id, 100, ids, 64), 8);
+  it_expect (a.token, "GET", "/v1/me/ledger?limit=100000", NULL, 200);
   it_person_destroy (&a);
   it_person_destroy (&b);
   it_person_destroy (&a_staff);
