@@ -10,7 +10,8 @@
  * at the first approval), the monthly grant (once per member and month, by one or two store
  * handles on the same file as two instances would, active members only), the statement,
  * credits disabled, and a reservation's charge at return (days x price from the borrower to
- * the owner; refused by the floor: the return goes on, flagged into the review queue).
+ * the owner; refused by the floor: the return goes on, flagged into the review queue, and
+ * the sweeps never close it).
  * After every scenario the sum of all balances is zero and the store's integrity check holds.
  * Every context carries an explicit instant: nothing reads the clock.
  */
@@ -22,6 +23,7 @@
 #include "mt_embed.h"
 #include "mt_json.h"
 #include "mt_schema.h"
+#include "sweeps.h"
 
 extern const mt_embed_file_t mutua_schema_files[];
 
@@ -1074,6 +1076,62 @@ return_refused_by_the_floor_is_flagged (void **state)
   assert_consistent (lx);
 }
 
+static void
+flagged_return_is_kept_for_review (void **state)
+{
+  lx_t *lx = world (state);
+  char paid[MT_ID_SIZE], due[MT_ID_SIZE], incident[MT_ID_SIZE], reason[32];
+  bson_t out, stored;
+  mt_sweep_report_t report;
+  mt_ctx_t later;
+
+  grant (lx, "k:grant", lx->borrower, 10);
+  priced_loan (lx, FX_NOW_MS - LX_DAY, FX_NOW_MS, 10, paid); /* 10: paid, to the floor */
+  priced_loan (lx, FX_NOW_MS - LX_DAY, FX_NOW_MS, 10, due);  /* refused */
+  priced_loan (lx, FX_NOW_MS - LX_DAY, FX_NOW_MS, 10, incident);
+  give_back (lx, paid, &out);
+  bson_destroy (&out);
+  give_back (lx, due, &out);
+  bson_destroy (&out);
+  /* a return with an incident that the floor refuses too: both flags, reason "incident" */
+  {
+    fx_caller_t owner;
+    bson_t body = BSON_INITIALIZER, inc;
+    caller (lx, lx->owner_account, &owner);
+    BSON_APPEND_UTF8 (&body, "condition_note", "abîmé");
+    BSON_APPEND_DOCUMENT_BEGIN (&body, "incident", &inc);
+    BSON_APPEND_UTF8 (&inc, "type", "damage");
+    BSON_APPEND_UTF8 (&inc, "text", "toile déchirée");
+    bson_append_document_end (&body, &inc);
+    OK (
+      mt_reservation_act (&owner.ctx, incident, MT_RESERVATION_RETURN, &body, NULL, &out, &fx_err));
+    bson_destroy (&out);
+    bson_destroy (&body);
+    fx_caller_destroy (&owner);
+  }
+  lx_get (lx, incident, &stored);
+  assert_true (mt_bson_bool (&stored, "credits_due", false));
+  assert_true (mt_bson_bool (&stored, "review_required", false));
+  bson_destroy (&stored);
+  review_reason (lx, incident, reason);
+  assert_string_equal (reason, "incident");
+  /* long after: the sweeps close the paid return, never the unpaid one */
+  later = lx_ctx (lx, FX_NOW_MS + 60 * LX_DAY);
+  memset (&report, 0, sizeof report);
+  mt_sweeps_run_task (&later, MT_SWEEP_CLOSE, &report);
+  lx_get (lx, paid, &stored);
+  assert_string_equal (mt_bson_str (&stored, "status"), "closed");
+  bson_destroy (&stored);
+  lx_get (lx, due, &stored);
+  assert_string_equal (mt_bson_str (&stored, "status"), "returned");
+  bson_destroy (&stored);
+  review_reason (lx, due, reason);
+  assert_string_equal (reason, "credits");
+  assert_int_equal (balance (lx, lx->borrower), 0);
+  assert_int_equal (entries (lx), 2);
+  assert_consistent (lx);
+}
+
 int
 main (void)
 {
@@ -1096,6 +1154,7 @@ main (void)
     LX_TEST ("credits/reservation_check_and_stamp", creation_checks_and_stamps_the_price),
     LX_TEST ("credits/return_charges", return_charges_days_times_price),
     LX_TEST ("credits/return_refused_flagged", return_refused_by_the_floor_is_flagged),
+    LX_TEST ("credits/flagged_return_kept_for_review", flagged_return_is_kept_for_review),
   };
 
   return cmocka_run_group_tests (tests, group_setup, group_teardown);
