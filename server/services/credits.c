@@ -278,6 +278,17 @@ mt_credits_reservation_charge (const mt_ctx_t *ctx, const bson_t *stored, bson_t
   /* The good is back whatever the borrower holds: the return goes on, flagged. */
   MT_INFO ("reservation %s returned with %lld credit(s) due: %s", id, (long long) cost,
            charge_error.message);
+  {
+    /* The return's fields already hold "review_required" (true only with an incident): it
+     * is replaced, not appended twice (the first of two equal keys wins), or the sweeps
+     * would close the loan and take it out of the review queue. */
+    static const char *const flags[] = { "credits_due", "review_required", NULL };
+    bson_t rest;
+    mt_bson_copy_without (set, &rest, flags);
+    bson_reinit (set);
+    bson_concat (set, &rest);
+    bson_destroy (&rest);
+  }
   BSON_APPEND_BOOL (set, "credits_due", true);
   BSON_APPEND_BOOL (set, "review_required", true);
   return true;
