@@ -302,7 +302,7 @@ static void
 reservation_cancelled_tells_other_side (void **state)
 {
   cv_t *cv = *state;
-  char a[MT_ID_SIZE], b[MT_ID_SIZE];
+  char a[MT_ID_SIZE], b[MT_ID_SIZE], c[MT_ID_SIZE];
   char good[MT_ID_SIZE];
 
   cv_good (cv, NULL, good);
@@ -313,6 +313,14 @@ reservation_cancelled_tells_other_side (void **state)
   cv_act (&cv->owner, b, MT_RESERVATION_APPROVE, NULL);
   cv_act (&cv->owner, b, MT_RESERVATION_CANCEL, "{'reason':'bien en panne'}");
   cv_expect (cv, "reservation_cancelled", "reservation.cancelled", 1, 1, 0);
+  /* Cancelled by an administrator of neither side: both sides. */
+  cv_reserve (cv, good, START, END, c);
+  cv_act (&cv->admin, c, MT_RESERVATION_CANCEL, "{'reason':'doublon'}");
+  assert_int_equal (cv_told (cv, cv->lx->owner_account, "reservation_cancelled"), 2);
+  assert_int_equal (cv_told (cv, cv->lx->borrower_account, "reservation_cancelled"), 2);
+  assert_int_equal (cv_told (cv, cv->lx->admin_account, "reservation_cancelled"), 0);
+  assert_int_equal (cv_mailed (cv, cv->lx->owner_account, "reservation.cancelled"), 2);
+  assert_int_equal (cv_mailed (cv, cv->lx->borrower_account, "reservation.cancelled"), 2);
 }
 
 static void

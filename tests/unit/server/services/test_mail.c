@@ -512,6 +512,52 @@ compose_without_name_or_subject (void **state)
 }
 
 static void
+compose_invalid_utf8_and_long_name (void **state)
+{
+  mt_mail_t mail = plain_mail ();
+  char name[401];
+  char expected[MT_MAIL_NAME_MAX + 1];
+  char value[2048];
+  char decoded[2048];
+  mt_buf_t out;
+  const char *msg;
+
+  (void) state;
+  /* Bytes that are not UTF-8: every non-ASCII byte of the text becomes '?'. */
+  mail.subject = "Caf\xe9 \xff\xfe ok";
+  mail.to_name = "Ren\xe9"
+                 "e";
+  compose_ok (&mail, &out);
+  msg = mt_buf_cstr (&out);
+  assert_true (header_value (msg, "Subject", value, sizeof value));
+  rfc2047_decode (value, decoded, sizeof decoded);
+  assert_string_equal (decoded, "Caf? ?? ok");
+  assert_true (header_value (msg, "To", value, sizeof value));
+  rfc2047_decode (value, decoded, sizeof decoded);
+  assert_string_equal (decoded, "Ren?e <camille@example.org>");
+  mt_buf_destroy (&out);
+
+  /* A name longer than MT_MAIL_NAME_MAX bytes is cut at a character boundary. */
+  for (size_t i = 0; i < 200; i++) {
+    memcpy (name + 2 * i, "é", 2);
+  }
+  name[400] = '\0';
+  memcpy (expected, name, MT_MAIL_NAME_MAX);
+  expected[MT_MAIL_NAME_MAX - (MT_MAIL_NAME_MAX % 2)] = '\0';
+  mail = plain_mail ();
+  mail.to_name = name;
+  compose_ok (&mail, &out);
+  msg = mt_buf_cstr (&out);
+  assert_lines (msg, msg + header_len (msg), 78);
+  assert_true (header_value (msg, "To", value, sizeof value));
+  rfc2047_decode (value, decoded, sizeof decoded);
+  assert_true (strlen (decoded) > MT_MAIL_NAME_MAX - 2);
+  assert_true (strncmp (decoded, expected, strlen (expected)) == 0);
+  assert_string_equal (decoded + strlen (expected), " <camille@example.org>");
+  mt_buf_destroy (&out);
+}
+
+static void
 compose_header_injection_impossible (void **state)
 {
   static const char *const attempts[] = {
@@ -1080,6 +1126,7 @@ main (void)
     MT_TEST ("mail/compose/headers_ascii_and_short", compose_headers_ascii_and_short),
     MT_TEST ("mail/compose/subject_and_name_decode_back", compose_subject_and_name_decode_back),
     MT_TEST ("mail/compose/without_name_or_subject", compose_without_name_or_subject),
+    MT_TEST ("mail/compose/invalid_utf8_and_long_name", compose_invalid_utf8_and_long_name),
     MT_TEST ("mail/compose/header_injection_impossible", compose_header_injection_impossible),
     MT_TEST ("mail/compose/body_quoted_printable_decodes_back",
              compose_body_quoted_printable_decodes_back),
