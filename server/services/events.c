@@ -391,8 +391,10 @@ mt_event_record (const mt_ctx_t *ctx, const mt_event_t *event, const char *kind,
     goto done;
   }
   if (!mt_event_name_known (event->event)) {
-    MT_WARN ("event %s: unknown name \"%s\" (told in-app and by e-mail anyway)", event->key,
-             event->event);
+    /* A name webhooks cannot subscribe to is a programming error: nothing is recorded. */
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "événement inconnu : %s",
+                  "unknown event: %s", event->event);
+    goto done;
   }
   if (!kind) {
     size_t len = strlen (event->event);

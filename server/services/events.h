@@ -40,8 +40,9 @@ typedef struct {
 } mt_event_t;
 
 /*
- * Records @event as described above. Returns false only on a store failure (the caller
- * logs it; the state change that caused the event has already happened and is not undone).
+ * Records @event as described above. Returns false on a store failure (the caller logs it;
+ * the state change that caused the event has already happened and is not undone), and
+ * with MT_ERR_INTERNAL, recording nothing, for an incomplete event or an unknown name.
  */
 bool mt_event_emit (const mt_ctx_t *ctx, const mt_event_t *event, mt_error_t *error);
 

@@ -431,7 +431,8 @@ mt_mail_split (const char *command, char *copy, size_t size, char *argv[MT_MAIL_
   return n > 0;
 }
 
-/* @program itself when it holds a '/', else the first executable PATH entry, in @out. */
+/* @program itself when it holds a '/' (and is executable), else the first executable PATH
+ * entry, in @out. */
 static bool
 mt_mail_resolve (const char *program, char *out, size_t size)
 {
@@ -439,7 +440,8 @@ mt_mail_resolve (const char *program, char *out, size_t size)
   const char *p;
 
   if (strchr (program, '/')) {
-    return (size_t) snprintf (out, size, "%s", program) < size;
+    /* Checked here too, so that a missing program says so instead of "exit status 127". */
+    return (size_t) snprintf (out, size, "%s", program) < size && access (out, X_OK) == 0;
   }
   p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
   while (*p) {

@@ -630,6 +630,9 @@ mt_reservation_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out,
                audit_error.message);
     }
   }
+  /* The owner learns the request; an automatic approval tells both sides. */
+  mt_reservation_tell (ctx, &reservation,
+                       req.auto_approval ? MT_NOTIFY_APPROVED : MT_NOTIFY_REQUESTED);
   bson_destroy (out);
   mt_reservation_view (ctx, &reservation, &listing, out);
   memcpy (id_out, id, MT_ID_SIZE);

@@ -172,7 +172,8 @@ void mt_reservation_view (const mt_ctx_t *ctx, const bson_t *reservation, const 
  *   MT_ERR_UNAVAILABLE      the calendar kept changing (MT_RESERVATION_CALENDAR_ATTEMPTS lost
  *                           compare-and-sets): retry_after set.
  * Then the calendar entry and the reservation are written (see the order above); audit
- * entries follow. @out (initialised here): the reservation as the caller sees it; @id_out
+ * entries and the event follow (notifications.h: "requested" to the owner, or "approved"
+ * to both sides when the listing approves automatically; a failure is only logged). @out (initialised here): the reservation as the caller sees it; @id_out
  * its id.
  */
 bool mt_reservation_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out,
@@ -213,8 +214,10 @@ typedef enum {
  * change is then made only on that version. Errors, in this order: MT_ERR_NOT_FOUND (absent
  * or not visible), MT_ERR_FORBIDDEN (visible, but this caller may not do this),
  * MT_ERR_CONFLICT (illegal from the current status), MT_ERR_STALE (@if_match is not the
- * current version, or another change won the compare-and-set: never retried). @out
- * (initialised here): the updated reservation as the caller sees it.
+ * current version, or another change won the compare-and-set: never retried). After the
+ * change, its event (notifications.h): approved, declined, cancelled, or incident when the
+ * return carries one; a checkout tells nobody. @out (initialised here): the updated
+ * reservation as the caller sees it.
  */
 bool mt_reservation_act (const mt_ctx_t *ctx, const char *id, mt_reservation_action_t action,
                          const bson_t *body, const char *if_match, bson_t *out, mt_error_t *error);

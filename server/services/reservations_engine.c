@@ -366,6 +366,17 @@ mt_reservation_action_fields (const mt_ctx_t *ctx, mt_reservation_action_t actio
   return false;
 }
 
+void
+mt_reservation_tell (const mt_ctx_t *ctx, const bson_t *reservation, mt_reservation_event_t event)
+{
+  mt_error_t error = { 0 };
+
+  if (!mt_notify_reservation (ctx, reservation, event, NULL, &error)) {
+    MT_WARN ("reservation %s: event not recorded: %s", mt_bson_str (reservation, "id"),
+             error.message);
+  }
+}
+
 bool
 mt_reservation_act (const mt_ctx_t *ctx, const char *id, mt_reservation_action_t action,
                     const bson_t *body, const char *if_match, bson_t *out, mt_error_t *error)
@@ -433,6 +444,16 @@ mt_reservation_act (const mt_ctx_t *ctx, const char *id, mt_reservation_action_t
   bson_destroy (&after);
   if (!mt_reservation_apply (ctx, &reservation, &change, &after, error)) {
     goto done;
+  }
+  /* The other side learns the change (SPEC §3 Notifications); a checkout tells nobody. */
+  if (action == MT_RESERVATION_APPROVE) {
+    mt_reservation_tell (ctx, &after, MT_NOTIFY_APPROVED);
+  } else if (action == MT_RESERVATION_DECLINE) {
+    mt_reservation_tell (ctx, &after, MT_NOTIFY_DECLINED);
+  } else if (action == MT_RESERVATION_CANCEL) {
+    mt_reservation_tell (ctx, &after, MT_NOTIFY_CANCELLED);
+  } else if (action == MT_RESERVATION_RETURN && mt_bson_str (&after, "return.incident.type")) {
+    mt_reservation_tell (ctx, &after, MT_NOTIFY_INCIDENT);
   }
   bson_destroy (&listing);
   mt_reservation_read_listing (ctx, &after, &listing);

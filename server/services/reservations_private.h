@@ -5,6 +5,7 @@
 #ifndef MT_RESERVATIONS_PRIVATE_H
 #define MT_RESERVATIONS_PRIVATE_H
 
+#include "notifications.h"
 #include "reservations.h"
 
 /* Policy defaults when the context carries no configuration (the values of config.c). */
@@ -31,6 +32,11 @@ void mt_reservation_append_history_item (bson_t *array, uint32_t index, int64_t 
 /* @calendar with its entries rebuilt: without @skip_id's, plus @added (both may be NULL). */
 void mt_reservation_calendar_rebuild (const char *listing_id, const bson_t *calendar,
                                       const char *skip_id, const bson_t *added, bson_t *out);
+
+/* Tells @event about @reservation (stored, after the change) through mt_notify_reservation;
+ * a failure is only logged: the change is made and stays. */
+void mt_reservation_tell (const mt_ctx_t *ctx, const bson_t *reservation,
+                          mt_reservation_event_t event);
 
 /* The stored listing of @reservation into @out (initialised here; empty when unreadable). */
 void mt_reservation_read_listing (const mt_ctx_t *ctx, const bson_t *reservation, bson_t *out);
