@@ -134,6 +134,13 @@ static const mt_option_t mt_options[] = {
          "timeout of one webhook delivery (seconds)"),
   OPT_I (webhook_max_attempts, "8", 1, 50, "tentatives de livraison d'un webhook au plus",
          "most delivery attempts of a webhook"),
+  OPT_I (outbox_retry_base_s, "30", 0, 3600,
+         "premier délai avant de réessayer un envoi (doublé à chaque échec, au plus 6 h)",
+         "first delay before a failed e-mail or webhook is tried again (doubled each time, 6 h "
+         "at most)"),
+  OPT_I (outbox_interval_ms, "1000", 50, 60000,
+         "intervalle de recherche des e-mails et webhooks à envoyer (millisecondes)",
+         "how often e-mails and webhook deliveries due are looked for (milliseconds)"),
   OPT_I (sweep_interval_s, "60", 1, 86400,
          "intervalle des tâches automatiques (expirations, retards, rappels, clôtures)",
          "interval of the automatic tasks (expiry, overdue, reminders, closing)"),

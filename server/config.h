@@ -60,6 +60,8 @@ typedef struct mt_config {
   char mail_from[MT_CONFIG_STR_MAX];
   int64_t webhook_timeout_s;
   int64_t webhook_max_attempts;
+  int64_t outbox_retry_base_s;
+  int64_t outbox_interval_ms;
 } mt_config_t;
 
 /* Fills @config with the defaults of the table. */

@@ -8,7 +8,7 @@
  * Start-up: configuration, data directory, the lock of an embedded store (one mutuad per
  * SQLite database), store (migrations), signing keys, schemas, routes, first administrator,
  * demo data, reconciliation (services/reconcile.h), worker pool, event loops, timers
- * (timers.h), then the port file and a banner on stdout saying where mutua listens and how to
+ * (timers.h), the e-mail and webhook dispatcher (dispatcher.h), then the port file and a banner on stdout saying where mutua listens and how to
  * sign in. The main thread then waits for signals: SIGTERM/SIGINT drain and exit 0, SIGHUP
  * reloads the keys and the log level.
  */
@@ -16,6 +16,7 @@
 #include "bootstrap.h"
 #include "config.h"
 #include "demo.h"
+#include "dispatcher.h"
 #include "keyring.h"
 #include "metrics.h"
 #include "mt_log.h"
@@ -363,6 +364,7 @@ main (int argc, char **argv)
   mt_keyring_t *keyring = NULL;
   mt_store_t *store = NULL;
   mt_timers_t *timers = NULL;
+  mt_dispatcher_t *dispatcher = NULL;
   int lock_fd = -1;
   bool exclusive = false;
   char keys_dir[MT_CONFIG_STR_MAX + 8];
@@ -484,6 +486,11 @@ main (int argc, char **argv)
     mt_main_fail ("timers", &error);
     goto done;
   }
+  dispatcher = mt_dispatcher_start (&app, &error);
+  if (!dispatcher) {
+    mt_main_fail ("dispatcher", &error);
+    goto done;
+  }
   if (app.config.port_file[0] &&
       !mt_main_write_port_file (app.config.port_file, mt_server_port (app.server), &error)) {
     mt_main_fail ("port_file", &error);
@@ -518,10 +525,15 @@ main (int argc, char **argv)
       mt_log_printf (MT_LOG_WARN, MT_LOG_DOMAIN, "%d requests still in flight at exit", left);
     }
   }
+  /* The requests are answered: no more events; a send in progress is cut short and will be
+   * tried again by the next start. */
+  mt_dispatcher_stop (dispatcher);
+  dispatcher = NULL;
   exit_code = 0;
 done:
   /* Workers first: their last completions still reach the running loops, which answer
    * them; only then may the loops and their completion queues go. */
+  mt_dispatcher_stop (dispatcher);
   mt_workers_destroy (app.workers);
   mt_server_destroy (app.server);
   mt_timers_destroy (timers);

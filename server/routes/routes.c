@@ -179,6 +179,16 @@ const mt_route_t mt_routes[] = {
          MT_AUTH_ADMIN, "ledger_reverse.json", "reverse an entry (admins)"),
 
   /* notifications and webhooks (rows added with their handlers) */
+  ROUTE ("POST", "/v1/me/notifications/{id}/read", mt_route_me_notification_read, MT_AUTH_ACCOUNT,
+         NULL, "mark one's notification read"),
+  ROUTE ("GET", "/v1/admin/webhooks", mt_route_admin_webhooks_list, MT_AUTH_ADMIN, NULL,
+         "the webhooks, without their secrets (admins)"),
+  ROUTE ("POST", "/v1/admin/webhooks", mt_route_admin_webhooks_create, MT_AUTH_ADMIN,
+         "webhook_create.json", "add a webhook; its signing secret is shown once (admins)"),
+  ROUTE ("DELETE", "/v1/admin/webhooks/{id}", mt_route_admin_webhook_delete, MT_AUTH_ADMIN, NULL,
+         "remove a webhook (admins)"),
+  ROUTE ("GET", "/v1/admin/webhooks/{id}/deliveries", mt_route_admin_webhook_deliveries,
+         MT_AUTH_ADMIN, NULL, "a webhook's delivery log (admins)"),
 
   /* statistics (rows added with their handlers) */
   ROUTE ("GET", "/v1/admin/stats", mt_route_admin_stats, MT_AUTH_ADMIN, NULL,
