@@ -67,7 +67,10 @@ static const mt_option_t mt_options[] = {
          "(leur X-Forwarded-For donne l'adresse du client)",
          "trusted reverse proxy addresses, comma-separated (their X-Forwarded-For gives the "
          "client address)"),
-  OPT_B (demo, "false", "charge le réseau de démonstration", "loads the demo network"),
+  OPT_B (demo, "false",
+         "charge le réseau de démonstration (active les crédits sauf si credits_enabled est "
+         "donné)",
+         "loads the demo network (enables credits unless credits_enabled is given)"),
   OPT_I (threads, "0", 0, 256, "boucles d'événements (0 : nombre de cœurs)",
          "event loops (0: number of cores)"),
   OPT_I (workers, "0", 0, 256, "fils de calcul pour Argon2id (0 : nombre de cœurs)",
@@ -230,8 +233,15 @@ mt_config_trim (char *s)
   return s;
 }
 
+/* Marks @opt as set by the operator in @set (indexed like mt_options). */
+static void
+mt_config_mark (bool *set, const mt_option_t *opt)
+{
+  set[opt - mt_options] = true;
+}
+
 static bool
-mt_config_read_file (mt_config_t *config, const char *path, mt_error_t *error)
+mt_config_read_file (mt_config_t *config, const char *path, bool *set, mt_error_t *error)
 {
   FILE *f = fopen (path, "r");
   char line[2 * MT_CONFIG_STR_MAX];
@@ -275,6 +285,7 @@ mt_config_read_file (mt_config_t *config, const char *path, mt_error_t *error)
     if (!mt_option_set (config, opt, value, source, error)) {
       goto done;
     }
+    mt_config_mark (set, opt);
   }
   ok = true;
 done:
@@ -321,7 +332,7 @@ mt_config_find_file (int argc, const char *const *argv, int first_arg, const cha
 
 static bool
 mt_config_read_flags (mt_config_t *config, int argc, const char *const *argv, int first_arg,
-                      mt_error_t *error)
+                      bool *set, mt_error_t *error)
 {
   for (int i = first_arg; i < argc; i++) {
     const char *arg = argv[i];
@@ -370,6 +381,7 @@ mt_config_read_flags (mt_config_t *config, int argc, const char *const *argv, in
     if (!mt_option_set (config, opt, value, "command line", error)) {
       return false;
     }
+    mt_config_mark (set, opt);
   }
   return true;
 }
@@ -379,11 +391,12 @@ mt_config_load (mt_config_t *config, int argc, const char *const *argv, int firs
                 const char *const *envp, mt_error_t *error)
 {
   const char *file = mt_config_find_file (argc, argv, first_arg, envp);
+  bool set[MT_OPTION_COUNT] = { false };
   mt_log_level_t level;
 
   mt_config_defaults (config);
   if (file && *file) {
-    if (!mt_config_read_file (config, file, error)) {
+    if (!mt_config_read_file (config, file, set, error)) {
       return false;
     }
   }
@@ -395,9 +408,18 @@ mt_config_load (mt_config_t *config, int argc, const char *const *argv, int firs
     if (value && !mt_option_set (config, &mt_options[i], value, env_name, error)) {
       return false;
     }
+    if (value) {
+      set[i] = true;
+    }
   }
-  if (!mt_config_read_flags (config, argc, argv, first_arg, error)) {
+  if (!mt_config_read_flags (config, argc, argv, first_arg, set, error)) {
     return false;
+  }
+  /* The demo shows the credits economy: --demo enables credits unless the operator set
+   * credits_enabled (file, environment or flag), whatever its value. */
+  if (config->demo &&
+      !set[mt_option_find ("credits_enabled", strlen ("credits_enabled")) - mt_options]) {
+    config->credits_enabled = true;
   }
   if (file) {
     snprintf (config->config_file, sizeof config->config_file, "%s", file);

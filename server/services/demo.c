@@ -4,9 +4,12 @@
 #include "demo.h"
 
 #include "accounts.h"
+#include "bookings.h"
+#include "credits.h"
 #include "listings.h"
 #include "members.h"
 #include "messages.h"
+#include "needs.h"
 #include "mt_bson.h"
 #include "mt_log.h"
 #include "mt_schema.h"
@@ -345,8 +348,20 @@ done:
  * Every listing of member @member_id (any status and visibility), as an array-shaped
  * @out (initialised here) of {"title", "id"}.
  */
+static bool mt_demo_owner_docs (const mt_ctx_t *ctx, const char *member_id, bool needs, bson_t *out,
+                                mt_error_t *error);
+
 static bool
 mt_demo_owner_listings (const mt_ctx_t *ctx, const char *member_id, bson_t *out, mt_error_t *error)
+{
+  return mt_demo_owner_docs (ctx, member_id, false, out, error);
+}
+
+/* As mt_demo_owner_listings, for the listings (@needs false) or the needs (true) of
+ * @member_id. */
+static bool
+mt_demo_owner_docs (const mt_ctx_t *ctx, const char *member_id, bool needs, bson_t *out,
+                    mt_error_t *error)
 {
   char cursor[MT_STORE_CURSOR_MAX] = "";
   mt_store_listing_query_t query = {
@@ -365,7 +380,8 @@ mt_demo_owner_listings (const mt_ctx_t *ctx, const char *member_id, bson_t *out,
     bson_iter_t iter;
 
     query.cursor = cursor;
-    if (!ctx->store->ops->listing_search (ctx->store, &query, &page, error)) {
+    if (!(needs ? ctx->store->ops->need_search (ctx->store, &query, &page, error)
+                : ctx->store->ops->listing_search (ctx->store, &query, &page, error))) {
       mt_store_page_destroy (&page);
       goto done;
     }
@@ -838,15 +854,14 @@ mt_demo_refused (const mt_demo_reservation_t *row, const char *what, const mt_er
  * person @person of @org: its account and member as stored, roles and statuses. *@found is
  * false when that account is not stored or not active.
  */
+static bool mt_demo_principal_of (const mt_ctx_t *ctx, const char *key, mt_principal_t *p,
+                                  bool *found, mt_error_t *error);
+
 static bool
 mt_demo_principal (const mt_ctx_t *ctx, const mt_demo_org_t *org, int person, mt_principal_t *p,
                    bool *found, mt_error_t *error)
 {
   char key[MT_EMAIL_MAX + 1];
-  const char *account_id;
-  const char *member_id;
-  mt_error_t local;
-  bool ok = false;
 
   *found = false;
   if (person < 0 || (size_t) person >= mt_demo_org_people (org) ||
@@ -854,8 +869,22 @@ mt_demo_principal (const mt_ctx_t *ctx, const mt_demo_org_t *org, int person, mt
     mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
                   "personne de démonstration inconnue (%.60s, %d)",
                   "unknown demo person (%.60s, %d)", org->key, person);
-    goto done;
+    return false;
   }
+  return mt_demo_principal_of (ctx, key, p, found, error);
+}
+
+/* As mt_demo_principal, for the account whose e-mail key is @key. */
+static bool
+mt_demo_principal_of (const mt_ctx_t *ctx, const char *key, mt_principal_t *p, bool *found,
+                      mt_error_t *error)
+{
+  const char *account_id;
+  const char *member_id;
+  mt_error_t local;
+  bool ok = false;
+
+  *found = false;
   mt_error_clear (&local);
   bson_destroy (&p->account);
   if (!ctx->store->ops->account_find_by_email (ctx->store, key, &p->account, &local)) {
@@ -1375,6 +1404,707 @@ done:
   return ok;
 }
 
+/* ---- Shared by bookings, needs and credits ------------------------------------------------- */
+
+/*
+ * Prepares @step (a copy of the load's context at @at_ms, with @p as its principal) for
+ * person @person of @org. *@refused (warned, about @what) when the account is absent or
+ * inactive, or when @at_ms is before @last_ms or after the load instant.
+ */
+static bool
+mt_demo_as (const mt_ctx_t *ctx, const char *what, const mt_demo_org_t *org, int person,
+            int64_t at_ms, int64_t last_ms, mt_principal_t *p, mt_ctx_t *step, bool *refused,
+            mt_error_t *error)
+{
+  bool found = false;
+
+  *refused = false;
+  *step = *ctx;
+  step->now_ms = at_ms;
+  step->principal = p;
+  if (at_ms < last_ms || at_ms > ctx->now_ms) {
+    MT_WARN ("demo %s: a step out of time order; the row stops there", what);
+    *refused = true;
+    return true;
+  }
+  if (!mt_demo_principal (ctx, org, person, p, &found, error)) {
+    return false;
+  }
+  if (!found) {
+    MT_WARN ("demo %s: an account of %s is absent or inactive; the row stops there", what,
+             org->key);
+    *refused = true;
+  }
+  return true;
+}
+
+/* As mt_demo_refused for the rows of bookings, needs and grants (@what names them). */
+static bool
+mt_demo_rule_refused (const char *what, const char *step, const mt_error_t *why, bool *refused,
+                      mt_error_t *error)
+{
+  if (!mt_demo_is_refusal (why)) {
+    mt_error_copy (error, why);
+    return false;
+  }
+  MT_WARN ("demo %s: %s refused (%s); the row stops there", what, step, why->message);
+  *refused = true;
+  return true;
+}
+
+/* The schema @name of ctx->env->schemas, or NULL with MT_ERR_INTERNAL. */
+static const mt_schema_t *
+mt_demo_schema (const mt_ctx_t *ctx, const char *name, mt_error_t *error)
+{
+  const mt_schema_t *schema =
+    ctx->env && ctx->env->schemas ? mt_schema_registry_get (ctx->env->schemas, name) : NULL;
+
+  if (!schema) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "schéma %s absent",
+                  "schema %s missing", name);
+  }
+  return schema;
+}
+
+/* ---- Service bookings ---------------------------------------------------------------------- */
+
+typedef struct {
+  const mt_schema_t *create, *decline, *cancel, *complete;
+} mt_demo_booking_schemas_t;
+
+/* Makes the booking of @row, from its request to its last step. */
+static bool
+mt_demo_make_booking (mt_demo_loader_t *loader, const mt_demo_booking_schemas_t *schemas,
+                      const mt_demo_booking_t *row, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  const mt_demo_org_t *provider = mt_demo_listing_org (mt_demo_listing_find (row->listing));
+  const mt_demo_org_t *requester = mt_demo_org_find (row->requester);
+  const int64_t midnight = mt_demo_midnight (ctx->now_ms);
+  int64_t last_ms = INT64_MIN;
+  char listing_id[MT_ID_SIZE];
+  char id[MT_ID_SIZE] = "";
+  bson_t body = BSON_INITIALIZER;
+  bson_t out = BSON_INITIALIZER;
+  mt_principal_t p;
+  mt_ctx_t step;
+  mt_error_t why;
+  bool refused = false;
+  bool ok = false;
+
+  mt_principal_init (&p);
+  if (!provider || !requester) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                  "prestation de démonstration « %.60s » : annonce ou structure inconnue",
+                  "demo booking \"%.60s\": unknown listing or organisation", row->key);
+    goto done;
+  }
+  mt_error_clear (&why);
+  if (!mt_demo_listing_id (ctx, row->listing, listing_id, &why)) {
+    ok = mt_demo_rule_refused (row->key, "the listing", &why, &refused, error);
+    goto done;
+  }
+  BSON_APPEND_UTF8 (&body, "listing_id", listing_id);
+  mt_demo_append_instant (&body, "start",
+                          midnight + (int64_t) row->start_day * MT_DEMO_DAY_MS +
+                            (int64_t) row->start_hour * MT_DEMO_HOUR_MS);
+  if (row->duration_minutes > 0) {
+    BSON_APPEND_INT32 (&body, "duration_minutes", row->duration_minutes);
+  }
+  BSON_APPEND_UTF8 (&body, "message", row->message);
+  if (!mt_demo_body_valid (schemas->create, &body, row->key, error) ||
+      !mt_demo_as (ctx, row->key, requester, row->person,
+                   mt_demo_instant (ctx, row->day, row->hour, 0), last_ms, &p, &step, &refused,
+                   error)) {
+    goto done;
+  }
+  if (refused) {
+    ok = true;
+    goto done;
+  }
+  mt_error_clear (&why);
+  bson_destroy (&out);
+  if (!mt_booking_create (&step, &body, &out, id, &why)) {
+    id[0] = '\0';
+    ok = mt_demo_rule_refused (row->key, "the request", &why, &refused, error);
+    goto done;
+  }
+  last_ms = step.now_ms;
+  for (size_t i = 0; !refused && i < MT_DEMO_BOOKING_STEPS_MAX && row->steps[i].kind; i++) {
+    const mt_demo_booking_step_t *s = &row->steps[i];
+    const bool by_requester =
+      s->kind == MT_DEMO_BOOKING_CONFIRM || (s->kind == MT_DEMO_BOOKING_CANCEL && s->by_requester);
+    const mt_schema_t *schema = NULL;
+    mt_booking_action_t action = MT_BOOKING_ACCEPT;
+
+    bson_reinit (&body);
+    switch (s->kind) {
+    case MT_DEMO_BOOKING_DECLINE:
+      action = MT_BOOKING_DECLINE;
+      schema = schemas->decline;
+      if (s->text) {
+        BSON_APPEND_UTF8 (&body, "reason", s->text);
+      }
+      break;
+    case MT_DEMO_BOOKING_CANCEL:
+      action = MT_BOOKING_CANCEL;
+      schema = schemas->cancel;
+      BSON_APPEND_UTF8 (&body, "reason", s->text ? s->text : "");
+      break;
+    case MT_DEMO_BOOKING_COMPLETE:
+      action = MT_BOOKING_COMPLETE;
+      schema = schemas->complete;
+      if (s->hours > 0) {
+        BSON_APPEND_DOUBLE (&body, "hours", s->hours);
+      }
+      break;
+    case MT_DEMO_BOOKING_CONFIRM:
+      action = MT_BOOKING_CONFIRM;
+      break;
+    case MT_DEMO_BOOKING_ACCEPT:
+    case MT_DEMO_BOOKING_END:
+    default:
+      break;
+    }
+    mt_principal_destroy (&p);
+    mt_principal_init (&p);
+    if ((schema && !mt_demo_body_valid (schema, &body, row->key, error)) ||
+        !mt_demo_as (ctx, row->key, by_requester ? requester : provider, s->person,
+                     mt_demo_instant (ctx, s->day, s->hour, 0), last_ms, &p, &step, &refused,
+                     error)) {
+      goto done;
+    }
+    if (refused) {
+      break;
+    }
+    mt_error_clear (&why);
+    bson_destroy (&out);
+    if (!mt_booking_act (&step, id, action, &body, NULL, &out, &why)) {
+      if (!mt_demo_rule_refused (row->key, "a step", &why, &refused, error)) {
+        goto done;
+      }
+      break;
+    }
+    last_ms = step.now_ms;
+  }
+  if (!refused && !mt_bson_str_eq (&out, "status", row->status)) {
+    MT_WARN ("demo booking %s: ends %s instead of %s", row->key,
+             mt_bson_str (&out, "status") ? mt_bson_str (&out, "status") : "?", row->status);
+    refused = true;
+  }
+  ok = true;
+done:
+  if (id[0]) {
+    loader->result->bookings_created++;
+  }
+  if (ok && refused) {
+    loader->result->bookings_skipped++;
+  }
+  bson_destroy (&body);
+  bson_destroy (&out);
+  mt_principal_destroy (&p);
+  return ok;
+}
+
+/* Whether a service used by mt_demo_bookings holds any booking (then none is added). */
+static bool
+mt_demo_bookings_present (const mt_ctx_t *ctx, bool *present, mt_error_t *error)
+{
+  bool ok = false;
+
+  *present = false;
+  for (size_t i = 0; i < mt_demo_booking_count && !*present; i++) {
+    char listing_id[MT_ID_SIZE];
+    mt_store_booking_query_t query = { .limit = 1 };
+    mt_store_page_t page;
+    mt_error_t local;
+
+    mt_error_clear (&local);
+    if (!mt_demo_listing_id (ctx, mt_demo_bookings[i].listing, listing_id, &local)) {
+      if (local.code == MT_ERR_NOT_FOUND) {
+        continue;
+      }
+      mt_error_copy (error, &local);
+      goto done;
+    }
+    query.listing_id = listing_id;
+    if (!ctx->store->ops->booking_list (ctx->store, &query, &page, error)) {
+      mt_store_page_destroy (&page);
+      goto done;
+    }
+    *present = page.count > 0;
+    mt_store_page_destroy (&page);
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+/* Makes the demo's service bookings, unless they are there already. */
+static bool
+mt_demo_ensure_bookings (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  mt_demo_booking_schemas_t schemas;
+  bool present = false;
+  bool ok = false;
+
+  if (!(schemas.create = mt_demo_schema (ctx, "booking_create.json", error)) ||
+      !(schemas.decline = mt_demo_schema (ctx, "booking_decline.json", error)) ||
+      !(schemas.cancel = mt_demo_schema (ctx, "booking_cancel.json", error)) ||
+      !(schemas.complete = mt_demo_schema (ctx, "booking_complete.json", error)) ||
+      !mt_demo_bookings_present (ctx, &present, error)) {
+    goto done;
+  }
+  for (size_t i = 0; !present && i < mt_demo_booking_count; i++) {
+    if (!mt_demo_make_booking (loader, &schemas, &mt_demo_bookings[i], error)) {
+      goto done;
+    }
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+/* ---- Needs --------------------------------------------------------------------------------- */
+
+typedef struct {
+  const mt_schema_t *create, *answer, *close;
+} mt_demo_need_schemas_t;
+
+/* The body of POST /v1/needs for @row at the load instant @now_ms (@body initialised here). */
+static void
+mt_demo_need_body (const mt_demo_need_t *row, int64_t now_ms, bson_t *body)
+{
+  bson_init (body);
+  BSON_APPEND_UTF8 (body, "kind", row->kind);
+  BSON_APPEND_UTF8 (body, "title", row->title);
+  if (row->description) {
+    BSON_APPEND_UTF8 (body, "description", row->description);
+  }
+  if (row->category) {
+    BSON_APPEND_UTF8 (body, "category", row->category);
+  }
+  if (row->tags[0]) {
+    mt_demo_append_strings (body, "tags", row->tags, MT_DEMO_TAGS_MAX);
+  }
+  if (row->visibility) {
+    BSON_APPEND_UTF8 (body, "visibility", row->visibility);
+  }
+  if (row->wanted_from_day) {
+    mt_demo_append_day (body, "wanted_from", now_ms, row->wanted_from_day);
+  }
+  if (row->wanted_to_day) {
+    mt_demo_append_day (body, "wanted_to", now_ms, row->wanted_to_day);
+  }
+}
+
+/* Answers the need @need_id of @row (created now) with its answers, then closes it. */
+static bool
+mt_demo_answer_need (mt_demo_loader_t *loader, const mt_demo_need_schemas_t *schemas,
+                     const mt_demo_need_t *row, const mt_demo_org_t *author, const char *need_id,
+                     int64_t last_ms, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  bson_t body = BSON_INITIALIZER;
+  bson_t out = BSON_INITIALIZER;
+  mt_principal_t p;
+  mt_ctx_t step;
+  mt_error_t why;
+  bool refused = false;
+  bool ok = false;
+
+  mt_principal_init (&p);
+  for (size_t i = 0; !refused && i < MT_DEMO_NEED_ANSWERS_MAX && row->answers[i].org; i++) {
+    const mt_demo_need_answer_t *a = &row->answers[i];
+    const mt_demo_org_t *org = mt_demo_org_find (a->org);
+    char answer_id[MT_ID_SIZE];
+    char listing_id[MT_ID_SIZE];
+
+    if (!org) {
+      mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                    "besoin de démonstration « %.60s » : structure inconnue",
+                    "demo need \"%.60s\": unknown organisation", row->key);
+      goto done;
+    }
+    bson_reinit (&body);
+    if (a->listing) {
+      mt_error_clear (&why);
+      if (!mt_demo_listing_id (ctx, a->listing, listing_id, &why)) {
+        if (!mt_demo_rule_refused (row->key, "an answer's listing", &why, &refused, error)) {
+          goto done;
+        }
+        break;
+      }
+      BSON_APPEND_UTF8 (&body, "listing_id", listing_id);
+    }
+    if (a->text) {
+      BSON_APPEND_UTF8 (&body, "text", a->text);
+    }
+    mt_principal_destroy (&p);
+    mt_principal_init (&p);
+    if (!mt_demo_body_valid (schemas->answer, &body, row->key, error) ||
+        !mt_demo_as (ctx, row->key, org, a->person, mt_demo_instant (ctx, a->day, a->hour, 0),
+                     last_ms, &p, &step, &refused, error)) {
+      goto done;
+    }
+    if (refused) {
+      break;
+    }
+    mt_error_clear (&why);
+    bson_destroy (&out);
+    if (!mt_need_answer (&step, need_id, &body, &out, answer_id, &why)) {
+      if (!mt_demo_rule_refused (row->key, "an answer", &why, &refused, error)) {
+        goto done;
+      }
+      break;
+    }
+    last_ms = step.now_ms;
+    loader->result->answers_created++;
+  }
+  if (!refused && row->close_reason) {
+    bson_reinit (&body);
+    BSON_APPEND_UTF8 (&body, "reason", row->close_reason);
+    mt_principal_destroy (&p);
+    mt_principal_init (&p);
+    if (!mt_demo_body_valid (schemas->close, &body, row->key, error) ||
+        !mt_demo_as (ctx, row->key, author, row->person,
+                     mt_demo_instant (ctx, row->close_day, row->close_hour, 0), last_ms, &p, &step,
+                     &refused, error)) {
+      goto done;
+    }
+    mt_error_clear (&why);
+    bson_destroy (&out);
+    if (!refused && !mt_need_close (&step, need_id, &body, NULL, &out, &why) &&
+        !mt_demo_rule_refused (row->key, "the closing", &why, &refused, error)) {
+      goto done;
+    }
+  }
+  if (refused) {
+    loader->result->needs_skipped++;
+  }
+  ok = true;
+done:
+  bson_destroy (&body);
+  bson_destroy (&out);
+  mt_principal_destroy (&p);
+  return ok;
+}
+
+/* Creates the need of @row when its organisation has no need of that title, with its answers
+ * and closing. */
+static bool
+mt_demo_make_need (mt_demo_loader_t *loader, const mt_demo_need_schemas_t *schemas,
+                   const mt_demo_need_t *row, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  const mt_demo_org_t *author = mt_demo_org_find (row->org);
+  char member_id[MT_ID_SIZE];
+  char id[MT_ID_SIZE];
+  bson_t owned = BSON_INITIALIZER;
+  bson_t body = BSON_INITIALIZER;
+  bson_t out = BSON_INITIALIZER;
+  mt_principal_t p;
+  mt_ctx_t step;
+  mt_error_t why;
+  bool refused = false;
+  bool ok = false;
+
+  mt_principal_init (&p);
+  if (!author) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                  "besoin de démonstration « %.60s » : structure inconnue",
+                  "demo need \"%.60s\": unknown organisation", row->key);
+    goto done;
+  }
+  mt_error_clear (&why);
+  if (!mt_demo_member_id (ctx, author->key, member_id, &why)) {
+    ok = mt_demo_rule_refused (row->key, "the author", &why, &refused, error);
+    goto done;
+  }
+  bson_destroy (&owned);
+  if (!mt_demo_owner_docs (ctx, member_id, true, &owned, error)) {
+    goto done;
+  }
+  if (mt_demo_owned_id (&owned, row->title)) {
+    ok = true; /* there already: left as it is */
+    goto done;
+  }
+  bson_destroy (&body);
+  mt_demo_need_body (row, ctx->now_ms, &body);
+  if (!mt_demo_body_valid (schemas->create, &body, row->key, error) ||
+      !mt_demo_as (ctx, row->key, author, row->person,
+                   mt_demo_instant (ctx, row->day, row->hour, 0), INT64_MIN, &p, &step, &refused,
+                   error)) {
+    goto done;
+  }
+  mt_error_clear (&why);
+  bson_destroy (&out);
+  if (!refused && !mt_need_create (&step, &body, &out, id, &why)) {
+    ok = mt_demo_rule_refused (row->key, "the need", &why, &refused, error);
+    goto done;
+  }
+  if (!refused) {
+    loader->result->needs_created++;
+    ok = mt_demo_answer_need (loader, schemas, row, author, id, step.now_ms, error);
+    goto done;
+  }
+  ok = true;
+done:
+  if (ok && refused) {
+    loader->result->needs_skipped++;
+  }
+  bson_destroy (&owned);
+  bson_destroy (&body);
+  bson_destroy (&out);
+  mt_principal_destroy (&p);
+  return ok;
+}
+
+/* Makes the demo's needs that are not stored yet. */
+static bool
+mt_demo_ensure_needs (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  mt_demo_need_schemas_t schemas;
+  bool ok = false;
+
+  if (!(schemas.create = mt_demo_schema (ctx, "need_create.json", error)) ||
+      !(schemas.answer = mt_demo_schema (ctx, "need_answer.json", error)) ||
+      !(schemas.close = mt_demo_schema (ctx, "need_close.json", error))) {
+    goto done;
+  }
+  for (size_t i = 0; i < mt_demo_need_count; i++) {
+    if (!mt_demo_make_need (loader, &schemas, &mt_demo_needs[i], error)) {
+      goto done;
+    }
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+/* ---- Credits ------------------------------------------------------------------------------- */
+
+/*
+ * Looks in the statement of @member_id for the entry whose id is @id (when not NULL) or that
+ * comes from "system" with the reason @reason: *@found, and its created_at in *@at_ms.
+ */
+static bool
+mt_demo_ledger_find (const mt_ctx_t *ctx, const char *member_id, const char *id, const char *reason,
+                     bool *found, int64_t *at_ms, mt_error_t *error)
+{
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  int pages = 0;
+  bool ok = false;
+
+  *found = false;
+  do {
+    mt_store_page_t page;
+    bson_iter_t iter;
+
+    if (!ctx->store->ops->ledger_list (ctx->store, member_id, cursor[0] ? cursor : NULL,
+                                       MT_STORE_PAGE_MAX, &page, error)) {
+      mt_store_page_destroy (&page);
+      goto done;
+    }
+    if (bson_iter_init (&iter, &page.items)) {
+      while (!*found && bson_iter_next (&iter)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t entry;
+
+        if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+          continue;
+        }
+        bson_iter_document (&iter, &len, &data);
+        if (bson_init_static (&entry, data, len) &&
+            (id ? mt_bson_str_eq (&entry, "id", id)
+                : mt_bson_str_eq (&entry, "from", MT_CREDITS_SYSTEM) &&
+                    mt_bson_str_eq (&entry, "reason", reason))) {
+          *found = true;
+          *at_ms = mt_bson_date (&entry, "created_at", 0);
+        }
+      }
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (!*found && cursor[0] && ++pages < MT_DEMO_OWNER_PAGES_MAX);
+  ok = true;
+done:
+  return ok;
+}
+
+/* Midnight UTC of the first day of the month after the one of @ms. */
+static int64_t
+mt_demo_next_month (int64_t ms)
+{
+  char month[MT_CREDITS_MONTH_SIZE];
+  long year, mon;
+
+  mt_credits_month (ms, month);
+  year = strtol (month, NULL, 10);
+  mon = strtol (month + 5, NULL, 10) + 1;
+  if (mon > 12) {
+    mon = 1;
+    year++;
+  }
+  return mt_time_days_from_civil (year, (unsigned) mon, 1) * MT_DEMO_DAY_MS;
+}
+
+/* The welcome grants of the approved demo organisations, dated when the demo network opened. */
+static bool
+mt_demo_welcome_grants (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  mt_ctx_t step = *ctx;
+  bool ok = false;
+
+  step.principal = NULL;
+  step.now_ms = mt_demo_midnight (ctx->now_ms) - MT_DEMO_LEDGER_START_DAYS * MT_DEMO_DAY_MS +
+                8 * MT_DEMO_HOUR_MS;
+  for (size_t i = 0; i < mt_demo_org_count; i++) {
+    char member_id[MT_ID_SIZE];
+
+    if (strcmp (mt_demo_orgs[i].status, "pending") == 0) {
+      continue;
+    }
+    if (!mt_demo_member_id (ctx, mt_demo_orgs[i].key, member_id, error) ||
+        !mt_credits_welcome (&step, member_id, MT_CREDITS_SYSTEM, error)) {
+      goto done;
+    }
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+/* One pass of the monthly grant, in the month after the first demo organisation's welcome. */
+static bool
+mt_demo_monthly_grant (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  mt_credits_monthly_t state;
+  char member_id[MT_ID_SIZE];
+  char welcome_id[MT_CREDITS_ENTRY_ID_MAX + 1];
+  mt_ctx_t step = *ctx;
+  int64_t welcome_ms = 0;
+  bool found = false;
+  bool ok = false;
+
+  if (!mt_demo_member_id (ctx, mt_demo_orgs[0].key, member_id, error)) {
+    goto done;
+  }
+  snprintf (welcome_id, sizeof welcome_id, "welcome:%s", member_id);
+  if (!mt_demo_ledger_find (ctx, member_id, welcome_id, NULL, &found, &welcome_ms, error)) {
+    goto done;
+  }
+  if (found) {
+    memset (&state, 0, sizeof state);
+    step.principal = NULL;
+    step.now_ms = mt_demo_next_month (welcome_ms) + MT_DEMO_TIMER_DELAY_MS;
+    if (step.now_ms > ctx->now_ms) {
+      step.now_ms = ctx->now_ms;
+    }
+    for (int i = 0; i < MT_CREDITS_MONTHLY_PAGES_MAX && mt_credits_monthly_step (&step, &state);
+         i++) {
+    }
+    if (state.errors > 0) {
+      MT_WARN ("demo: %u monthly grant(s) not made", state.errors);
+    }
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+/* The administrators' grant of the demo, by the administrator of config admin_email. */
+static bool
+mt_demo_admin_grant (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  const mt_config_t *config = ctx->env ? ctx->env->config : NULL;
+  const mt_demo_org_t *org = mt_demo_org_find (MT_DEMO_GRANT_ORG);
+  char member_id[MT_ID_SIZE];
+  char key[MT_EMAIL_MAX + 1];
+  bson_t body = BSON_INITIALIZER;
+  bson_t out = BSON_INITIALIZER;
+  const mt_schema_t *schema;
+  mt_principal_t p;
+  mt_ctx_t step = *ctx;
+  mt_error_t why;
+  int64_t at_ms = 0;
+  bool found = false;
+  bool ok = false;
+
+  mt_principal_init (&p);
+  if (!org || !(schema = mt_demo_schema (ctx, "ledger_grant.json", error)) ||
+      !mt_demo_member_id (ctx, org->key, member_id, error) ||
+      !mt_demo_ledger_find (ctx, member_id, NULL, MT_DEMO_GRANT_REASON, &found, &at_ms, error)) {
+    goto done;
+  }
+  if (found) {
+    ok = true;
+    goto done;
+  }
+  found = false;
+  if (config && mt_email_key (config->admin_email, key) &&
+      !mt_demo_principal_of (ctx, key, &p, &found, error)) {
+    goto done;
+  }
+  if (!found || !p.is_admin) {
+    MT_WARN ("demo: no active administrator (config admin_email); the demo's grant is left out");
+    ok = true;
+    goto done;
+  }
+  BSON_APPEND_UTF8 (&body, "member_id", member_id);
+  BSON_APPEND_INT64 (&body, "amount", MT_DEMO_GRANT_AMOUNT);
+  BSON_APPEND_UTF8 (&body, "reason", MT_DEMO_GRANT_REASON);
+  if (!mt_demo_body_valid (schema, &body, "grant", error)) {
+    goto done;
+  }
+  step.principal = &p;
+  step.now_ms = mt_demo_instant (ctx, MT_DEMO_GRANT_DAY, MT_DEMO_GRANT_HOUR, 0);
+  mt_error_clear (&why);
+  bson_destroy (&out);
+  if (!mt_credits_admin_grant (&step, &body, &out, &why)) {
+    bool refused = false;
+    ok = mt_demo_rule_refused ("grant", "the administrators' grant", &why, &refused, error);
+    goto done;
+  }
+  ok = true;
+done:
+  bson_destroy (&body);
+  bson_destroy (&out);
+  mt_principal_destroy (&p);
+  return ok;
+}
+
+/* The demo's grants (welcome, monthly, administrators'), when credits are enabled. */
+static bool
+mt_demo_ensure_grants (mt_demo_loader_t *loader, mt_error_t *error)
+{
+  const mt_ctx_t *ctx = loader->ctx;
+  int64_t sum = 0, before = 0, after = 0;
+  bool ok = false;
+
+  if (!mt_credits_enabled (ctx)) {
+    ok = true;
+    goto done;
+  }
+  if (!ctx->store->ops->ledger_sum ||
+      !ctx->store->ops->ledger_sum (ctx->store, &sum, &before, error) ||
+      !mt_demo_welcome_grants (loader, error) || !mt_demo_monthly_grant (loader, error) ||
+      !mt_demo_admin_grant (loader, error) ||
+      !ctx->store->ops->ledger_sum (ctx->store, &sum, &after, error)) {
+    goto done;
+  }
+  loader->result->grants_created = (int) (after - before);
+  ok = true;
+done:
+  return ok;
+}
+
 /* ---- Entry points ---------------------------------------------------------------------------- */
 
 bool
@@ -1395,7 +2125,9 @@ mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
       goto done;
     }
   }
-  if (!mt_demo_ensure_listings (&loader, error) || !mt_demo_ensure_reservations (&loader, error)) {
+  if (!mt_demo_ensure_listings (&loader, error) || !mt_demo_ensure_grants (&loader, error) ||
+      !mt_demo_ensure_reservations (&loader, error) || !mt_demo_ensure_bookings (&loader, error) ||
+      !mt_demo_ensure_needs (&loader, error)) {
     goto done;
   }
   result->loaded = true;
@@ -1405,13 +2137,20 @@ mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
   result->listings = (int) mt_demo_listing_count;
   result->reservations = (int) mt_demo_reservation_count;
   result->messages = (int) mt_demo_message_count;
+  result->bookings = (int) mt_demo_booking_count;
+  result->needs = (int) mt_demo_need_count;
   if (result->networks_created || result->members_created || result->accounts_created ||
-      result->listings_created || result->reservations_created || result->messages_created) {
+      result->listings_created || result->reservations_created || result->messages_created ||
+      result->bookings_created || result->needs_created || result->answers_created ||
+      result->grants_created) {
     MT_INFO ("demo loaded: %d networks, %d organisations, %d accounts, %d listings, "
-             "%d reservations (%d skipped) and %d messages created",
+             "%d reservations (%d skipped), %d messages, %d bookings (%d skipped), %d needs "
+             "with %d answers (%d skipped) and %d grants created",
              result->networks_created, result->members_created, result->accounts_created,
              result->listings_created, result->reservations_created, result->reservations_skipped,
-             result->messages_created);
+             result->messages_created, result->bookings_created, result->bookings_skipped,
+             result->needs_created, result->answers_created, result->needs_skipped,
+             result->grants_created);
   } else {
     MT_INFO ("demo already loaded");
   }
@@ -1569,5 +2308,102 @@ mt_demo_reservation_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_
   }
   ok = true;
 done:
+  return ok;
+}
+
+bool
+mt_demo_booking_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
+                    mt_error_t *error)
+{
+  const mt_demo_booking_t *row = mt_demo_booking_find (key);
+  char listing_id[MT_ID_SIZE];
+  char requester_id[MT_ID_SIZE];
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_store_booking_query_t query = { 0 };
+  bool found = false;
+  bool ok = false;
+  int pages = 0;
+
+  if (!row) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND,
+                  "prestation de démonstration inconnue", "unknown demo booking");
+    goto done;
+  }
+  if (!mt_demo_listing_id (ctx, row->listing, listing_id, error) ||
+      !mt_demo_member_id (ctx, row->requester, requester_id, error)) {
+    goto done;
+  }
+  query.listing_id = listing_id;
+  query.requester_member_id = requester_id;
+  query.limit = MT_STORE_PAGE_MAX;
+  do {
+    mt_store_page_t page;
+    bson_iter_t iter;
+
+    query.cursor = cursor[0] ? cursor : NULL;
+    if (!ctx->store->ops->booking_list (ctx->store, &query, &page, error)) {
+      mt_store_page_destroy (&page);
+      goto done;
+    }
+    if (bson_iter_init (&iter, &page.items)) {
+      while (!found && bson_iter_next (&iter)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t booking;
+
+        if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+          continue;
+        }
+        bson_iter_document (&iter, &len, &data);
+        if (bson_init_static (&booking, data, len) &&
+            mt_bson_str_eq (&booking, "message", row->message)) {
+          found = mt_demo_copy_id (&booking, "id", id_out);
+        }
+      }
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (!found && cursor[0] && ++pages < MT_DEMO_RESERVATION_PAGES_MAX);
+  if (!found) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND, "prestation de démonstration absente",
+                  "demo booking not found");
+    goto done;
+  }
+  ok = true;
+done:
+  return ok;
+}
+
+bool
+mt_demo_need_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE], mt_error_t *error)
+{
+  const mt_demo_need_t *row = mt_demo_need_find (key);
+  char member_id[MT_ID_SIZE];
+  bson_t owned = BSON_INITIALIZER;
+  const char *id;
+  bool ok = false;
+
+  if (!row) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND, "besoin de démonstration inconnu",
+                  "unknown demo need");
+    goto done;
+  }
+  if (!mt_demo_member_id (ctx, row->org, member_id, error)) {
+    goto done;
+  }
+  bson_destroy (&owned);
+  if (!mt_demo_owner_docs (ctx, member_id, true, &owned, error)) {
+    goto done;
+  }
+  id = mt_demo_owned_id (&owned, row->title);
+  if (!id || strlen (id) != MT_ID_LEN) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_FOUND, "besoin de démonstration absent",
+                  "demo need not found");
+    goto done;
+  }
+  memcpy (id_out, id, MT_ID_SIZE);
+  ok = true;
+done:
+  bson_destroy (&owned);
   return ok;
 }

@@ -1,9 +1,11 @@
 /*
  * demo: the demonstration data set loaded by `mutuad --demo`: the Apes and MRES networks of
  * Hauts-de-France, a dozen organisations across the départements with their managers and
- * staff, their catalogue of goods and services, and loans between them in every state
- * (later issues add exchanges). The data lives in tables (demo_data.h, and mt_demo_listings,
- * mt_demo_reservations and mt_demo_messages below, all filled in demo_data.c) with stable
+ * staff, their catalogue of goods and services, loans between them in every state, service
+ * bookings, needs with their answers, and a credits ledger with history (see "Service
+ * bookings, needs and credits" below). The data lives in tables (demo_data.h, and
+ * mt_demo_listings, mt_demo_reservations, mt_demo_messages, mt_demo_bookings and
+ * mt_demo_needs below, all filled in demo_data.c) with stable
  * keys: networks by slug ("apes", "mres"), organisations by a short key ("velo-lille"),
  * people by e-mail, listings by "<organisation key>/<slug>" ("velo-lille/cargo-bakfiets"),
  * reservations by "<borrower organisation key>/<slug>" ("jardin-laon/fete-des-jardins").
@@ -202,6 +204,141 @@ extern const size_t mt_demo_message_count;
 /* The reservation row whose key is @key, or NULL. */
 const mt_demo_reservation_t *mt_demo_reservation_find (const char *key);
 
+/* ---- Service bookings, needs and credits ----------------------------------------------------
+ *
+ * Service bookings (mt_demo_bookings): skill exchanges between demo organisations on the
+ * demo's "service" listings, in every state (requested, accepted, declined, cancelled,
+ * completed, confirmed), each known by a stable key "<requester organisation>/<slug>". As the
+ * reservations, they are made THROUGH THE BOOKINGS SERVICE (bookings.h), in the past, each
+ * step with ctx->now_ms at the instant it happened and as the right demo account: the
+ * request is mt_booking_create (body validated against booking_create.json) by the
+ * requester's person; accept, decline, complete by the provider's person, cancel by either,
+ * confirm by the requester's, all through mt_booking_act (bodies validated against
+ * booking_<action>.json when the action has a body). A confirmation pays the provider when
+ * credits are enabled (ledger entry "booking:<id>"). Idempotency: the bookings are made only
+ * when NONE of the service listings they use holds any booking (store booking_list), all in
+ * the same load; a stored demo booking is recognised by its listing, its requester member
+ * and its message, unique within the demo (mt_demo_booking_id). Refusals by a rule skip the
+ * row with a warning (result->bookings_skipped); store failures stop the load.
+ *
+ * Needs (mt_demo_needs): what demo organisations look for, in French, by the row's person
+ * through mt_need_create (need_create.json), then answered by other organisations through
+ * mt_need_answer (with one of their published listings, a message, or both), and closed by
+ * their author through mt_need_close when the row says so, each at its own past instant. A
+ * need is recognised by its author member and its title (unique within the demo): a stored
+ * need is left as it is (its answers and status too), a missing one is created with its
+ * answers and closing. Its wanted dates are whole days after the load day.
+ *
+ * Credits (only when the deployment enables them, config credits_enabled; mutuad --demo
+ * enables them unless the operator set credits_enabled, see config.c): the ledger gets a
+ * history made by the credits service itself:
+ *   - the welcome grant of every approved demo organisation (active or suspended), by
+ *     mt_credits_welcome (the function the administrators' approval uses), dated
+ *     MT_DEMO_LEDGER_START_DAYS before midnight UTC of the load day (the day the demo network
+ *     "opened"), id "welcome:<member>", so made once whatever the number of loads;
+ *   - one pass of the monthly grant (mt_credits_monthly_step, ids "monthly:<member>:
+ *     <YYYY-MM>") at midnight UTC of the first day of the month after the stored welcome
+ *     grant of the first demo organisation (plus MT_DEMO_TIMER_DELAY_MS, and never after
+ *     the load instant): every active member then stored gets it, once; later months are
+ *     the timers' of mutuad;
+ *   - one administrators' grant (mt_credits_admin_grant, by the active administrator whose
+ *     e-mail is config admin_email, as mutuad's bootstrap creates it) to the organisation
+ *     and with the reason of MT_DEMO_GRANT_*; recognised by its recipient, its payer
+ *     "system" and its reason, so made once; without such an administrator it is left out
+ *     with a warning;
+ *   - the reservations' charges at return (credit_price_per_day of the demo goods, by the
+ *     reservations service) and the bookings' payments at confirmation.
+ * Grants come before the reservations and bookings in the load, so that the floor holds.
+ */
+
+/* Days before the load day of the welcome grants (before the oldest demo listing). */
+#define MT_DEMO_LEDGER_START_DAYS 80
+
+/* The administrators' grant of the demo. */
+#define MT_DEMO_GRANT_ORG "jardin-laon"
+#define MT_DEMO_GRANT_AMOUNT 20
+#define MT_DEMO_GRANT_REASON                                                                       \
+  "Dotation du réseau MRES pour la fête des jardins partagés (prêts de matériel aux écoles)"
+#define MT_DEMO_GRANT_DAY (-20) /* days from midnight UTC of the load day */
+#define MT_DEMO_GRANT_HOUR 10
+
+/* Bound of the steps of one demo booking (the list ends at the first MT_DEMO_BOOKING_END). */
+#define MT_DEMO_BOOKING_STEPS_MAX 3
+
+typedef enum {
+  MT_DEMO_BOOKING_END = 0,  /* no more steps */
+  MT_DEMO_BOOKING_ACCEPT,   /* provider's person */
+  MT_DEMO_BOOKING_DECLINE,  /* provider's person; text: the reason (may be NULL) */
+  MT_DEMO_BOOKING_CANCEL,   /* requester's (by_requester) or provider's person; text: reason */
+  MT_DEMO_BOOKING_COMPLETE, /* provider's person; hours: given (0: the booking's duration) */
+  MT_DEMO_BOOKING_CONFIRM,  /* requester's person: pays the provider */
+} mt_demo_booking_step_kind_t;
+
+/* One change of a demo booking after its request. */
+typedef struct {
+  mt_demo_booking_step_kind_t kind;
+  int day, hour;     /* days from midnight UTC of the load day (before it), hour UTC */
+  int person;        /* index in the acting organisation's people */
+  bool by_requester; /* cancel: the requester's person acts (otherwise the provider's) */
+  const char *text;  /* decline or cancel reason */
+  double hours;      /* complete */
+} mt_demo_booking_step_t;
+
+/* One service booking of the demo (see above). */
+typedef struct {
+  const char *key;           /* "<requester organisation key>/<slug>", stable */
+  const char *listing;       /* key of its service in mt_demo_listings */
+  const char *requester;     /* key of the requesting organisation (never the provider) */
+  int person;                /* index in the requester's people: who asks */
+  int day, hour;             /* when it is asked (days from midnight UTC of the load day, hour) */
+  int start_day, start_hour; /* when the service is to be given */
+  int duration_minutes;      /* 0: left out of the body (the listing's) */
+  const char *message;       /* French, unique within the demo */
+  mt_demo_booking_step_t steps[MT_DEMO_BOOKING_STEPS_MAX];
+  const char *status; /* the status its steps lead to */
+} mt_demo_booking_t;
+
+/* Bound of the answers of one demo need. */
+#define MT_DEMO_NEED_ANSWERS_MAX 2
+
+/* One answer to a demo need, by a person of another organisation. */
+typedef struct {
+  const char *org;     /* key of the answering organisation; NULL ends the list */
+  int person;          /* index in its people */
+  int day, hour;       /* when (days from midnight UTC of the load day, hour UTC) */
+  const char *listing; /* key of one of its listings in mt_demo_listings, or NULL */
+  const char *text;    /* may be NULL when listing is set */
+} mt_demo_need_answer_t;
+
+/* One need of the demo. */
+typedef struct {
+  const char *key;   /* "<organisation key>/<slug>", stable */
+  const char *org;   /* the author organisation */
+  int person;        /* index in its people: who posts it */
+  int day, hour;     /* when it is posted */
+  const char *kind;  /* "good" | "service" */
+  const char *title; /* unique within the demo */
+  const char *description;
+  const char *category; /* slug of categories.h of that kind, or NULL */
+  const char *tags[MT_DEMO_TAGS_MAX];
+  const char *visibility;             /* "networks" | "public" */
+  int wanted_from_day, wanted_to_day; /* after the load day; 0: left out */
+  mt_demo_need_answer_t answers[MT_DEMO_NEED_ANSWERS_MAX];
+  int close_day, close_hour; /* closed by its author's person then, when close_reason is set */
+  const char *close_reason;
+} mt_demo_need_t;
+
+extern const mt_demo_booking_t mt_demo_bookings[];
+extern const size_t mt_demo_booking_count;
+extern const mt_demo_need_t mt_demo_needs[];
+extern const size_t mt_demo_need_count;
+
+/* The booking row whose key is @key, or NULL. */
+const mt_demo_booking_t *mt_demo_booking_find (const char *key);
+
+/* The need row whose key is @key, or NULL. */
+const mt_demo_need_t *mt_demo_need_find (const char *key);
+
 typedef struct {
   bool loaded;              /* the demo is in the store (loaded now or before) */
   int members;              /* organisations of the demo */
@@ -217,6 +354,14 @@ typedef struct {
   int reservations_skipped; /* rows refused by a rule, or stopped before their status */
   int messages;             /* messages of the demo (rows of mt_demo_messages) */
   int messages_created;     /* of which written by this load */
+  int bookings;             /* service bookings of the demo (rows of mt_demo_bookings) */
+  int bookings_created;     /* of which created by this load */
+  int bookings_skipped;     /* rows refused by a rule, or stopped before their status */
+  int needs;                /* needs of the demo (rows of mt_demo_needs) */
+  int needs_created;        /* of which created by this load */
+  int answers_created;      /* answers written by this load */
+  int needs_skipped;        /* needs, answers or closings refused by a rule */
+  int grants_created;       /* welcome, monthly and administrators' grants stored now */
 } mt_demo_result_t;
 
 /*
@@ -259,5 +404,22 @@ bool mt_demo_listing_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID
  */
 bool mt_demo_reservation_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
                              mt_error_t *error);
+
+/*
+ * The stored id of the demo booking @key (e.g. "jardin-laon/fresque-ecole"): the booking of
+ * the row's service by the row's requester member carrying the row's message.
+ * MT_ERR_NOT_FOUND for an unknown key, a listing or organisation absent from the store, or
+ * no such booking.
+ */
+bool mt_demo_booking_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
+                         mt_error_t *error);
+
+/*
+ * The stored id of the demo need @key: the need of the row's organisation whose title is the
+ * row's. MT_ERR_NOT_FOUND for an unknown key, an organisation absent from the store, or no
+ * such need.
+ */
+bool mt_demo_need_id (const mt_ctx_t *ctx, const char *key, char id_out[MT_ID_SIZE],
+                      mt_error_t *error);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * demo_data: the networks, organisations, people, listings and reservations of the
- * demonstration data set.
+ * demo_data: the networks, organisations, people, listings, reservations, service bookings
+ * and needs of the demonstration data set.
  * Add an organisation, a listing or a reservation by adding a row; keep existing keys, e-mails,
  * listing titles and reservation messages unchanged, since a store loaded before finds its
  * demo organisations, listings and reservations through them.
@@ -879,6 +879,7 @@ const mt_demo_listing_t mt_demo_listings[] = {
     .approval = AUTO,
     .pickup_address = AT_CAE_VILLENEUVE,
     .pickup_instructions = "Accueil de la coopérative, du lundi au vendredi de 9 h à 17 h.",
+    .credit_price_per_day = 3,
   },
   {
     .key = "cae-villeneuve/kit-animation",
@@ -1174,6 +1175,7 @@ const mt_demo_listing_t mt_demo_listings[] = {
     .min_notice_hours = 48,
     .buffer_hours = 12,
     .pickup_address = AT_RESSOURCERIE_LENS,
+    .credit_price_per_day = 2,
   },
   {
     .key = "ressourcerie-lens/ordinateurs-portables",
@@ -1505,6 +1507,7 @@ const mt_demo_listing_t mt_demo_listings[] = {
     .min_notice_hours = 168,
     .buffer_hours = 24,
     .pickup_address = AT_COLLECTIVITE_BEAUVAIS,
+    .credit_price_per_day = 2,
   },
   {
     .key = "collectivite-beauvais/barrieres",
@@ -2251,6 +2254,330 @@ mt_demo_reservation_find (const char *key)
   for (size_t i = 0; key && i < mt_demo_reservation_count && !found; i++) {
     if (strcmp (mt_demo_reservations[i].key, key) == 0) {
       found = &mt_demo_reservations[i];
+    }
+  }
+  return found;
+}
+
+/* ==== Service bookings ========================================================================
+ * Skill exchanges between the demo organisations, one or more in every state (see demo.h for
+ * how they are made). Days count from midnight UTC of the load day; hours are UTC. Keep keys
+ * and messages unchanged: a stored demo booking is recognised by its service, its requester
+ * and its message.
+ */
+
+const mt_demo_booking_t mt_demo_bookings[] = {
+  /* ---- requested: waits for the provider's answer ---------------------------------------- */
+  {
+    .key = "nature-dunkerque/fresque-des-benevoles",
+    .listing = "jardin-laon/fresque-climat",
+    .requester = "nature-dunkerque",
+    .person = 1,
+    .day = -2,
+    .hour = 9,
+    .start_day = 9,
+    .start_hour = 8,
+    .message = "Bonjour, nous aimerions proposer une fresque du climat à nos bénévoles avant "
+               "la saison des sorties nature : une douzaine de personnes, dans notre local du "
+               "quai des Oyats.",
+    .status = "requested",
+  },
+  /* ---- accepted: the date is set ---------------------------------------------------------- */
+  {
+    .key = "recyclerie-roubaix/gouvernance-du-ca",
+    .listing = "habitat-amiens/gouvernance-partagee",
+    .requester = "recyclerie-roubaix",
+    .person = 0,
+    .day = -6,
+    .hour = 10,
+    .start_day = 5,
+    .start_hour = 12,
+    .message = "Bonjour, notre conseil d'administration voudrait passer à une gouvernance "
+               "partagée avec les salariés du chantier : pouvez-vous nous aider à démarrer ?",
+    .steps = { { .kind = MT_DEMO_BOOKING_ACCEPT, .day = -5, .hour = 14, .person = 0 } },
+    .status = "accepted",
+  },
+  /* ---- declined ------------------------------------------------------------------------------ */
+  {
+    .key = "evenement-compiegne/signaletique-laser",
+    .listing = "fablab-saint-quentin/decoupe-laser",
+    .requester = "evenement-compiegne",
+    .person = 1,
+    .day = -8,
+    .hour = 8,
+    .start_day = 3,
+    .start_hour = 13,
+    .message = "Bonjour, nous voudrions graver nous-mêmes la signalétique en bois de notre "
+               "prochain festival : une initiation pour deux personnes serait idéale.",
+    .steps = { { .kind = MT_DEMO_BOOKING_DECLINE,
+                 .day = -7,
+                 .hour = 9,
+                 .person = 1,
+                 .text = "La découpeuse est en maintenance tout le mois : redemandez-nous une "
+                         "date le mois prochain !" } },
+    .status = "declined",
+  },
+  /* ---- cancelled by the requester after the acceptance ------------------------------------ */
+  {
+    .key = "theatre-arras/site-de-la-compagnie",
+    .listing = "fablab-saint-quentin/site-web",
+    .requester = "theatre-arras",
+    .person = 1,
+    .day = -12,
+    .hour = 9,
+    .start_day = 6,
+    .start_hour = 8,
+    .message = "Bonjour, le site de la compagnie date de dix ans : nous aimerions le refaire "
+               "nous-mêmes avec un outil libre, pour y publier les dates de tournée.",
+    .steps = { { .kind = MT_DEMO_BOOKING_ACCEPT, .day = -11, .hour = 10, .person = 1 },
+               { .kind = MT_DEMO_BOOKING_CANCEL,
+                 .day = -4,
+                 .hour = 16,
+                 .person = 1,
+                 .by_requester = true,
+                 .text = "La tournée d'été nous prend tout notre temps : nous reprendrons "
+                         "contact à la rentrée. Merci !" } },
+    .status = "cancelled",
+  },
+  /* ---- completed: given, waits for the requester's confirmation --------------------------- */
+  {
+    .key = "cafe-tourcoing/prise-de-parole-des-benevoles",
+    .listing = "theatre-arras/prise-de-parole",
+    .requester = "cafe-tourcoing",
+    .person = 0,
+    .day = -15,
+    .hour = 10,
+    .start_day = -3,
+    .start_hour = 13,
+    .message = "Bonjour, nos bénévoles animent les soirées du café et redoutent le micro : un "
+               "atelier de prise de parole les aiderait beaucoup.",
+    .steps = { { .kind = MT_DEMO_BOOKING_ACCEPT, .day = -14, .hour = 9, .person = 0 },
+               { .kind = MT_DEMO_BOOKING_COMPLETE, .day = -3, .hour = 17, .person = 1 } },
+    .status = "completed",
+  },
+  /* ---- confirmed and paid ------------------------------------------------------------------ */
+  {
+    .key = "centre-social-abbeville/comptes-annuels",
+    .listing = "cae-villeneuve/comptabilite-associative",
+    .requester = "centre-social-abbeville",
+    .person = 0,
+    .day = -25,
+    .hour = 9,
+    .start_day = -18,
+    .start_hour = 8,
+    .message = "Bonjour, notre nouvelle trésorière voudrait être accompagnée pour préparer les "
+               "comptes annuels avant l'assemblée générale.",
+    .steps = { { .kind = MT_DEMO_BOOKING_ACCEPT, .day = -24, .hour = 11, .person = 0 },
+               { .kind = MT_DEMO_BOOKING_COMPLETE,
+                 .day = -18,
+                 .hour = 12,
+                 .person = 0,
+                 .hours = 3 },
+               { .kind = MT_DEMO_BOOKING_CONFIRM, .day = -17, .hour = 9, .person = 0 } },
+    .status = "confirmed",
+  },
+  {
+    .key = "jardin-laon/passage-aux-logiciels-libres",
+    .listing = "fablab-saint-quentin/logiciels-libres",
+    .requester = "jardin-laon",
+    .person = 1,
+    .day = -30,
+    .hour = 8,
+    .start_day = -21,
+    .start_hour = 13,
+    .message = "Bonjour, nous voudrions quitter nos logiciels propriétaires pour un agenda et "
+               "des documents partagés libres : par où commencer ?",
+    .steps = { { .kind = MT_DEMO_BOOKING_ACCEPT, .day = -29, .hour = 14, .person = 0 },
+               { .kind = MT_DEMO_BOOKING_COMPLETE,
+                 .day = -21,
+                 .hour = 16,
+                 .person = 0,
+                 .hours = 2.5 },
+               { .kind = MT_DEMO_BOOKING_CONFIRM, .day = -20, .hour = 8, .person = 1 } },
+    .status = "confirmed",
+  },
+  {
+    .key = "velo-lille/seminaire-des-benevoles",
+    .listing = "cae-villeneuve/intelligence-collective",
+    .requester = "velo-lille",
+    .person = 0,
+    .day = -40,
+    .hour = 9,
+    .start_day = -33,
+    .start_hour = 8,
+    .message = "Bonjour, nous réunissons nos bénévoles pour écrire le projet associatif des "
+               "trois prochaines années : une animation en intelligence collective serait "
+               "précieuse.",
+    .steps = { { .kind = MT_DEMO_BOOKING_ACCEPT, .day = -39, .hour = 10, .person = 1 },
+               { .kind = MT_DEMO_BOOKING_COMPLETE, .day = -33, .hour = 12, .person = 1 },
+               { .kind = MT_DEMO_BOOKING_CONFIRM, .day = -31, .hour = 9, .person = 0 } },
+    .status = "confirmed",
+  },
+};
+
+const size_t mt_demo_booking_count = sizeof mt_demo_bookings / sizeof mt_demo_bookings[0];
+
+const mt_demo_booking_t *
+mt_demo_booking_find (const char *key)
+{
+  const mt_demo_booking_t *found = NULL;
+
+  for (size_t i = 0; key && i < mt_demo_booking_count && !found; i++) {
+    if (strcmp (mt_demo_bookings[i].key, key) == 0) {
+      found = &mt_demo_bookings[i];
+    }
+  }
+  return found;
+}
+
+/* ==== Needs ===================================================================================
+ * What the demo organisations look for, answered by others with a listing or a message (see
+ * demo.h). Keep keys and titles unchanged: a stored demo need is recognised by its author and
+ * its title.
+ */
+
+const mt_demo_need_t mt_demo_needs[] = {
+  /* ---- open, answered with a listing ---------------------------------------------------- */
+  {
+    .key = "jardin-laon/sono-12-juin",
+    .org = "jardin-laon",
+    .person = 0,
+    .day = -9,
+    .hour = 8,
+    .kind = GOOD,
+    .title = "Nous cherchons une sono pour le 12 juin",
+    .description = "Pour la fête du jardin partagé : une petite sono avec un ou deux micros, "
+                   "pour les annonces et un concert acoustique. Nous pouvons venir la chercher.",
+    .category = "sonorisation-video",
+    .tags = { "sono", "fête", "micro" },
+    .visibility = PUBLIC,
+    .answers = { { .org = "cafe-tourcoing",
+                   .person = 0,
+                   .day = -8,
+                   .hour = 14,
+                   .listing = "cafe-tourcoing/sono-200w",
+                   .text = "Notre sono portable est libre à cette date : réservez-la "
+                           "directement depuis l'annonce !" } },
+  },
+  {
+    .key = "habitat-amiens/animer-notre-ag",
+    .org = "habitat-amiens",
+    .person = 0,
+    .day = -7,
+    .hour = 9,
+    .kind = SERVICE,
+    .title = "Aide pour animer notre AG",
+    .description = "Notre assemblée générale réunit une quarantaine d'habitants : nous cherchons "
+                   "quelqu'un pour l'animer, faire parler tout le monde et tenir l'horaire.",
+    .category = "animation-facilitation",
+    .tags = { "assemblée générale", "animation", "gouvernance" },
+    .visibility = NETWORKS,
+    .wanted_from_day = 20,
+    .wanted_to_day = 21,
+    .answers = { { .org = "cae-villeneuve",
+                   .person = 0,
+                   .day = -6,
+                   .hour = 11,
+                   .listing = "cae-villeneuve/intelligence-collective" },
+                 { .org = "theatre-arras",
+                   .person = 0,
+                   .day = -5,
+                   .hour = 15,
+                   .text = "Nos comédiens animent volontiers des AG avec un peu de théâtre "
+                           "forum : appelez-nous pour en parler." } },
+  },
+  /* ---- open, answered with a message --------------------------------------------------- */
+  {
+    .key = "nature-dunkerque/barnums-fete-de-la-nature",
+    .org = "nature-dunkerque",
+    .person = 1,
+    .day = -10,
+    .hour = 10,
+    .kind = GOOD,
+    .title = "Deux barnums pour la fête de la nature",
+    .description = "Pour accueillir le public sur la plage en cas d'averse pendant la fête de la "
+                   "nature : deux barnums de 3 × 3 m au moins.",
+    .category = "tentes-barnums",
+    .tags = { "barnum", "fête de la nature", "plein air" },
+    .visibility = PUBLIC,
+    .wanted_from_day = 15,
+    .wanted_to_day = 17,
+    .answers = { { .org = "ressourcerie-lens",
+                   .person = 0,
+                   .day = -9,
+                   .hour = 16,
+                   .text = "Nous en avons deux en cours de réparation à la ressourcerie : ils "
+                           "seront prêts à temps, nous publions l'annonce dès la semaine "
+                           "prochaine." } },
+  },
+  /* ---- open, not answered yet ------------------------------------------------------------ */
+  {
+    .key = "evenement-compiegne/vaisselle-300-convives",
+    .org = "evenement-compiegne",
+    .person = 0,
+    .day = -3,
+    .hour = 8,
+    .kind = GOOD,
+    .title = "Vaisselle réutilisable pour 300 convives",
+    .description = "Assiettes, verres et couverts réutilisables pour le repas d'un festival "
+                   "zéro déchet ; nous nous chargeons du lavage.",
+    .category = "cuisine-vaisselle",
+    .tags = { "vaisselle", "zéro déchet", "festival" },
+    .visibility = PUBLIC,
+    .wanted_from_day = 25,
+    .wanted_to_day = 27,
+  },
+  {
+    .key = "theatre-arras/couture-costumes",
+    .org = "theatre-arras",
+    .person = 1,
+    .day = -4,
+    .hour = 13,
+    .kind = SERVICE,
+    .title = "Un coup de main en couture pour nos costumes",
+    .description = "Une dizaine de costumes à reprendre avant la tournée d'été : ourlets, "
+                   "boutons, quelques retouches. Une après-midi suffirait à deux personnes.",
+    .category = "autres-services",
+    .tags = { "couture", "costumes", "bénévolat" },
+    .visibility = NETWORKS,
+  },
+  /* ---- closed: found ---------------------------------------------------------------------- */
+  {
+    .key = "centre-social-abbeville/velo-cargo-fete-de-quartier",
+    .org = "centre-social-abbeville",
+    .person = 1,
+    .day = -20,
+    .hour = 9,
+    .kind = GOOD,
+    .title = "Un vélo cargo pour la fête de quartier",
+    .description = "Pour transporter les jeux et le goûter entre le centre social et le parc "
+                   "pendant la fête de quartier.",
+    .category = "velos-cargo",
+    .tags = { "vélo cargo", "fête de quartier" },
+    .visibility = PUBLIC,
+    .answers = { { .org = "velo-lille",
+                   .person = 1,
+                   .day = -19,
+                   .hour = 10,
+                   .listing = "velo-lille/cargo-triporteur",
+                   .text = "Notre triporteur électrique fera l'affaire ; il voyage bien en "
+                           "train jusqu'à Abbeville." } },
+    .close_day = -16,
+    .close_hour = 11,
+    .close_reason = "Trouvé grâce à l'atelier vélo de Lille, merci !",
+  },
+};
+
+const size_t mt_demo_need_count = sizeof mt_demo_needs / sizeof mt_demo_needs[0];
+
+const mt_demo_need_t *
+mt_demo_need_find (const char *key)
+{
+  const mt_demo_need_t *found = NULL;
+
+  for (size_t i = 0; key && i < mt_demo_need_count && !found; i++) {
+    if (strcmp (mt_demo_needs[i].key, key) == 0) {
+      found = &mt_demo_needs[i];
     }
   }
   return found;

@@ -102,6 +102,41 @@ refuses_unknown_settings_in_the_file (void **state)
   unlink (path);
 }
 
+/* --demo enables credits, unless the operator set credits_enabled (flag, environment or
+ * file), whatever the value given; without --demo the default stays off. */
+static void
+demo_enables_credits_unless_set (void **state)
+{
+  char path[] = "/tmp/mutua-config-XXXXXX";
+  int fd = mkstemp (path);
+  FILE *f = fdopen (fd, "w");
+  mt_config_t config;
+  const char *plain[] = { "mutuad", NULL };
+  const char *demo[] = { "mutuad", "--demo", NULL };
+  const char *demo_off[] = { "mutuad", "--demo", "--credits-enabled=false", NULL };
+  const char *envp[] = { NULL };
+  const char *env_off[] = { "MUTUA_CREDITS_ENABLED=0", NULL };
+  char env_file[128];
+  const char *file_off[] = { env_file, NULL };
+  mt_error_t error;
+
+  assert_true (mt_config_load (&config, 1, plain, 1, envp, &error));
+  assert_false (config.credits_enabled);
+  assert_true (mt_config_load (&config, 2, demo, 1, envp, &error));
+  assert_true (config.credits_enabled);
+  assert_true (mt_config_load (&config, 3, demo_off, 1, envp, &error));
+  assert_true (config.demo);
+  assert_false (config.credits_enabled);
+  assert_true (mt_config_load (&config, 2, demo, 1, env_off, &error));
+  assert_false (config.credits_enabled);
+  fprintf (f, "credits_enabled = false\n");
+  fclose (f);
+  snprintf (env_file, sizeof env_file, "MUTUA_CONFIG=%s", path);
+  assert_true (mt_config_load (&config, 2, demo, 1, file_off, &error));
+  assert_false (config.credits_enabled);
+  unlink (path);
+}
+
 int
 main (void)
 {
@@ -110,6 +145,7 @@ main (void)
     MT_TEST ("config/precedence", flags_beat_environment_which_beats_the_file),
     MT_TEST ("config/refuses_unknown_names_and_bad_values", refuses_unknown_names_and_bad_values),
     MT_TEST ("config/refuses_unknown_settings_in_the_file", refuses_unknown_settings_in_the_file),
+    MT_TEST ("config/demo_enables_credits_unless_set", demo_enables_credits_unless_set),
   };
   return cmocka_run_group_tests_name ("server/config", tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "mt_test.h"
 
 #include "accounts.h"
+#include "bootstrap.h"
 #include "categories.h"
 #include "config.h"
 #include "demo.h"
@@ -1705,17 +1706,27 @@ check_history (const bson_t *reservation, void *data)
 }
 
 static void
+count_reservation_audit (const bson_t *entry, void *data)
+{
+  *(int *) data += mt_bson_str_eq (entry, "entity", "reservation") ? 1 : 0;
+}
+
+static void
 reservation_history_and_audit_agree (void **state)
 {
   fixture_t *f = *state;
   mt_demo_result_t result;
   history_check_t c = { .f = f };
+  int reservation_audit = 0;
   mt_error_t error;
 
   load_ok (f, &result);
   assert_int_equal (each_reservation (f, check_history, &c), (int) mt_demo_reservation_count);
-  /* No other audit entry: one per history item of the demo's reservations. */
-  assert_int_equal (each_audit (f, NULL, NULL, NULL), c.history_items);
+  /* No other reservation audit entry: one per history item of the demo's reservations (the
+   * bookings have their own). */
+  assert_int_equal (each_audit (f, NULL, count_reservation_audit, &reservation_audit),
+                    each_audit (f, NULL, NULL, NULL));
+  assert_int_equal (reservation_audit, c.history_items);
   assert_true (f->store->ops->check_integrity (f->store, &error));
 }
 
@@ -1999,6 +2010,442 @@ reservations_load_once (void **state)
   assert_true (f->store->ops->check_integrity (f->store, &error));
 }
 
+/* ---- Service bookings, needs and credits ---------------------------------------------------- */
+
+/* Turns credits on and creates the first administrator, as mutuad --demo does before loading. */
+static void
+credits_on (fixture_t *f)
+{
+  mt_bootstrap_result_t admin;
+  mt_error_t error;
+
+  f->config.credits_enabled = true;
+  mt_error_clear (&error);
+  if (!mt_bootstrap_admin (&f->ctx, &admin, &error)) {
+    fail_msg ("bootstrap: %s", error.message);
+  }
+  sodium_memzero (admin.password, sizeof admin.password);
+}
+
+/* Calls @fn on every booking of the store. Returns the count. */
+static int
+each_booking (fixture_t *f, void (*fn) (const bson_t *doc, void *data), void *data)
+{
+  mt_store_booking_query_t query = { .limit = LIMIT };
+  mt_store_page_t page;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_error_t error;
+  int count = 0;
+
+  do {
+    query.cursor = cursor[0] ? cursor : NULL;
+    assert_true (f->store->ops->booking_list (f->store, &query, &page, &error));
+    count += (int) page.count;
+    if (fn) {
+      each_doc (&page.items, fn, data);
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  return count;
+}
+
+static const char *const booking_statuses[] = { "requested", "accepted",  "declined",
+                                                "cancelled", "completed", "confirmed" };
+#define BOOKING_STATUS_COUNT 6
+
+typedef struct {
+  int by_status[BOOKING_STATUS_COUNT];
+  int paid;
+  int64_t paid_amount;
+} booking_census_t;
+
+static void
+census_booking (const bson_t *booking, void *data)
+{
+  booking_census_t *c = data;
+  const char *status = mt_bson_str (booking, "status");
+  bool known = false;
+
+  assert_non_null (status);
+  assert_false (
+    mt_bson_str_eq (booking, "requester_member_id", mt_bson_str (booking, "provider_member_id")));
+  for (int i = 0; i < BOOKING_STATUS_COUNT; i++) {
+    if (strcmp (status, booking_statuses[i]) == 0) {
+      c->by_status[i]++;
+      known = true;
+    }
+  }
+  assert_true (known);
+  if (mt_bson_has (booking, "payment")) {
+    assert_string_equal (status, "confirmed");
+    assert_true (int_at (booking, "payment.amount") > 0);
+    c->paid++;
+    c->paid_amount += int_at (booking, "payment.amount");
+  }
+}
+
+/* Counts of the statuses of mt_demo_bookings. */
+static void
+booking_table_census (int by_status[BOOKING_STATUS_COUNT])
+{
+  memset (by_status, 0, sizeof (int) * BOOKING_STATUS_COUNT);
+  for (size_t i = 0; i < mt_demo_booking_count; i++) {
+    for (int k = 0; k < BOOKING_STATUS_COUNT; k++) {
+      if (strcmp (mt_demo_bookings[i].status, booking_statuses[k]) == 0) {
+        by_status[k]++;
+      }
+    }
+  }
+}
+
+/* Every booking state is there, made by the service at the table's dates; the confirmed ones
+ * are paid when credits are enabled, and each row is found by its stable key. */
+static void
+loads_bookings_in_every_state (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  booking_census_t c;
+  int expected[BOOKING_STATUS_COUNT];
+  mt_error_t error;
+
+  credits_on (f);
+  load_ok (f, &result);
+  assert_int_equal (result.bookings, (int) mt_demo_booking_count);
+  assert_int_equal (result.bookings_created, (int) mt_demo_booking_count);
+  assert_int_equal (result.bookings_skipped, 0);
+  memset (&c, 0, sizeof c);
+  assert_int_equal (each_booking (f, census_booking, &c), (int) mt_demo_booking_count);
+  booking_table_census (expected);
+  for (int k = 0; k < BOOKING_STATUS_COUNT; k++) {
+    assert_true (expected[k] >= 1);
+    assert_int_equal (c.by_status[k], expected[k]);
+  }
+  assert_true (c.by_status[5] >= 2);         /* at least two confirmed... */
+  assert_int_equal (c.paid, c.by_status[5]); /* ...and every one of them paid */
+  for (size_t i = 0; i < mt_demo_booking_count; i++) {
+    const mt_demo_booking_t *row = &mt_demo_bookings[i];
+    char id[MT_ID_SIZE];
+    bson_t booking;
+
+    mt_error_clear (&error);
+    if (!mt_demo_booking_id (&f->ctx, row->key, id, &error)) {
+      fail_msg ("%s: %s", row->key, error.message);
+    }
+    assert_true (f->store->ops->booking_get (f->store, id, &booking, &error));
+    assert_string_equal (mt_bson_str (&booking, "status"), row->status);
+    assert_string_equal (mt_bson_str (&booking, "message"), row->message);
+    /* Made when the row says: created at its request instant, in the past. */
+    assert_true (mt_bson_date (&booking, "created_at", 0) ==
+                 MIDNIGHT_MS + row->day * DAY_MS + row->hour * INT64_C (3600000));
+    bson_destroy (&booking);
+  }
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+typedef struct {
+  fixture_t *f;
+  int open, closed, answered, by_listing, by_text, answers;
+  char departements[8][4];
+  int departement_count;
+} need_census_t;
+
+static void
+census_answer (const bson_t *answer, void *data)
+{
+  need_census_t *c = data;
+
+  c->answers++;
+  c->by_listing += mt_bson_has (answer, "listing_id") ? 1 : 0;
+  c->by_text += mt_bson_has (answer, "text") && !mt_bson_has (answer, "listing_id") ? 1 : 0;
+}
+
+static void
+census_need (const bson_t *need, void *data)
+{
+  need_census_t *c = data;
+  mt_store_page_t page;
+  mt_error_t error;
+  int before = c->answers;
+  const char *dep;
+  bool seen = false;
+  bson_iter_t iter;
+
+  if (mt_bson_str_eq (need, "status", "open")) {
+    c->open++;
+  } else {
+    assert_string_equal (mt_bson_str (need, "status"), "closed");
+    assert_true (mt_bson_has (need, "closed_at"));
+    c->closed++;
+  }
+  assert_true (c->f->store->ops->need_answer_list (c->f->store, mt_bson_str (need, "id"), NULL,
+                                                   LIMIT, &page, &error));
+  each_doc (&page.items, census_answer, c);
+  mt_store_page_destroy (&page);
+  assert_int_equal (int_at (need, "answers_count"), c->answers - before);
+  c->answered += c->answers > before ? 1 : 0;
+  assert_true (bson_iter_init (&iter, need) &&
+               bson_iter_find_descendant (&iter, "territory.departement", &iter));
+  dep = bson_iter_utf8 (&iter, NULL);
+  for (int i = 0; i < c->departement_count; i++) {
+    seen = seen || strcmp (c->departements[i], dep) == 0;
+  }
+  if (!seen && c->departement_count < 8) {
+    snprintf (c->departements[c->departement_count++], 4, "%s", dep);
+  }
+}
+
+/* Calls @fn on every need of the store. Returns the count. */
+static int
+each_need (fixture_t *f, void (*fn) (const bson_t *doc, void *data), void *data)
+{
+  mt_store_listing_query_t query = { .any_visibility = true, .limit = LIMIT };
+  mt_store_page_t page;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_error_t error;
+  int count = 0;
+
+  do {
+    query.cursor = cursor;
+    assert_true (f->store->ops->need_search (f->store, &query, &page, &error));
+    count += (int) page.count;
+    if (fn) {
+      each_doc (&page.items, fn, data);
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  return count;
+}
+
+/* Needs open and closed, answered by a listing or a message, in several départements; each
+ * found by its stable key with its table's answers. */
+static void
+loads_needs_and_answers (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  need_census_t c = { .f = f };
+  int answers = 0, closed = 0, by_listing = 0;
+
+  load_ok (f, &result);
+  for (size_t i = 0; i < mt_demo_need_count; i++) {
+    for (size_t k = 0; k < MT_DEMO_NEED_ANSWERS_MAX && mt_demo_needs[i].answers[k].org; k++) {
+      answers++;
+      by_listing += mt_demo_needs[i].answers[k].listing ? 1 : 0;
+    }
+    closed += mt_demo_needs[i].close_reason ? 1 : 0;
+  }
+  assert_int_equal (result.needs, (int) mt_demo_need_count);
+  assert_int_equal (result.needs_created, (int) mt_demo_need_count);
+  assert_int_equal (result.answers_created, answers);
+  assert_int_equal (result.needs_skipped, 0);
+  assert_int_equal (each_need (f, census_need, &c), (int) mt_demo_need_count);
+  assert_int_equal (c.closed, closed);
+  assert_int_equal (closed, 1);
+  assert_int_equal (c.open, (int) mt_demo_need_count - closed);
+  assert_int_equal (c.answers, answers);
+  assert_int_equal (c.by_listing, by_listing);
+  assert_true (c.by_listing >= 2);
+  assert_true (c.by_text >= 2); /* answered by a message alone */
+  assert_true (c.answered >= 3 && c.answered < (int) mt_demo_need_count); /* some unanswered */
+  assert_true (c.departement_count >= 4);
+  for (size_t i = 0; i < mt_demo_need_count; i++) {
+    char id[MT_ID_SIZE];
+    bson_t need;
+    mt_error_t error;
+
+    mt_error_clear (&error);
+    if (!mt_demo_need_id (&f->ctx, mt_demo_needs[i].key, id, &error)) {
+      fail_msg ("%s: %s", mt_demo_needs[i].key, error.message);
+    }
+    assert_true (f->store->ops->need_get (f->store, id, &need, &error));
+    assert_string_equal (mt_bson_str (&need, "title"), mt_demo_needs[i].title);
+    assert_string_equal (mt_bson_str (&need, "status"),
+                         mt_demo_needs[i].close_reason ? "closed" : "open");
+    bson_destroy (&need);
+  }
+}
+
+typedef struct {
+  fixture_t *f;
+  int welcome, monthly, reservation, booking, grant, other;
+  int64_t booking_amount;
+  int members, below_floor;
+  int64_t entries;
+} ledger_census_t;
+
+static void
+census_entry (const bson_t *entry, void *data)
+{
+  ledger_census_t *c = data;
+  const char *reason = mt_bson_str (entry, "reason");
+
+  c->entries++;
+  assert_non_null (reason);
+  assert_true (int_at (entry, "amount") > 0);
+  if (strcmp (reason, "welcome") == 0) {
+    c->welcome++;
+    assert_string_equal (mt_bson_str (entry, "from"), "system");
+  } else if (strcmp (reason, "monthly") == 0) {
+    c->monthly++;
+  } else if (strcmp (reason, "reservation") == 0) {
+    c->reservation++;
+  } else if (strncmp (mt_bson_str (entry, "id"), "booking:", 8) == 0) {
+    c->booking++;
+    c->booking_amount += int_at (entry, "amount");
+  } else if (strcmp (reason, MT_DEMO_GRANT_REASON) == 0) {
+    c->grant++;
+    assert_int_equal (int_at (entry, "amount"), MT_DEMO_GRANT_AMOUNT);
+    assert_string_equal (mt_bson_str (entry, "from"), "system");
+  } else {
+    c->other++;
+  }
+}
+
+/* Each entry once: in the statement of the member it is paid to. */
+static void
+census_member_ledger (const bson_t *member, void *data)
+{
+  ledger_census_t *c = data;
+  const char *id = mt_bson_str (member, "id");
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  int64_t balance = 0;
+  mt_error_t error;
+
+  c->members++;
+  assert_true (c->f->store->ops->ledger_balance (c->f->store, id, &balance, &error));
+  if (balance < c->f->config.credits_floor) {
+    c->below_floor++;
+  }
+  do {
+    mt_store_page_t page;
+    bson_iter_t iter;
+
+    assert_true (c->f->store->ops->ledger_list (c->f->store, id, cursor[0] ? cursor : NULL, LIMIT,
+                                                &page, &error));
+    assert_true (bson_iter_init (&iter, &page.items));
+    while (bson_iter_next (&iter)) {
+      const uint8_t *bytes;
+      uint32_t len;
+      bson_t entry;
+
+      bson_iter_document (&iter, &len, &bytes);
+      assert_true (bson_init_static (&entry, bytes, len));
+      if (mt_bson_str_eq (&entry, "to", id)) {
+        census_entry (&entry, c);
+      }
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+}
+
+/* With credits, the ledger has history: welcome grants, a monthly grant, reservation charges
+ * at return, booking payments at confirmation and an administrators' grant; no balance is
+ * below the floor and the balances sum to zero. */
+static void
+ledger_has_history (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  ledger_census_t c = { .f = f };
+  booking_census_t b;
+  int approved = 0, active = 0, charged = 0;
+  int64_t sum = -1, entries = 0;
+  mt_error_t error;
+
+  credits_on (f);
+  load_ok (f, &result);
+  for (size_t i = 0; i < mt_demo_org_count; i++) {
+    approved += strcmp (mt_demo_orgs[i].status, "pending") != 0 ? 1 : 0;
+    active += strcmp (mt_demo_orgs[i].status, "active") == 0 ? 1 : 0;
+  }
+  for (size_t i = 0; i < mt_demo_reservation_count; i++) {
+    const mt_demo_reservation_t *row = &mt_demo_reservations[i];
+    charged += (strcmp (row->status, "returned") == 0 || strcmp (row->status, "closed") == 0) &&
+                   mt_demo_listing_find (row->listing)->credit_price_per_day > 0
+                 ? 1
+                 : 0;
+  }
+  each_member (f, census_member_ledger, &c);
+  assert_true (f->store->ops->ledger_sum (f->store, &sum, &entries, &error));
+  assert_true (sum == 0);
+  assert_true (entries == c.entries);
+  assert_int_equal (result.grants_created, approved + active + 1);
+  assert_int_equal (c.welcome, approved);
+  assert_int_equal (c.monthly, active); /* the platform's member gets none */
+  assert_true (charged >= 3);
+  assert_int_equal (c.reservation, charged);
+  memset (&b, 0, sizeof b);
+  each_booking (f, census_booking, &b);
+  assert_int_equal (c.booking, b.paid);
+  assert_true (c.booking_amount == b.paid_amount);
+  assert_int_equal (c.grant, 1);
+  assert_int_equal (c.other, 0);
+  assert_int_equal (c.below_floor, 0);
+  assert_true (f->store->ops->check_integrity (f->store, &error));
+}
+
+/* Without credits, no entry at all (the default of a plain mutuad). */
+static void
+no_ledger_without_credits (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  int64_t sum = -1, entries = -1;
+  mt_error_t error;
+
+  load_ok (f, &result);
+  assert_int_equal (result.grants_created, 0);
+  assert_true (f->store->ops->ledger_sum (f->store, &sum, &entries, &error));
+  assert_true (sum == 0 && entries == 0);
+}
+
+static void
+count_need_answers (const bson_t *need, void *data)
+{
+  *(int64_t *) data += int_at (need, "answers_count") + int_at (need, "version");
+}
+
+/* A second load (even a day later) adds no booking, need, answer, ledger entry or audit entry
+ * and changes none. */
+static void
+exchanges_load_once (void **state)
+{
+  fixture_t *f = *state;
+  mt_demo_result_t result;
+  int64_t versions = 0, versions_after = 0, needs = 0, needs_after = 0;
+  int64_t sum = 0, entries = 0, entries_after = 0;
+  int audit;
+  mt_error_t error;
+
+  credits_on (f);
+  load_ok (f, &result);
+  assert_int_equal (each_booking (f, sum_versions, &versions), (int) mt_demo_booking_count);
+  assert_int_equal (each_need (f, count_need_answers, &needs), (int) mt_demo_need_count);
+  assert_true (f->store->ops->ledger_sum (f->store, &sum, &entries, &error));
+  audit = each_audit (f, NULL, NULL, NULL);
+  f->ctx.now_ms += DAY_MS;
+  load_ok (f, &result);
+  f->ctx.now_ms -= DAY_MS;
+  assert_int_equal (result.bookings_created, 0);
+  assert_int_equal (result.bookings_skipped, 0);
+  assert_int_equal (result.needs_created, 0);
+  assert_int_equal (result.answers_created, 0);
+  assert_int_equal (result.needs_skipped, 0);
+  assert_int_equal (result.grants_created, 0);
+  assert_int_equal (each_booking (f, sum_versions, &versions_after), (int) mt_demo_booking_count);
+  assert_true (versions_after == versions);
+  assert_int_equal (each_need (f, count_need_answers, &needs_after), (int) mt_demo_need_count);
+  assert_true (needs_after == needs);
+  assert_true (f->store->ops->ledger_sum (f->store, &sum, &entries_after, &error));
+  assert_true (entries_after == entries);
+  assert_true (sum == 0);
+  assert_int_equal (each_audit (f, NULL, NULL, NULL), audit);
+}
+
 int
 main (void)
 {
@@ -2028,6 +2475,11 @@ main (void)
                 reservations_only_while_the_listings_have_none),
     MT_TEST_DB ("demo/reservations/skipped_rows_are_made_by_a_later_load",
                 skipped_rows_are_made_by_a_later_load),
+    MT_TEST_DB ("demo/bookings/loads_every_state", loads_bookings_in_every_state),
+    MT_TEST_DB ("demo/needs/open_answered_and_closed", loads_needs_and_answers),
+    MT_TEST_DB ("demo/credits/ledger_has_history", ledger_has_history),
+    MT_TEST_DB ("demo/credits/no_ledger_without_credits", no_ledger_without_credits),
+    MT_TEST_DB ("demo/exchanges/loading_twice_adds_nothing", exchanges_load_once),
   };
 
   if (sodium_init () < 0) {
