@@ -2111,11 +2111,29 @@ bool
 mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
 {
   mt_demo_loader_t loader;
+  mt_config_t *quiet_config = NULL;
+  mt_service_env_t quiet_env;
+  mt_ctx_t quiet = *ctx;
   bool ok = false;
 
   memset (result, 0, sizeof *result);
   memset (&loader, 0, sizeof loader);
-  loader.ctx = ctx;
+  /* The demo's addresses are fictitious: its events become in-app notifications only, no
+   * e-mail is queued for them (an empty sendmail_command, for the loading only). */
+  if (ctx->env && ctx->env->config) {
+    quiet_config = malloc (sizeof *quiet_config);
+    if (!quiet_config) {
+      mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "mémoire insuffisante",
+                    "out of memory");
+      goto done;
+    }
+    *quiet_config = *ctx->env->config;
+    quiet_config->sendmail_command[0] = '\0';
+    quiet_env = *ctx->env;
+    quiet_env.config = quiet_config;
+    quiet.env = &quiet_env;
+  }
+  loader.ctx = &quiet;
   loader.result = result;
   if (!mt_demo_ensure_networks (&loader, error)) {
     goto done;
@@ -2157,6 +2175,7 @@ mt_demo_load (const mt_ctx_t *ctx, mt_demo_result_t *result, mt_error_t *error)
   ok = true;
 done:
   sodium_memzero (loader.hash, sizeof loader.hash);
+  free (quiet_config);
   return ok;
 }
 

@@ -2403,6 +2403,32 @@ no_ledger_without_credits (void **state)
   assert_true (sum == 0 && entries == 0);
 }
 
+/* The demo's addresses are fictitious: loading queues no e-mail, even with a sendmail command
+ * configured (the default), and leaves the configuration as it was. */
+static void
+queues_no_email (void **state)
+{
+  fixture_t *f = *state;
+  static const char *const pending[] = { "pending", NULL };
+  mt_store_outbox_query_t query = { .kind = "email", .statuses = pending, .limit = 100 };
+  mt_store_page_t page;
+  mt_demo_result_t result;
+  mt_error_t error;
+
+  assert_true (f->config.sendmail_command[0] != '\0');
+  load_ok (f, &result);
+  assert_true (result.reservations_created > 0 && result.bookings_created > 0);
+  assert_true (f->store->ops->outbox_list (f->store, &query, &page, &error));
+  assert_int_equal (page.count, 0);
+  mt_store_page_destroy (&page);
+  query.statuses = NULL;
+  query.kind = NULL;
+  assert_true (f->store->ops->outbox_list (f->store, &query, &page, &error));
+  assert_int_equal (page.count, 0); /* nor webhook deliveries: no webhook exists */
+  mt_store_page_destroy (&page);
+  assert_string_equal (f->config.sendmail_command, "/usr/sbin/sendmail -t -i");
+}
+
 static void
 count_need_answers (const bson_t *need, void *data)
 {
@@ -2480,6 +2506,7 @@ main (void)
     MT_TEST_DB ("demo/credits/ledger_has_history", ledger_has_history),
     MT_TEST_DB ("demo/credits/no_ledger_without_credits", no_ledger_without_credits),
     MT_TEST_DB ("demo/exchanges/loading_twice_adds_nothing", exchanges_load_once),
+    MT_TEST_DB ("demo/events/no_email_for_fictitious_addresses", queues_no_email),
   };
 
   if (sodium_init () < 0) {
