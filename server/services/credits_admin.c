@@ -212,95 +212,26 @@ mt_credits_entry_not_found (mt_error_t *error)
   return false;
 }
 
-/*
- * Finds the stored entry @id into @out (initialised here). The store has no lookup by id: the
- * entry's audit record names its members, and the statement of one of them (newest first, at
- * most MT_CREDITS_FIND_PAGES_MAX pages) holds the entry itself, which alone is trusted.
- */
+/* Finds the stored entry @id into @out (initialised here): unknown -> 404. */
 static bool
 mt_credits_find (const mt_ctx_t *ctx, const char *id, bson_t *out, mt_error_t *error)
 {
-  mt_store_page_t page;
-  char audit_id[MT_CREDITS_ENTRY_ID_MAX + 16];
-  char member[MT_CREDITS_ENTRY_ID_MAX + 1] = "";
-  char cursor[MT_STORE_CURSOR_MAX] = "";
-  bson_iter_t it;
-  bool found = false;
-  bool ok = false;
+  mt_error_t store_error = { 0 };
 
-  bson_init (out);
-  mt_store_page_init (&page);
-  snprintf (audit_id, sizeof audit_id, "ledger:%s", id);
-  mt_store_page_destroy (&page);
-  if (!ctx->store->ops->audit_list (ctx->store, id, NULL, MT_STORE_PAGE_MAX, &page, error)) {
-    goto done;
+  if (!ctx->store->ops->ledger_get) {
+    bson_init (out);
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_NOT_IMPLEMENTED,
+                  "ce stockage ne gère pas les crédits", "this store has no credits ledger");
+    return false;
   }
-  if (bson_iter_init (&it, &page.items)) {
-    while (!member[0] && bson_iter_next (&it)) {
-      const uint8_t *data;
-      uint32_t len;
-      bson_t audit;
-      const char *from;
-      const char *to;
-      if (!BSON_ITER_HOLDS_DOCUMENT (&it)) {
-        continue;
-      }
-      bson_iter_document (&it, &len, &data);
-      if (!bson_init_static (&audit, data, len) || !mt_bson_str_eq (&audit, "id", audit_id) ||
-          !mt_bson_str_eq (&audit, "entity", "ledger")) {
-        continue;
-      }
-      from = mt_bson_str (&audit, "from");
-      to = mt_bson_str (&audit, "to");
-      if (from && strcmp (from, MT_CREDITS_SYSTEM) != 0) {
-        snprintf (member, sizeof member, "%s", from);
-      } else if (to && strcmp (to, MT_CREDITS_SYSTEM) != 0) {
-        snprintf (member, sizeof member, "%s", to);
-      }
-    }
+  if (ctx->store->ops->ledger_get (ctx->store, id, out, &store_error)) {
+    return true;
   }
-  if (!member[0]) {
-    mt_credits_entry_not_found (error);
-    goto done;
+  if (store_error.code == MT_ERR_NOT_FOUND) {
+    return mt_credits_entry_not_found (error);
   }
-  for (int pages = 0; !found && pages < MT_CREDITS_FIND_PAGES_MAX; pages++) {
-    mt_store_page_destroy (&page);
-    if (!ctx->store->ops->ledger_list (ctx->store, member, cursor[0] ? cursor : NULL,
-                                       MT_STORE_PAGE_MAX, &page, error)) {
-      goto done;
-    }
-    if (bson_iter_init (&it, &page.items)) {
-      while (!found && bson_iter_next (&it)) {
-        const uint8_t *data;
-        uint32_t len;
-        bson_t entry;
-        if (!BSON_ITER_HOLDS_DOCUMENT (&it)) {
-          continue;
-        }
-        bson_iter_document (&it, &len, &data);
-        if (bson_init_static (&entry, data, len) && mt_bson_str_eq (&entry, "id", id)) {
-          bson_destroy (out);
-          bson_copy_to (&entry, out);
-          found = true;
-        }
-      }
-    }
-    if (!page.next_cursor[0]) {
-      break;
-    }
-    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
-  }
-  if (!found) {
-    mt_credits_entry_not_found (error);
-    goto done;
-  }
-  ok = true;
-done:
-  mt_store_page_destroy (&page);
-  if (!ok) {
-    bson_reinit (out);
-  }
-  return ok;
+  mt_error_copy (error, &store_error);
+  return false;
 }
 
 bool

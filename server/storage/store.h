@@ -349,6 +349,8 @@ typedef struct mt_store_ops {
   bool (*ledger_list) (mt_store_t *store, const char *member_id, const char *cursor, uint32_t limit,
                        mt_store_page_t *out, mt_error_t *error);
   bool (*ledger_sum) (mt_store_t *store, int64_t *sum, int64_t *entries, mt_error_t *error);
+  /* The entry @id as stored (MT_ERR_NOT_FOUND when absent). */
+  bool (*ledger_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
 
   /* Webhooks {"id", "url", "events" (array of event names), "secret", "created_at",
    * "created_by"}, listed by "created_at" then "id"; webhook_delete removes one (NOT_FOUND). */

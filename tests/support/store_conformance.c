@@ -21,7 +21,16 @@
  * strictly before a bound. Messages (oldest first), audit entries and notifications (newest
  * first): stored as given, DUPLICATE on an id already stored (the first kept), per-owner
  * lists in order with ties broken by id, pages exactly once while records are added. Accounts'
- * calendar token hash: set, change, remove, unique where present.
+ * calendar token hash: set, change, remove, unique where present. Service bookings and outbox
+ * messages: round trip, DUPLICATE keeping the first, compare-and-set, every filter of their
+ * queries (bookings' due fields, the outbox's due_before) following updates, their orders and
+ * pages exactly once. Needs: round trip, compare-and-set, the listing search cases over
+ * need_search with "open" | "closed" statuses; their answers as records. Webhooks: get, list
+ * by created_at then id, delete once. notification_mark_read: one's own only, the first time
+ * kept. Credits ledger: ledger_get, balances (received - sent), the floor check atomic with
+ * the append (nothing written when refused; reaching the floor passes; check_floor false
+ * ignores it), DUPLICATE changing nothing, ledger_sum 0, and threads with their own handles
+ * spending one balance at once spending it exactly, never below the floor.
  */
 #include "store_conformance.h"
 
@@ -3476,6 +3485,81 @@ mt_conf_webhook (bson_t *doc, const char *id, const char *url, int64_t created_a
   BSON_APPEND_UTF8 (doc, "created_by", "acc_admin");
 }
 
+/* What a test booking differs in; NULL strings and 0 dates are left out of the document. */
+typedef struct {
+  const char *label; /* stored as "message" */
+  const char *listing;
+  const char *requester;
+  const char *provider;
+  const char *status;
+  int64_t start, completed_at;
+  int64_t created_at;
+} mt_conf_booking_t;
+
+static void
+mt_conf_booking (bson_t *doc, const char *id, const mt_conf_booking_t *b)
+{
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_INT64 (doc, "version", 1);
+  BSON_APPEND_UTF8 (doc, "listing_id", b->listing);
+  if (b->requester) {
+    BSON_APPEND_UTF8 (doc, "requester_member_id", b->requester);
+  }
+  if (b->provider) {
+    BSON_APPEND_UTF8 (doc, "provider_member_id", b->provider);
+  }
+  BSON_APPEND_UTF8 (doc, "requested_by", "acc_conformance");
+  if (b->status) {
+    BSON_APPEND_UTF8 (doc, "status", b->status);
+  }
+  if (b->start) {
+    BSON_APPEND_DATE_TIME (doc, "start", b->start);
+    BSON_APPEND_INT32 (doc, "duration_minutes", 90);
+  }
+  if (b->completed_at) {
+    BSON_APPEND_DATE_TIME (doc, "completed_at", b->completed_at);
+  }
+  if (b->label) {
+    BSON_APPEND_UTF8 (doc, "message", b->label);
+  }
+  BSON_APPEND_DATE_TIME (doc, "created_at", b->created_at);
+  BSON_APPEND_DATE_TIME (doc, "updated_at", b->created_at);
+}
+
+/* What a test outbox message differs in; a NULL webhook makes an e-mail. */
+typedef struct {
+  const char *label; /* stored as "event" */
+  const char *webhook;
+  const char *status;
+  int64_t next_attempt_at;
+  int32_t attempts;
+} mt_conf_outbox_t;
+
+static void
+mt_conf_outbox (bson_t *doc, const char *id, const mt_conf_outbox_t *o)
+{
+  bson_t payload;
+
+  bson_init (doc);
+  BSON_APPEND_UTF8 (doc, "id", id);
+  BSON_APPEND_INT64 (doc, "version", 1);
+  BSON_APPEND_UTF8 (doc, "kind", o->webhook ? "webhook" : "email");
+  if (o->webhook) {
+    BSON_APPEND_UTF8 (doc, "webhook_id", o->webhook);
+  } else {
+    BSON_APPEND_UTF8 (doc, "to", "contact@example.org");
+  }
+  BSON_APPEND_UTF8 (doc, "event", o->label ? o->label : "booking.requested");
+  BSON_APPEND_DOCUMENT_BEGIN (doc, "payload", &payload);
+  BSON_APPEND_UTF8 (&payload, "booking_id", "bkg_conformance");
+  bson_append_document_end (doc, &payload);
+  BSON_APPEND_UTF8 (doc, "status", o->status ? o->status : "pending");
+  BSON_APPEND_INT32 (doc, "attempts", o->attempts);
+  BSON_APPEND_DATE_TIME (doc, "next_attempt_at", o->next_attempt_at);
+  BSON_APPEND_DATE_TIME (doc, "created_at", 1000);
+}
+
 /* Inserts a record of @kind (its owner, label and time) with id @id. */
 static bool
 mt_conf_insert_record (mt_store_t *st, mt_conf_list_kind_t kind, const char *id, const char *owner,
@@ -3505,10 +3589,24 @@ mt_conf_insert_record (mt_store_t *st, mt_conf_list_kind_t kind, const char *id,
     mt_conf_webhook (&doc, id, label, at);
     ok = st->ops->webhook_insert (st, &doc, &err);
     break;
+  case MT_CONF_BOOKINGS:
+    mt_conf_booking (&doc, id,
+                     &(mt_conf_booking_t){ .label = label,
+                                           .listing = "lst_p",
+                                           .requester = owner,
+                                           .provider = "mem_provider",
+                                           .status = "requested",
+                                           .start = at + 100000,
+                                           .created_at = at });
+    ok = st->ops->booking_insert (st, &doc, &err);
+    break;
+  case MT_CONF_OUTBOX:
+    mt_conf_outbox (&doc, id,
+                    &(mt_conf_outbox_t){ .label = label, .webhook = owner, .next_attempt_at = at });
+    ok = st->ops->outbox_insert (st, &doc, &err);
+    break;
   case MT_CONF_RESERVATIONS:
   case MT_CONF_CALENDARS:
-  case MT_CONF_BOOKINGS:
-  case MT_CONF_OUTBOX:
   case MT_CONF_NOTIFICATIONS:
   default:
     mt_conf_notification (&doc, id, owner, label, at);
@@ -3534,10 +3632,12 @@ mt_conf_record_label (mt_conf_list_kind_t kind)
     return "reason";
   case MT_CONF_WEBHOOKS:
     return "url";
+  case MT_CONF_BOOKINGS:
+    return "message";
+  case MT_CONF_OUTBOX:
+    return "event";
   case MT_CONF_RESERVATIONS:
   case MT_CONF_CALENDARS:
-  case MT_CONF_BOOKINGS:
-  case MT_CONF_OUTBOX:
   case MT_CONF_NOTIFICATIONS:
   default:
     return "text_en";
@@ -3548,7 +3648,22 @@ mt_conf_record_label (mt_conf_list_kind_t kind)
 static bool
 mt_conf_newest_first (mt_conf_list_kind_t kind)
 {
-  return kind == MT_CONF_AUDIT || kind == MT_CONF_NOTIFICATIONS || kind == MT_CONF_LEDGER;
+  return kind == MT_CONF_AUDIT || kind == MT_CONF_NOTIFICATIONS || kind == MT_CONF_LEDGER ||
+         kind == MT_CONF_BOOKINGS;
+}
+
+/* The list of @kind's records of @owner: bookings by requester, outbox messages by webhook. */
+static mt_conf_list_t
+mt_conf_owner_list (mt_conf_list_kind_t kind, const char *owner)
+{
+  mt_conf_list_t l = { .kind = kind, .owner = owner, .label = mt_conf_record_label (kind) };
+
+  if (kind == MT_CONF_BOOKINGS) {
+    l.booking.requester_member_id = owner;
+  } else if (kind == MT_CONF_OUTBOX) {
+    l.outbox.webhook_id = owner;
+  }
+  return l;
 }
 
 /*
@@ -3560,10 +3675,9 @@ static void
 mt_conf_records (mt_store_t *st, mt_conf_list_kind_t kind)
 {
   const bool newest_first = mt_conf_newest_first (kind);
-  const char *label = mt_conf_record_label (kind);
-  mt_conf_list_t a = { .kind = kind, .owner = "own_a", .label = label };
-  mt_conf_list_t b = { .kind = kind, .owner = "own_b", .label = label };
-  mt_conf_list_t none = { .kind = kind, .owner = "own_none", .label = label };
+  mt_conf_list_t a = mt_conf_owner_list (kind, "own_a");
+  mt_conf_list_t b = mt_conf_owner_list (kind, "own_b");
+  mt_conf_list_t none = mt_conf_owner_list (kind, "own_none");
   static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
   char id[5][MT_ID_SIZE];
   bson_t doc, again;
@@ -3718,7 +3832,7 @@ mt_conf_records_page_exactly_once (mt_store_t *st, mt_conf_list_kind_t kind, con
 {
   enum { N = 17 };
   const bool newest_first = mt_conf_newest_first (kind);
-  mt_conf_list_t l = { .kind = kind, .owner = owner, .label = mt_conf_record_label (kind) };
+  mt_conf_list_t l = mt_conf_owner_list (kind, owner);
   static mt_conf_row_t rows[MT_CONF_ROWS_MAX];
   char ids[N][MT_ID_SIZE];
   mt_conf_record_adder_t adder;
@@ -3977,6 +4091,846 @@ calendar_list_pages_by_listing (void **state)
   OK (st->ops->check_integrity (st, &err));
 }
 
+/* ---- Service bookings ----------------------------------------------------------------------- */
+
+static void
+booking_round_trips_and_forces_version_1 (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_booking_t b = { .label = "b",
+                          .listing = "lst_s",
+                          .requester = "mem_r",
+                          .provider = "mem_p",
+                          .status = "requested",
+                          .start = 1781258400000,
+                          .created_at = 1780000000000 };
+  char id[MT_ID_SIZE], id2[MT_ID_SIZE];
+  bson_t doc, other, out, versioned;
+
+  mt_conf_new_id ("bkg", id);
+  mt_conf_booking (&doc, id, &b);
+  OK (st->ops->booking_insert (st, &doc, &err));
+  OK (st->ops->booking_get (st, id, &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  /* The same id again, whatever the rest: DUPLICATE and the first is kept. */
+  b.status = "accepted";
+  mt_conf_booking (&other, id, &b);
+  FAILS (MT_ERR_DUPLICATE, st->ops->booking_insert (st, &other, &err));
+  bson_destroy (&other);
+  OK (st->ops->booking_get (st, id, &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  bson_destroy (&doc);
+
+  /* Another version becomes 1. */
+  mt_conf_new_id ("bkg", id2);
+  mt_conf_booking (&doc, id2, &b);
+  bson_init (&versioned);
+  bson_copy_to_excluding_noinit (&doc, &versioned, "version", NULL);
+  BSON_APPEND_INT64 (&versioned, "version", 42);
+  OK (st->ops->booking_insert (st, &versioned, &err));
+  OK (st->ops->booking_get (st, id2, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  assert_string_equal (mt_conf_str (&out, "status"), "accepted");
+  bson_destroy (&out);
+  bson_destroy (&versioned);
+  bson_destroy (&doc);
+
+  FAILS (MT_ERR_NOT_FOUND, st->ops->booking_get (st, "bkg_AAAAAAAAAAAAAAAAAAAAAA", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+booking_update_compare_and_set (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_booking_t b = { .label = "b",
+                          .listing = "lst_s",
+                          .requester = "mem_r",
+                          .provider = "mem_p",
+                          .status = "requested",
+                          .start = 100,
+                          .created_at = 10 };
+  char id[MT_ID_SIZE], other[MT_ID_SIZE];
+  bson_t doc, out;
+
+  mt_conf_new_id ("bkg", id);
+  mt_conf_new_id ("bkg", other);
+  mt_conf_booking (&doc, id, &b);
+  OK (st->ops->booking_insert (st, &doc, &err));
+  bson_destroy (&doc);
+
+  b.status = "accepted";
+  mt_conf_booking (&doc, id, &b);
+  OK (st->ops->booking_update (st, id, 1, &doc, &err));
+  bson_destroy (&doc);
+  /* A stale version changes nothing. */
+  b.status = "cancelled";
+  mt_conf_booking (&doc, id, &b);
+  FAILS (MT_ERR_STALE, st->ops->booking_update (st, id, 1, &doc, &err));
+  FAILS (MT_ERR_STALE, st->ops->booking_update (st, id, 3, &doc, &err));
+  bson_destroy (&doc);
+  mt_conf_booking (&doc, other, &b);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->booking_update (st, other, 1, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->booking_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  assert_string_equal (mt_conf_str (&out, "status"), "accepted");
+  /* What was read is written back with version + 1. */
+  OK (st->ops->booking_update (st, id, 2, &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->booking_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 3);
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/*
+ * Five bookings, by created_at:
+ *   b1 1000  lst_1 mem_r1 mem_p1 requested  start 10000
+ *   b2 2000  lst_1 mem_r2 mem_p1 accepted   start 20000
+ *   b3 3000  lst_2 mem_r1 mem_p2 completed  start 15000 completed 16000
+ *   b4 4000  lst_2 mem_r3 mem_p2 completed  start  1000 completed  2500
+ *   b5 5000  lst_3 mem_r2 mem_p2 cancelled  (no start)
+ */
+static void
+mt_conf_bookings (mt_store_t *st, char ids[5][MT_ID_SIZE])
+{
+  const mt_conf_booking_t bs[5] = {
+    { "b1", "lst_1", "mem_r1", "mem_p1", "requested", 10000, 0, 1000 },
+    { "b2", "lst_1", "mem_r2", "mem_p1", "accepted", 20000, 0, 2000 },
+    { "b3", "lst_2", "mem_r1", "mem_p2", "completed", 15000, 16000, 3000 },
+    { "b4", "lst_2", "mem_r3", "mem_p2", "completed", 1000, 2500, 4000 },
+    { "b5", "lst_3", "mem_r2", "mem_p2", "cancelled", 0, 0, 5000 },
+  };
+  bson_t doc;
+  size_t i;
+
+  for (i = 0; i < 5; i++) {
+    mt_conf_new_id ("bkg", ids[i]);
+    mt_conf_booking (&doc, ids[i], &bs[i]);
+    OK (st->ops->booking_insert (st, &doc, &err));
+    bson_destroy (&doc);
+  }
+}
+
+#define BKG_LIST(...)                                                                              \
+  (&(mt_conf_list_t){ .kind = MT_CONF_BOOKINGS, .booking = { __VA_ARGS__ }, .label = "message" })
+
+static void
+booking_list_filters (void **state)
+{
+  mt_store_t *st = STORE (state);
+  const char *open[] = { "requested", "accepted", NULL };
+  const char *completed[] = { "completed", NULL };
+  const char *none[] = { NULL };
+  const char *unknown[] = { "lost", NULL };
+  const char *too_many[18];
+  char ids[5][MT_ID_SIZE];
+  mt_store_page_t page;
+  bson_t doc, changed;
+  size_t i;
+
+  LIST_GIVES (st, BKG_LIST (.limit = 0), "");
+  mt_conf_bookings (st, ids);
+
+  LIST_GIVES (st, BKG_LIST (.limit = 0), "b5|b4|b3|b2|b1");
+  LIST_GIVES (st, BKG_LIST (.listing_id = "lst_1"), "b2|b1");
+  LIST_GIVES (st, BKG_LIST (.listing_id = "lst_9"), "");
+  LIST_GIVES (st, BKG_LIST (.requester_member_id = "mem_r1"), "b3|b1");
+  LIST_GIVES (st, BKG_LIST (.provider_member_id = "mem_p2"), "b5|b4|b3");
+  LIST_GIVES (st, BKG_LIST (.statuses = open), "b2|b1");
+  LIST_GIVES (st, BKG_LIST (.statuses = unknown), "");
+  LIST_GIVES (st, BKG_LIST (.statuses = none), "");
+  LIST_GIVES (st, BKG_LIST (.requester_member_id = "mem_r2", .provider_member_id = "mem_p2"), "b5");
+  /* Due fields: inclusive, and a booking without the date is never due. */
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_START, .due_before = 15000), "b4|b3|b1");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_START, .due_before = 14999), "b4|b1");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_START, .due_before = INT64_MAX), "b4|b3|b2|b1");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_COMPLETED, .due_before = 2500), "b4");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_COMPLETED, .due_before = 2499), "");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_COMPLETED, .due_before = INT64_MAX), "b4|b3");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_CREATED, .due_before = 2000), "b2|b1");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_NONE, .due_before = 0), "b5|b4|b3|b2|b1");
+  /* Everything at once. */
+  LIST_GIVES (st,
+              BKG_LIST (.listing_id = "lst_2", .requester_member_id = "mem_r1",
+                        .provider_member_id = "mem_p2", .statuses = completed,
+                        .due = MT_BOOKING_DUE_COMPLETED, .due_before = 16000),
+              "b3");
+  LIST_GIVES (st,
+              BKG_LIST (.provider_member_id = "mem_p2", .statuses = completed,
+                        .due = MT_BOOKING_DUE_COMPLETED, .due_before = 15999),
+              "b4");
+
+  /* More than 16 statuses is refused. */
+  for (i = 0; i < 17; i++) {
+    too_many[i] = "requested";
+  }
+  too_many[17] = NULL;
+  FAILS (MT_ERR_BAD_REQUEST,
+         mt_conf_list_page (st, BKG_LIST (.statuses = too_many), NULL, 10, &page));
+  mt_store_page_destroy (&page);
+  FAILS (MT_ERR_BAD_REQUEST, st->ops->booking_list (st, NULL, &page, &err));
+  mt_store_page_destroy (&page);
+  mt_conf_assert_bad_windows (st, BKG_LIST (.limit = 0));
+
+  /* Filters follow updates: b1 requested -> completed at 3000, its start moved. */
+  OK (st->ops->booking_get (st, ids[0], &doc, &err));
+  bson_init (&changed);
+  bson_copy_to_excluding_noinit (&doc, &changed, "status", "start", NULL);
+  BSON_APPEND_UTF8 (&changed, "status", "completed");
+  BSON_APPEND_DATE_TIME (&changed, "start", 99000);
+  BSON_APPEND_DATE_TIME (&changed, "completed_at", 3000);
+  OK (st->ops->booking_update (st, ids[0], 1, &changed, &err));
+  bson_destroy (&changed);
+  bson_destroy (&doc);
+  LIST_GIVES (st, BKG_LIST (.statuses = open), "b2");
+  LIST_GIVES (st, BKG_LIST (.statuses = completed), "b4|b3|b1");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_COMPLETED, .due_before = 3000), "b4|b1");
+  LIST_GIVES (st, BKG_LIST (.due = MT_BOOKING_DUE_START, .due_before = 15000), "b4|b3");
+  /* The order is created_at's: an update does not move a booking. */
+  LIST_GIVES (st, BKG_LIST (.listing_id = "lst_1"), "b2|b1");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+booking_records_and_duplicates (void **state)
+{
+  mt_conf_records (STORE (state), MT_CONF_BOOKINGS);
+}
+
+static void
+booking_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_BOOKINGS, "mem_p");
+}
+
+/* ---- Needs and their answers ---------------------------------------------------------------- */
+
+static void
+need_round_trips_and_compare_and_set (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_listing_t l = { .owner = "mem_author",
+                          .title = "Cherche une remorque",
+                          .description = "Pour un déménagement.",
+                          .tags = "remorque",
+                          .created_at = 1000 };
+  char id[MT_ID_SIZE], other[MT_ID_SIZE];
+  bson_t doc, again, versioned, out, closed;
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 10 };
+
+  mt_conf_needs = true;
+  mt_conf_new_id ("ned", id);
+  mt_conf_new_id ("ned", other);
+  mt_conf_listing (&doc, id, &l);
+  OK (st->ops->need_insert (st, &doc, &err));
+  OK (st->ops->need_get (st, id, &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  /* The same id again: DUPLICATE, the first kept (and still the only one found). */
+  l.title = "Cherche un camion";
+  mt_conf_listing (&again, id, &l);
+  FAILS (MT_ERR_DUPLICATE, st->ops->need_insert (st, &again, &err));
+  bson_destroy (&again);
+  OK (st->ops->need_get (st, id, &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  q.terms = (const char *[]){ "camion", NULL };
+  SEARCH_GIVES (st, &q, "");
+  q.terms = (const char *[]){ "remorque", NULL };
+  SEARCH_GIVES (st, &q, "Cherche une remorque");
+
+  /* Another version becomes 1. */
+  mt_conf_listing (&again, other, &l);
+  bson_init (&versioned);
+  bson_copy_to_excluding_noinit (&again, &versioned, "version", NULL);
+  BSON_APPEND_INT64 (&versioned, "version", 42);
+  OK (st->ops->need_insert (st, &versioned, &err));
+  OK (st->ops->need_get (st, other, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+  bson_destroy (&versioned);
+  bson_destroy (&again);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->need_get (st, "ned_AAAAAAAAAAAAAAAAAAAAAA", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+
+  /* Compare-and-set: closing it; a stale version changes nothing. */
+  bson_init (&closed);
+  bson_copy_to_excluding_noinit (&doc, &closed, "status", NULL);
+  BSON_APPEND_UTF8 (&closed, "status", "closed");
+  OK (st->ops->need_update (st, id, 1, &closed, &err));
+  FAILS (MT_ERR_STALE, st->ops->need_update (st, id, 1, &doc, &err));
+  FAILS (MT_ERR_STALE, st->ops->need_update (st, id, 3, &doc, &err));
+  bson_destroy (&closed);
+  mt_conf_listing (&closed, "ned_AAAAAAAAAAAAAAAAAAAAAA", &l);
+  FAILS (MT_ERR_NOT_FOUND,
+         st->ops->need_update (st, "ned_AAAAAAAAAAAAAAAAAAAAAA", 1, &closed, &err));
+  bson_destroy (&closed);
+  bson_destroy (&doc);
+  OK (st->ops->need_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  assert_string_equal (mt_conf_str (&out, "status"), "closed");
+  bson_destroy (&out);
+  q.terms = NULL;
+  q.statuses = (const char *[]){ "closed", NULL };
+  SEARCH_GIVES (st, &q, "Cherche une remorque");
+  q.statuses = (const char *[]){ "open", NULL };
+  SEARCH_GIVES (st, &q, "Cherche un camion");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+need_search_text_ignores_case_and_accents (void **state)
+{
+  mt_conf_needs = true;
+  search_text_ignores_case_and_accents (state);
+}
+
+static void
+need_search_text_prefixes_and_fields (void **state)
+{
+  mt_conf_needs = true;
+  search_text_prefixes_and_fields (state);
+}
+
+/* The catalogue as needs: "published" ones are "open", the others "closed". */
+static void
+need_search_filters_and_status (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_store_listing_query_t q = { .any_visibility = true, .limit = 2 };
+  mt_conf_catalogue_t c;
+  bson_t doc, closed;
+
+  mt_conf_needs = true;
+  mt_conf_catalogue (st, &c);
+  q.statuses = (const char *[]){ "open", NULL };
+  SEARCH_GIVES (st, &q, "Animation de réunion|Tentes de réception|Vélo cargo biporteur");
+  q.statuses = (const char *[]){ "closed", NULL };
+  SEARCH_GIVES (st, &q, "Sono portable|velo de ville|Scie sauteuse");
+  q.statuses = (const char *[]){ NULL };
+  SEARCH_GIVES (st, &q, "");
+  q.statuses = NULL;
+  q.kind = "service";
+  SEARCH_GIVES (st, &q, "Animation de réunion");
+  q.kind = NULL;
+  q.category = "velos";
+  SEARCH_GIVES (st, &q, "velo de ville|Vélo cargo biporteur");
+  q.category = NULL;
+  q.departement = "62";
+  SEARCH_GIVES (st, &q, "Sono portable|Tentes de réception");
+  q.departement = NULL;
+  q.owner_id = c.mem[1];
+  SEARCH_GIVES (st, &q, "velo de ville|Tentes de réception");
+  q.owner_id = NULL;
+  q.network_id = c.mres;
+  SEARCH_GIVES (st, &q, "velo de ville|Scie sauteuse|Tentes de réception");
+  q.network_id = NULL;
+  /* Visibility: public ones, one's own, and those of members of one's networks. */
+  q.any_visibility = false;
+  SEARCH_GIVES (st, &q, "Sono portable|Animation de réunion|Vélo cargo biporteur");
+  q.own_member_id = c.mem[2];
+  SEARCH_GIVES (st, &q, "Sono portable|Animation de réunion|Scie sauteuse|Vélo cargo biporteur");
+  q.own_member_id = NULL;
+  q.visible_networks = (const char *[]){ c.apes, NULL };
+  SEARCH_GIVES (st, &q,
+                "Sono portable|velo de ville|Animation de réunion|Tentes de réception|"
+                "Vélo cargo biporteur");
+  /* Together, with terms. */
+  q.statuses = (const char *[]){ "open", NULL };
+  q.terms = (const char *[]){ "velo", NULL };
+  SEARCH_GIVES (st, &q, "Vélo cargo biporteur");
+
+  /* The status follows updates. */
+  OK (st->ops->need_get (st, c.lst[1], &doc, &err));
+  bson_init (&closed);
+  bson_copy_to_excluding_noinit (&doc, &closed, "status", NULL);
+  BSON_APPEND_UTF8 (&closed, "status", "closed");
+  OK (st->ops->need_update (st, c.lst[1], 1, &closed, &err));
+  bson_destroy (&closed);
+  bson_destroy (&doc);
+  q.terms = NULL;
+  q.visible_networks = NULL;
+  q.any_visibility = true;
+  SEARCH_GIVES (st, &q, "Animation de réunion|Vélo cargo biporteur");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+need_search_orders_by_recency_then_id (void **state)
+{
+  mt_conf_needs = true;
+  search_orders_by_recency_then_id (state);
+}
+
+static void
+need_search_orders_by_relevance (void **state)
+{
+  mt_conf_needs = true;
+  search_orders_by_relevance (state);
+}
+
+static void
+need_search_hostile_terms_never_fail (void **state)
+{
+  mt_conf_needs = true;
+  search_hostile_terms_never_fail (state);
+}
+
+static void
+need_search_pages_exactly_once_by_recency (void **state)
+{
+  mt_conf_needs = true;
+  mt_conf_pages_exactly_once (STORE (state), MT_LISTING_SORT_RECENT, false);
+}
+
+static void
+need_search_pages_exactly_once_by_relevance (void **state)
+{
+  mt_conf_needs = true;
+  mt_conf_pages_exactly_once (STORE (state), MT_LISTING_SORT_RELEVANCE, true);
+}
+
+static void
+need_search_rejects_bad_cursor_and_limit (void **state)
+{
+  mt_conf_needs = true;
+  search_rejects_bad_cursor_and_limit (state);
+}
+
+static void
+need_answer_insert_and_list_oldest_first (void **state)
+{
+  mt_conf_records (STORE (state), MT_CONF_NEED_ANSWERS);
+}
+
+static void
+need_answer_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_NEED_ANSWERS, "ned_p");
+}
+
+/* ---- Credits ledger ------------------------------------------------------------------------- */
+
+static int64_t
+mt_conf_balance (mt_store_t *st, const char *member)
+{
+  int64_t balance = INT64_MIN;
+
+  OK (st->ops->ledger_balance (st, member, &balance, &err));
+  return balance;
+}
+
+/* Asserts the ledger's sum is 0 over @entries entries. */
+static void
+mt_conf_assert_sum (mt_store_t *st, int64_t entries)
+{
+  int64_t sum = -1, count = -1;
+
+  OK (st->ops->ledger_sum (st, &sum, &count, &err));
+  assert_int_equal (sum, 0);
+  assert_int_equal (count, entries);
+}
+
+static bool
+mt_conf_append (mt_store_t *st, const char *id, const char *from, const char *to, int64_t amount,
+                bool check_floor, int64_t floor, int64_t at)
+{
+  bson_t doc;
+  bool ok;
+
+  mt_conf_entry (&doc, id, from, to, amount, id, at);
+  ok = st->ops->ledger_append (st, &doc, check_floor, floor, &err);
+  bson_destroy (&doc);
+  return ok;
+}
+
+#define LEDGER_LIST(member)                                                                        \
+  (&(mt_conf_list_t){ .kind = MT_CONF_LEDGER, .owner = (member), .label = "reason" })
+
+static void
+ledger_get_round_trips_and_misses (void **state)
+{
+  mt_store_t *st = STORE (state);
+  bson_t doc, out;
+
+  FAILS (MT_ERR_NOT_FOUND, st->ops->ledger_get (st, "grant_none", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->ledger_get (st, NULL, &out, &err));
+  bson_destroy (&out);
+  mt_conf_entry (&doc, "grant_1", "system", "mem_a", 7, "bienvenue", 1000);
+  OK (st->ops->ledger_append (st, &doc, false, 0, &err));
+  OK (st->ops->ledger_get (st, "grant_1", &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  assert_int_equal (mt_conf_version (&out), -1);
+  bson_destroy (&out);
+  bson_destroy (&doc);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->ledger_get (st, "grant_2", &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+ledger_records_and_duplicates (void **state)
+{
+  mt_conf_records (STORE (state), MT_CONF_LEDGER);
+}
+
+static void
+ledger_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_LEDGER, "mem_p");
+}
+
+/*
+ * Balances are received - sent; the floor check and the append are one step: a transfer that
+ * would cross the floor is UNPROCESSABLE and writes nothing; reaching it exactly passes; with
+ * check_floor false it is ignored; a duplicate id changes nothing; the sum stays 0.
+ */
+static void
+ledger_balance_floor_and_sum (void **state)
+{
+  mt_store_t *st = STORE (state);
+  bson_t before, out;
+
+  /* Empty: every balance 0, sum 0 over 0 entries. */
+  assert_int_equal (mt_conf_balance (st, "mem_a"), 0);
+  assert_int_equal (mt_conf_balance (st, "system"), 0);
+  mt_conf_assert_sum (st, 0);
+
+  /* A grant: the system may go below any floor when not checked. */
+  OK (mt_conf_append (st, "g1", "system", "mem_a", 10, false, 0, 1000));
+  assert_int_equal (mt_conf_balance (st, "mem_a"), 10);
+  assert_int_equal (mt_conf_balance (st, "system"), -10);
+  mt_conf_assert_sum (st, 1);
+
+  /* Crossing the floor: refused, nothing written anywhere. */
+  FAILS (MT_ERR_UNPROCESSABLE, mt_conf_append (st, "t1", "mem_a", "mem_b", 11, true, 0, 2000));
+  assert_int_equal (mt_conf_balance (st, "mem_a"), 10);
+  assert_int_equal (mt_conf_balance (st, "mem_b"), 0);
+  mt_conf_assert_sum (st, 1);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->ledger_get (st, "t1", &out, &err));
+  bson_destroy (&out);
+  LIST_GIVES (st, LEDGER_LIST ("mem_a"), "g1");
+  LIST_GIVES (st, LEDGER_LIST ("mem_b"), "");
+
+  /* Reaching the floor exactly passes; then one more is refused. */
+  OK (mt_conf_append (st, "t2", "mem_a", "mem_b", 10, true, 0, 3000));
+  assert_int_equal (mt_conf_balance (st, "mem_a"), 0);
+  assert_int_equal (mt_conf_balance (st, "mem_b"), 10);
+  FAILS (MT_ERR_UNPROCESSABLE, mt_conf_append (st, "t3", "mem_a", "mem_b", 1, true, 0, 4000));
+  /* A negative floor allows a debt down to it. */
+  OK (mt_conf_append (st, "t4", "mem_a", "mem_b", 5, true, -5, 5000));
+  FAILS (MT_ERR_UNPROCESSABLE, mt_conf_append (st, "t5", "mem_a", "mem_b", 1, true, -5, 6000));
+  assert_int_equal (mt_conf_balance (st, "mem_a"), -5);
+  /* check_floor false ignores the floor. */
+  OK (mt_conf_append (st, "t6", "mem_a", "mem_c", 100, false, 0, 7000));
+  assert_int_equal (mt_conf_balance (st, "mem_a"), -105);
+  assert_int_equal (mt_conf_balance (st, "mem_c"), 100);
+  mt_conf_assert_sum (st, 4);
+
+  /* A duplicate id changes nothing, even one the floor would refuse. */
+  OK (st->ops->ledger_get (st, "t2", &before, &err));
+  FAILS (MT_ERR_DUPLICATE, mt_conf_append (st, "t2", "mem_c", "mem_b", 50, true, 0, 8000));
+  FAILS (MT_ERR_DUPLICATE, mt_conf_append (st, "t2", "mem_a", "mem_b", 1, true, 0, 8000));
+  OK (st->ops->ledger_get (st, "t2", &out, &err));
+  mt_conf_assert_same_bytes (&before, &out);
+  bson_destroy (&out);
+  bson_destroy (&before);
+  assert_int_equal (mt_conf_balance (st, "mem_a"), -105);
+  assert_int_equal (mt_conf_balance (st, "mem_b"), 15);
+  assert_int_equal (mt_conf_balance (st, "mem_c"), 100);
+  mt_conf_assert_sum (st, 4);
+
+  /* A refused id was never taken. */
+  OK (mt_conf_append (st, "t1", "mem_c", "mem_a", 30, true, 0, 9000));
+  assert_int_equal (mt_conf_balance (st, "mem_a"), -75);
+  assert_int_equal (mt_conf_balance (st, "mem_c"), 70);
+  mt_conf_assert_sum (st, 5);
+
+  /* Each member's entries, sent or received, newest first. */
+  LIST_GIVES (st, LEDGER_LIST ("mem_a"), "t1|t6|t4|t2|g1");
+  LIST_GIVES (st, LEDGER_LIST ("mem_b"), "t4|t2");
+  LIST_GIVES (st, LEDGER_LIST ("mem_c"), "t1|t6");
+  LIST_GIVES (st, LEDGER_LIST ("system"), "g1");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+/* ---- Webhooks ------------------------------------------------------------------------------- */
+
+static void
+webhook_insert_get_list_delete (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_list_t all = { .kind = MT_CONF_WEBHOOKS, .label = "url" };
+  bson_t doc, other, out;
+
+  LIST_GIVES (st, &all, "");
+  mt_conf_webhook (&doc, "whk_2", "https://b.example.org/hook", 2000);
+  OK (st->ops->webhook_insert (st, &doc, &err));
+  OK (st->ops->webhook_get (st, "whk_2", &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  /* The same id again: DUPLICATE, the first kept. */
+  mt_conf_webhook (&other, "whk_2", "https://changed.example.org/hook", 500);
+  FAILS (MT_ERR_DUPLICATE, st->ops->webhook_insert (st, &other, &err));
+  bson_destroy (&other);
+  OK (st->ops->webhook_get (st, "whk_2", &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  bson_destroy (&doc);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->webhook_get (st, "whk_none", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+
+  /* Listed by created_at, then id. */
+  mt_conf_webhook (&doc, "whk_1", "https://a.example.org/hook", 2000);
+  OK (st->ops->webhook_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  mt_conf_webhook (&doc, "whk_3", "https://c.example.org/hook", 1000);
+  OK (st->ops->webhook_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  LIST_GIVES (st, &all,
+              "https://c.example.org/hook|https://a.example.org/hook|https://b.example.org/hook");
+
+  /* Delete: once, then NOT_FOUND; the others stay. */
+  OK (st->ops->webhook_delete (st, "whk_1", &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->webhook_delete (st, "whk_1", &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->webhook_delete (st, "whk_none", &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->webhook_get (st, "whk_1", &out, &err));
+  bson_destroy (&out);
+  LIST_GIVES (st, &all, "https://c.example.org/hook|https://b.example.org/hook");
+  mt_conf_assert_bad_windows (st, &all);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+webhook_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_WEBHOOKS, NULL);
+}
+
+/* ---- Outbox --------------------------------------------------------------------------------- */
+
+static void
+outbox_round_trips_and_compare_and_set (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_outbox_t o = { .label = "booking.requested", .webhook = "whk_1", .next_attempt_at = 10 };
+  bson_t doc, other, versioned, out;
+
+  mt_conf_outbox (&doc, "obx_1", &o);
+  OK (st->ops->outbox_insert (st, &doc, &err));
+  OK (st->ops->outbox_get (st, "obx_1", &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  /* The same id again: DUPLICATE, the first kept. */
+  o.status = "sent";
+  mt_conf_outbox (&other, "obx_1", &o);
+  FAILS (MT_ERR_DUPLICATE, st->ops->outbox_insert (st, &other, &err));
+  bson_destroy (&other);
+  OK (st->ops->outbox_get (st, "obx_1", &out, &err));
+  mt_conf_assert_same_bytes (&doc, &out);
+  bson_destroy (&out);
+  /* Another version becomes 1. */
+  mt_conf_outbox (&other, "obx_2", &o);
+  bson_init (&versioned);
+  bson_copy_to_excluding_noinit (&other, &versioned, "version", NULL);
+  BSON_APPEND_INT64 (&versioned, "version", 42);
+  bson_destroy (&other);
+  OK (st->ops->outbox_insert (st, &versioned, &err));
+  bson_destroy (&versioned);
+  OK (st->ops->outbox_get (st, "obx_2", &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->outbox_get (st, "obx_none", &out, &err));
+  assert_true (bson_empty (&out));
+  bson_destroy (&out);
+
+  /* Compare-and-set: an attempt recorded; a stale version changes nothing. */
+  o.status = "pending";
+  o.attempts = 1;
+  o.next_attempt_at = 70;
+  mt_conf_outbox (&other, "obx_1", &o);
+  OK (st->ops->outbox_update (st, "obx_1", 1, &other, &err));
+  FAILS (MT_ERR_STALE, st->ops->outbox_update (st, "obx_1", 1, &doc, &err));
+  FAILS (MT_ERR_STALE, st->ops->outbox_update (st, "obx_1", 3, &doc, &err));
+  bson_destroy (&other);
+  bson_destroy (&doc);
+  mt_conf_outbox (&doc, "obx_none", &o);
+  FAILS (MT_ERR_NOT_FOUND, st->ops->outbox_update (st, "obx_none", 1, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->outbox_get (st, "obx_1", &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  assert_int_equal (mt_conf_date (&out, "next_attempt_at"), 70);
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+}
+
+#define OBX_LIST(...)                                                                              \
+  (&(mt_conf_list_t){ .kind = MT_CONF_OUTBOX, .outbox = { __VA_ARGS__ }, .label = "event" })
+
+/*
+ * Five messages, by next_attempt_at (ties by id):
+ *   o2 1000 webhook whk_1 pending
+ *   o3 2000 webhook whk_2 failed
+ *   o4 2000 email         sent
+ *   o1 3000 email         pending
+ *   o5 5000 webhook whk_1 pending
+ */
+static void
+outbox_list_filters (void **state)
+{
+  mt_store_t *st = STORE (state);
+  const mt_conf_outbox_t os[5] = {
+    { "o1", NULL, "pending", 3000, 0 },    { "o2", "whk_1", "pending", 1000, 0 },
+    { "o3", "whk_2", "failed", 2000, 3 },  { "o4", NULL, "sent", 2000, 1 },
+    { "o5", "whk_1", "pending", 5000, 0 },
+  };
+  const char *pending[] = { "pending", NULL };
+  const char *done[] = { "sent", "failed", NULL };
+  const char *none[] = { NULL };
+  char id[16];
+  bson_t doc, changed;
+  size_t i;
+
+  LIST_GIVES (st, OBX_LIST (.kind = NULL), "");
+  for (i = 0; i < 5; i++) {
+    snprintf (id, sizeof id, "obx_%zu", i + 1);
+    mt_conf_outbox (&doc, id, &os[i]);
+    OK (st->ops->outbox_insert (st, &doc, &err));
+    bson_destroy (&doc);
+  }
+  LIST_GIVES (st, OBX_LIST (.kind = NULL), "o2|o3|o4|o1|o5");
+  LIST_GIVES (st, OBX_LIST (.kind = "email"), "o4|o1");
+  LIST_GIVES (st, OBX_LIST (.kind = "webhook"), "o2|o3|o5");
+  LIST_GIVES (st, OBX_LIST (.webhook_id = "whk_1"), "o2|o5");
+  LIST_GIVES (st, OBX_LIST (.webhook_id = "whk_9"), "");
+  LIST_GIVES (st, OBX_LIST (.statuses = pending), "o2|o1|o5");
+  LIST_GIVES (st, OBX_LIST (.statuses = done), "o3|o4");
+  LIST_GIVES (st, OBX_LIST (.statuses = none), "");
+  /* due_before is inclusive; 0 is no bound. */
+  LIST_GIVES (st, OBX_LIST (.due_before = 2000), "o2|o3|o4");
+  LIST_GIVES (st, OBX_LIST (.due_before = 1999), "o2");
+  LIST_GIVES (st, OBX_LIST (.due_before = 0), "o2|o3|o4|o1|o5");
+  /* Together: what the sender asks. */
+  LIST_GIVES (st, OBX_LIST (.statuses = pending, .due_before = 3000), "o2|o1");
+  LIST_GIVES (
+    st,
+    OBX_LIST (.kind = "webhook", .webhook_id = "whk_1", .statuses = pending, .due_before = 1000),
+    "o2");
+  LIST_GIVES (st, OBX_LIST (.kind = "email", .webhook_id = "whk_1"), "");
+  mt_conf_assert_bad_windows (st, OBX_LIST (.kind = NULL));
+
+  /* Filters and order follow updates: o2 retried later, o1 sent. */
+  OK (st->ops->outbox_get (st, "obx_2", &doc, &err));
+  bson_init (&changed);
+  bson_copy_to_excluding_noinit (&doc, &changed, "next_attempt_at", "attempts", NULL);
+  BSON_APPEND_INT32 (&changed, "attempts", 1);
+  BSON_APPEND_DATE_TIME (&changed, "next_attempt_at", 6000);
+  OK (st->ops->outbox_update (st, "obx_2", 1, &changed, &err));
+  bson_destroy (&changed);
+  bson_destroy (&doc);
+  OK (st->ops->outbox_get (st, "obx_1", &doc, &err));
+  bson_init (&changed);
+  bson_copy_to_excluding_noinit (&doc, &changed, "status", NULL);
+  BSON_APPEND_UTF8 (&changed, "status", "sent");
+  OK (st->ops->outbox_update (st, "obx_1", 1, &changed, &err));
+  bson_destroy (&changed);
+  bson_destroy (&doc);
+  LIST_GIVES (st, OBX_LIST (.statuses = pending), "o5|o2");
+  LIST_GIVES (st, OBX_LIST (.statuses = pending, .due_before = 5999), "o5");
+  LIST_GIVES (st, OBX_LIST (.kind = NULL), "o3|o4|o1|o5|o2");
+  OK (st->ops->check_integrity (st, &err));
+}
+
+static void
+outbox_records_and_duplicates (void **state)
+{
+  mt_conf_records (STORE (state), MT_CONF_OUTBOX);
+}
+
+static void
+outbox_list_pages_exactly_once (void **state)
+{
+  mt_conf_records_page_exactly_once (STORE (state), MT_CONF_OUTBOX, "whk_p");
+}
+
+/* ---- Notifications read ----------------------------------------------------------------------- */
+
+/* The notification @id of @account as listed; fails when it is not listed. */
+static void
+mt_conf_listed_notification (mt_store_t *st, const char *account, const char *id, bson_t *out)
+{
+  mt_store_page_t page;
+  bson_t item;
+  uint32_t i;
+  bool found = false;
+
+  OK (st->ops->notification_list (st, account, NULL, 100, &page, &err));
+  for (i = 0; i < page.count && !found; i++) {
+    mt_conf_page_item (&page, i, &item);
+    if (strcmp (mt_conf_str (&item, "id"), id) == 0) {
+      bson_copy_to (&item, out);
+      found = true;
+    }
+  }
+  mt_store_page_destroy (&page);
+  if (!found) {
+    fail_msg ("notification %s of %s not listed", id, account);
+  }
+}
+
+static void
+notification_mark_read_own_only_once (void **state)
+{
+  mt_store_t *st = STORE (state);
+  bson_t a, b, out, unread;
+
+  mt_conf_notification (&a, "ntf_a", "acc_a", "for a", 1000);
+  OK (st->ops->notification_insert (st, &a, &err));
+  mt_conf_notification (&b, "ntf_b", "acc_b", "for b", 2000);
+  OK (st->ops->notification_insert (st, &b, &err));
+
+  /* Another account's, a missing one, NULLs: NOT_FOUND, and nothing changes. */
+  FAILS (MT_ERR_NOT_FOUND, st->ops->notification_mark_read (st, "acc_b", "ntf_a", 5000, &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->notification_mark_read (st, "acc_a", "ntf_none", 5000, &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->notification_mark_read (st, NULL, "ntf_a", 5000, &err));
+  FAILS (MT_ERR_NOT_FOUND, st->ops->notification_mark_read (st, "acc_a", NULL, 5000, &err));
+  mt_conf_listed_notification (st, "acc_a", "ntf_a", &out);
+  mt_conf_assert_same_bytes (&a, &out);
+  bson_destroy (&out);
+
+  /* One's own: read at that time, the rest as it was. */
+  OK (st->ops->notification_mark_read (st, "acc_a", "ntf_a", 5000, &err));
+  mt_conf_listed_notification (st, "acc_a", "ntf_a", &out);
+  assert_int_equal (mt_conf_date (&out, "read_at"), 5000);
+  bson_init (&unread);
+  bson_copy_to_excluding_noinit (&out, &unread, "read_at", NULL);
+  mt_conf_assert_same_bytes (&a, &unread);
+  bson_destroy (&unread);
+  bson_destroy (&out);
+  /* Marking again succeeds and keeps the first time. */
+  OK (st->ops->notification_mark_read (st, "acc_a", "ntf_a", 9000, &err));
+  mt_conf_listed_notification (st, "acc_a", "ntf_a", &out);
+  assert_int_equal (mt_conf_date (&out, "read_at"), 5000);
+  bson_destroy (&out);
+  /* The other account's notification is untouched. */
+  mt_conf_listed_notification (st, "acc_b", "ntf_b", &out);
+  mt_conf_assert_same_bytes (&b, &out);
+  bson_destroy (&out);
+  bson_destroy (&a);
+  bson_destroy (&b);
+  OK (st->ops->check_integrity (st, &err));
+}
+
 /* ---- Concurrency -------------------------------------------------------------------------- */
 
 #define MT_CONF_RACE_ROUNDS 200
@@ -4079,6 +5033,109 @@ concurrent_compare_and_set_has_one_winner (void **state)
   OK (st->ops->check_integrity (st, &err));
 }
 
+/* Spenders of one balance: threads with their own handles spending 1 credit at a time. */
+#define MT_CONF_SPENDERS 6
+#define MT_CONF_SPEND_BALANCE 60
+#define MT_CONF_SPEND_TRIES 1000
+
+typedef struct {
+  mt_store_backend_t *backend;
+  pthread_barrier_t *barrier;
+  int number;
+  bool opened;
+  char open_error[MT_ERROR_MESSAGE_MAX];
+  int spent;        /* appends that went through */
+  bool refused;     /* ended on UNPROCESSABLE: the floor was reached */
+  uint32_t unknown; /* an unexpected error code, 0 when none */
+  char unknown_message[MT_ERROR_MESSAGE_MAX];
+} mt_conf_spender_t;
+
+/* One thread: spends 1 credit of "mem_spender" at a time until the floor (0) refuses it. */
+static void *
+mt_conf_spender_main (void *arg)
+{
+  mt_conf_spender_t *spender = arg;
+  mt_error_t error;
+  mt_store_t *st;
+  char id[64], sink[32];
+  bson_t doc;
+  int tries;
+
+  mt_error_clear (&error);
+  st = mt_store_open (spender->backend, &error);
+  spender->opened = st != NULL;
+  snprintf (spender->open_error, sizeof spender->open_error, "%s", error.message);
+  snprintf (sink, sizeof sink, "mem_sink_%d", spender->number);
+  pthread_barrier_wait (spender->barrier);
+  for (tries = 0; st && tries < MT_CONF_SPEND_TRIES && !spender->refused && !spender->unknown;
+       tries++) {
+    snprintf (id, sizeof id, "spend_%d_%d", spender->number, tries);
+    mt_conf_entry (&doc, id, "mem_spender", sink, 1, "dépense", 1000 + tries);
+    mt_error_clear (&error);
+    if (st->ops->ledger_append (st, &doc, true, 0, &error)) {
+      spender->spent++;
+    } else if (error.code == MT_ERR_UNPROCESSABLE) {
+      spender->refused = true;
+    } else if (error.code != MT_ERR_UNAVAILABLE) {
+      spender->unknown = error.code;
+      snprintf (spender->unknown_message, sizeof spender->unknown_message, "%s", error.message);
+    }
+    bson_destroy (&doc);
+  }
+  mt_store_close (st);
+  return NULL;
+}
+
+/*
+ * Threads spending from one balance at once never cross the floor: together they spend it
+ * exactly, each is finally refused, and the ledger sums to 0 with one entry per spending.
+ */
+static void
+concurrent_ledger_spending_never_crosses_the_floor (void **state)
+{
+  mt_conf_fixture_t *fx = *state;
+  mt_store_t *st = fx->store;
+  mt_conf_spender_t spenders[MT_CONF_SPENDERS];
+  pthread_t threads[MT_CONF_SPENDERS];
+  pthread_barrier_t barrier;
+  char sink[32];
+  int i, spent = 0;
+
+  OK (mt_conf_append (st, "grant_spender", "system", "mem_spender", MT_CONF_SPEND_BALANCE, false, 0,
+                      500));
+  assert_int_equal (pthread_barrier_init (&barrier, NULL, MT_CONF_SPENDERS), 0);
+  for (i = 0; i < MT_CONF_SPENDERS; i++) {
+    memset (&spenders[i], 0, sizeof spenders[i]);
+    spenders[i].backend = fx->backend;
+    spenders[i].barrier = &barrier;
+    spenders[i].number = i;
+    assert_int_equal (pthread_create (&threads[i], NULL, mt_conf_spender_main, &spenders[i]), 0);
+  }
+  for (i = 0; i < MT_CONF_SPENDERS; i++) {
+    pthread_join (threads[i], NULL);
+  }
+  pthread_barrier_destroy (&barrier);
+
+  for (i = 0; i < MT_CONF_SPENDERS; i++) {
+    if (!spenders[i].opened) {
+      fail_msg ("spender %d could not open a handle: %s", i, spenders[i].open_error);
+    }
+    if (spenders[i].unknown) {
+      fail_msg ("spender %d: code %u: %s", i, spenders[i].unknown, spenders[i].unknown_message);
+    }
+    if (!spenders[i].refused) {
+      fail_msg ("spender %d was never refused (%d spent)", i, spenders[i].spent);
+    }
+    snprintf (sink, sizeof sink, "mem_sink_%d", i);
+    assert_int_equal (mt_conf_balance (st, sink), spenders[i].spent);
+    spent += spenders[i].spent;
+  }
+  assert_int_equal (spent, MT_CONF_SPEND_BALANCE);
+  assert_int_equal (mt_conf_balance (st, "mem_spender"), 0);
+  mt_conf_assert_sum (st, 1 + MT_CONF_SPEND_BALANCE);
+  OK (st->ops->check_integrity (st, &err));
+}
+
 /* ---- Runner ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -4158,7 +5215,37 @@ static const mt_conf_case_t mt_conf_cases[] = {
   { "records/bad_documents_are_internal", records_bad_documents_are_internal },
   { "account/calendar_token/lookup", account_calendar_token_lookup },
   { "calendar/list/pages_by_listing", calendar_list_pages_by_listing },
+  { "booking/insert/round_trips_and_forces_version_1", booking_round_trips_and_forces_version_1 },
+  { "booking/update/compare_and_set", booking_update_compare_and_set },
+  { "booking/list/filters", booking_list_filters },
+  { "booking/list/records_and_duplicates", booking_records_and_duplicates },
+  { "booking/list/pages_exactly_once", booking_list_pages_exactly_once },
+  { "need/insert/round_trips_and_compare_and_set", need_round_trips_and_compare_and_set },
+  { "need/search/text_ignores_case_and_accents", need_search_text_ignores_case_and_accents },
+  { "need/search/text_prefixes_and_fields", need_search_text_prefixes_and_fields },
+  { "need/search/filters_and_status", need_search_filters_and_status },
+  { "need/search/orders_by_recency_then_id", need_search_orders_by_recency_then_id },
+  { "need/search/orders_by_relevance", need_search_orders_by_relevance },
+  { "need/search/hostile_terms_never_fail", need_search_hostile_terms_never_fail },
+  { "need/search/pages_exactly_once_by_recency", need_search_pages_exactly_once_by_recency },
+  { "need/search/pages_exactly_once_by_relevance", need_search_pages_exactly_once_by_relevance },
+  { "need/search/rejects_bad_cursor_and_limit", need_search_rejects_bad_cursor_and_limit },
+  { "need_answer/insert_and_list_oldest_first", need_answer_insert_and_list_oldest_first },
+  { "need_answer/list/pages_exactly_once", need_answer_list_pages_exactly_once },
+  { "ledger/get/round_trips_and_misses", ledger_get_round_trips_and_misses },
+  { "ledger/list/records_and_duplicates", ledger_records_and_duplicates },
+  { "ledger/list/pages_exactly_once", ledger_list_pages_exactly_once },
+  { "ledger/append/balance_floor_and_sum", ledger_balance_floor_and_sum },
+  { "webhook/insert_get_list_delete", webhook_insert_get_list_delete },
+  { "webhook/list/pages_exactly_once", webhook_list_pages_exactly_once },
+  { "outbox/insert/round_trips_and_compare_and_set", outbox_round_trips_and_compare_and_set },
+  { "outbox/list/filters", outbox_list_filters },
+  { "outbox/list/records_and_duplicates", outbox_records_and_duplicates },
+  { "outbox/list/pages_exactly_once", outbox_list_pages_exactly_once },
+  { "notification/mark_read/own_only_once", notification_mark_read_own_only_once },
   { "concurrency/compare_and_set_has_one_winner", concurrent_compare_and_set_has_one_winner },
+  { "concurrency/ledger_spending_never_crosses_the_floor",
+    concurrent_ledger_spending_never_crosses_the_floor },
 };
 
 #define MT_CONF_CASE_COUNT (sizeof mt_conf_cases / sizeof mt_conf_cases[0])

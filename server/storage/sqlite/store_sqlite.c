@@ -222,6 +222,7 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
     ") ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
   [MT_SQL_LEDGER_SUM] = "SELECT (SELECT coalesce (sum (balance), 0) FROM ledger_balances),"
                         " (SELECT count(*) FROM ledger)",
+  [MT_SQL_LEDGER_GET] = "SELECT doc FROM ledger WHERE id = ?1",
 
   [MT_SQL_WEBHOOK_INSERT] = "INSERT INTO webhooks (id, created_at_ms, doc) VALUES (?1, ?4, ?5)",
   [MT_SQL_WEBHOOK_GET] = "SELECT doc FROM webhooks WHERE id = ?1",
@@ -1159,6 +1160,7 @@ static const mt_store_ops_t mt_sqlite_store_ops = {
   .ledger_balance = mt_sqlite_ledger_balance,
   .ledger_list = mt_sqlite_ledger_list,
   .ledger_sum = mt_sqlite_ledger_sum,
+  .ledger_get = mt_sqlite_ledger_get,
   .webhook_insert = mt_sqlite_webhook_insert,
   .webhook_get = mt_sqlite_webhook_get,
   .webhook_list = mt_sqlite_webhook_list,

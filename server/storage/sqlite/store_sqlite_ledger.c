@@ -15,7 +15,8 @@
  *
  * ledger_balance reads one row (0 for a member without entries); ledger_sum adds up every
  * balance (0 when the ledger is consistent) and counts the entries in one statement (one
- * snapshot); check_integrity verifies every balance against the entries. ledger_list gives a
+ * snapshot); check_integrity verifies every balance against the entries. ledger_get reads one
+ * entry by id. ledger_list gives a
  * member's entries, sent or received, newest first: the two per-side indexes each give their
  * newest limit + 1 rows after the cursor, merged.
  */
@@ -67,7 +68,7 @@ const mt_sqlite_kind_t mt_sqlite_kind_ledger = {
   .update_sql = MT_SQL_COUNT,
   .version_sql = MT_SQL_COUNT,
   .delete_sql = MT_SQL_COUNT,
-  .get_sql = MT_SQL_COUNT,
+  .get_sql = MT_SQL_LEDGER_GET,
   .columns_sql = MT_SQL_CHECK_LEDGER,
   .unversioned = true,
   .bind = mt_sqlite_ledger_bind,
@@ -269,4 +270,11 @@ mt_sqlite_ledger_sum (mt_store_t *base, int64_t *sum, int64_t *entries, mt_error
 done:
   mt_sqlite_release (stmt);
   return ok;
+}
+
+bool
+mt_sqlite_ledger_get (mt_store_t *base, const char *id, bson_t *out, mt_error_t *error)
+{
+  return mt_sqlite_get_one (mt_sqlite_store (base), MT_SQL_LEDGER_GET, id, &mt_sqlite_kind_ledger,
+                            out, error);
 }

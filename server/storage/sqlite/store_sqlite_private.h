@@ -175,6 +175,7 @@ typedef enum {
   MT_SQL_LEDGER_LIST,
   MT_SQL_LEDGER_LIST_AFTER,
   MT_SQL_LEDGER_SUM,
+  MT_SQL_LEDGER_GET,
 
   MT_SQL_WEBHOOK_INSERT,
   MT_SQL_WEBHOOK_GET,
@@ -824,6 +825,7 @@ bool mt_sqlite_ledger_balance (mt_store_t *store, const char *member_id, int64_t
 bool mt_sqlite_ledger_list (mt_store_t *store, const char *member_id, const char *cursor,
                             uint32_t limit, mt_store_page_t *out, mt_error_t *error);
 bool mt_sqlite_ledger_sum (mt_store_t *store, int64_t *sum, int64_t *entries, mt_error_t *error);
+bool mt_sqlite_ledger_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
 
 bool mt_sqlite_webhook_insert (mt_store_t *store, const bson_t *webhook, mt_error_t *error);
 bool mt_sqlite_webhook_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
