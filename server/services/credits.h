@@ -51,7 +51,6 @@ bool mt_credits_balance (const mt_ctx_t *ctx, const char *member_id, int64_t *ba
 #define MT_CREDITS_MONTH_SIZE 8                 /* "YYYY-MM" + NUL */
 #define MT_CREDITS_MONTHLY_PAGE 50              /* members per step of the monthly grant */
 #define MT_CREDITS_MONTHLY_PAGES_MAX 200        /* pages per interval; the rest waits */
-#define MT_CREDITS_FIND_PAGES_MAX 100           /* pages of a member's statement searched */
 
 /* The floor of the deployment (config credits_floor; 0 without a configuration). */
 int64_t mt_credits_floor (const mt_ctx_t *ctx);
