@@ -703,45 +703,6 @@ mt_booking_get (const mt_ctx_t *ctx, const char *id, bson_t *out, mt_error_t *er
   return mt_booking_load_visible (ctx, id, out, error);
 }
 
-/* Splits @text ("requested,accepted") into @statuses (NULL-terminated), backed by @buf. */
-static bool
-mt_booking_parse_statuses (const char *text, char *buf, size_t size, const char **statuses,
-                           size_t max, mt_error_t *error)
-{
-  size_t n = 0;
-  char *p = buf;
-
-  if (strlen (text) >= size) {
-    return mt_booking_bad_param (error, "status", "paramètre status trop long",
-                                 "status parameter too long");
-  }
-  memcpy (buf, text, strlen (text) + 1);
-  for (;;) {
-    char *comma = strchr (p, ',');
-    if (comma) {
-      *comma = '\0';
-    }
-    if (!mt_booking_status_known (p)) {
-      return mt_booking_bad_param (
-        error, "status",
-        "paramètre status invalide (requested, accepted, declined, cancelled, completed, "
-        "confirmed, séparés par des virgules)",
-        "invalid status parameter (requested, accepted, declined, cancelled, completed, "
-        "confirmed, comma-separated)");
-    }
-    if (n + 1 >= max) {
-      return mt_booking_bad_param (error, "status", "trop de statuts", "too many statuses");
-    }
-    statuses[n++] = p;
-    if (!comma) {
-      break;
-    }
-    p = comma + 1;
-  }
-  statuses[n] = NULL;
-  return true;
-}
-
 bool
 mt_booking_list (const mt_ctx_t *ctx, const mt_booking_list_query_t *query, bson_t *items,
                  char next_cursor[MT_STORE_CURSOR_MAX], mt_error_t *error)
@@ -774,8 +735,9 @@ mt_booking_list (const mt_ctx_t *ctx, const mt_booking_list_query_t *query, bson
     provider = true;
   }
   if (query->status &&
-      !mt_booking_parse_statuses (query->status, status_buf, sizeof status_buf, statuses,
-                                  sizeof statuses / sizeof statuses[0], error)) {
+      !mt_list_statuses_parse (query->status, mt_booking_status_known, MT_BOOKING_STATUS_NAMES,
+                               status_buf, sizeof status_buf, statuses,
+                               sizeof statuses / sizeof statuses[0], error)) {
     goto done;
   }
   if (!mt_list_limit_parse (query->limit, &limit, error)) {

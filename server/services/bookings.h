@@ -104,6 +104,8 @@
 
 /* True for a known status name. */
 bool mt_booking_status_known (const char *status);
+/* The statuses, for messages. */
+#define MT_BOOKING_STATUS_NAMES "requested, accepted, declined, cancelled, completed, confirmed"
 
 /* True when a booking may go from @from to @to: requested -> accepted | declined |
  * cancelled; accepted -> completed | cancelled; completed -> confirmed. Nothing else. */

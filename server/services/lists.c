@@ -1,4 +1,4 @@
-/* lists: the page size of list endpoints. */
+/* lists: the page size and the status filter of list endpoints. */
 #include "lists.h"
 
 #include <string.h>
@@ -31,5 +31,49 @@ refused:
                 "invalid limit parameter (a positive integer; at most %d items a page)",
                 MT_LIST_LIMIT_MAX);
   mt_error_set_path (error, "limit");
+  return false;
+}
+
+bool
+mt_list_statuses_parse (const char *text, bool (*known) (const char *status), const char *names,
+                        char *buf, size_t size, const char **statuses, size_t max,
+                        mt_error_t *error)
+{
+  size_t len = strlen (text);
+  size_t n = 0;
+  char *p = buf;
+
+  if (len >= size) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_BAD_REQUEST, "paramètre status trop long",
+                  "status parameter too long");
+    goto refused;
+  }
+  memcpy (buf, text, len + 1);
+  for (;;) {
+    char *comma = strchr (p, ',');
+    if (comma) {
+      *comma = '\0';
+    }
+    if (!known (p)) {
+      mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_BAD_REQUEST,
+                    "paramètre status invalide (%s, séparés par des virgules)",
+                    "invalid status parameter (%s, comma-separated)", names);
+      goto refused;
+    }
+    if (n + 1 >= max) {
+      mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_BAD_REQUEST, "trop de statuts",
+                    "too many statuses");
+      goto refused;
+    }
+    statuses[n++] = p;
+    if (!comma) {
+      break;
+    }
+    p = comma + 1;
+  }
+  statuses[n] = NULL;
+  return true;
+refused:
+  mt_error_set_path (error, "status");
   return false;
 }

@@ -1,5 +1,5 @@
 /*
- * lists: what every list endpoint shares: the page size.
+ * lists: what every list endpoint shares: the page size and the status filter.
  */
 #ifndef MT_LISTS_H
 #define MT_LISTS_H
@@ -7,6 +7,7 @@
 #include "mt_error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Default and maximum page sizes of every list. */
@@ -19,5 +20,16 @@
  * integer) is MT_ERR_BAD_REQUEST with the path "limit".
  */
 bool mt_list_limit_parse (const char *text, uint32_t *limit, mt_error_t *error);
+
+/*
+ * Parses a "status" query parameter, one or several statuses separated by commas
+ * ("requested,approved"): @text is copied into @buf (@size bytes) and split there; @statuses
+ * receives pointers into @buf, NULL-terminated, at most @max - 1 of them. Each must satisfy
+ * @known. MT_ERR_BAD_REQUEST with the path "status" otherwise (too long, too many, or an
+ * unknown status; the message lists @names, e.g. "requested, approved, declined").
+ */
+bool mt_list_statuses_parse (const char *text, bool (*known) (const char *status),
+                             const char *names, char *buf, size_t size, const char **statuses,
+                             size_t max, mt_error_t *error);
 
 #endif

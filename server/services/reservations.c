@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "availability.h"
 #include "credits.h"
+#include "lists.h"
 #include "listings.h"
 #include "members.h"
 #include "mt_bson.h"
@@ -702,45 +703,6 @@ mt_reservation_bad_param (mt_error_t *error, const char *name, const char *fr, c
   return false;
 }
 
-/* Splits @text ("requested,approved") into @statuses (NULL-terminated), backed by @buf. */
-static bool
-mt_reservation_parse_statuses (const char *text, char *buf, size_t size, const char **statuses,
-                               size_t max, mt_error_t *error)
-{
-  size_t n = 0;
-  char *p = buf;
-
-  if (strlen (text) >= size) {
-    return mt_reservation_bad_param (error, "status", "paramètre status trop long",
-                                     "status parameter too long");
-  }
-  memcpy (buf, text, strlen (text) + 1);
-  for (;;) {
-    char *comma = strchr (p, ',');
-    if (comma) {
-      *comma = '\0';
-    }
-    if (!mt_reservation_status_known (p)) {
-      return mt_reservation_bad_param (
-        error, "status",
-        "paramètre status invalide (requested, approved, declined, cancelled, expired, "
-        "checked_out, returned, closed, séparés par des virgules)",
-        "invalid status parameter (requested, approved, declined, cancelled, expired, "
-        "checked_out, returned, closed, comma-separated)");
-    }
-    if (n + 1 >= max) {
-      return mt_reservation_bad_param (error, "status", "trop de statuts", "too many statuses");
-    }
-    statuses[n++] = p;
-    if (!comma) {
-      break;
-    }
-    p = comma + 1;
-  }
-  statuses[n] = NULL;
-  return true;
-}
-
 bool
 mt_reservation_list (const mt_ctx_t *ctx, const mt_reservation_list_query_t *query, bson_t *items,
                      char next_cursor[MT_STORE_CURSOR_MAX], mt_error_t *error)
@@ -776,8 +738,9 @@ mt_reservation_list (const mt_ctx_t *ctx, const mt_reservation_list_query_t *que
     lender = true;
   }
   if (query->status &&
-      !mt_reservation_parse_statuses (query->status, status_buf, sizeof status_buf, statuses,
-                                      sizeof statuses / sizeof statuses[0], error)) {
+      !mt_list_statuses_parse (query->status, mt_reservation_status_known,
+                               MT_RESERVATION_STATUS_NAMES, status_buf, sizeof status_buf, statuses,
+                               sizeof statuses / sizeof statuses[0], error)) {
     goto done;
   }
   if (!mt_list_limit_parse (query->limit, &limit, error)) {

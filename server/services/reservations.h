@@ -118,6 +118,9 @@ bool mt_reservation_status_blocks (const char *status);
 
 /* True for a known status name. */
 bool mt_reservation_status_known (const char *status);
+/* The statuses, for messages. */
+#define MT_RESERVATION_STATUS_NAMES                                                                \
+  "requested, approved, declined, cancelled, expired, checked_out, returned, closed"
 
 /*
  * True when a reservation may go from @from to @to: requested -> approved | declined |
