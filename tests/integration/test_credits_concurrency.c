@@ -260,8 +260,8 @@ spend_from_one_balance (void **state)
     if (extra[n] > 0) {
       char body[256];
       snprintf (body, sizeof body,
-                "{\"member_id\":\"%s\",\"amount\":%lld,\"reason\":\"Dotation de test\"}",
-                round->spender.member_id, (long long) extra[n]);
+                "{\"member_id\":\"%.*s\",\"amount\":%lld,\"reason\":\"Dotation de test\"}",
+                MT_ID_LEN, round->spender.member_id, (long long) extra[n]);
       it_expect (it_admin, "POST", "/v1/admin/ledger/grants", body, 201);
     }
     round->start_balance = balance (round->spender.token);
