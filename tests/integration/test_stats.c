@@ -747,6 +747,9 @@ departements (void **state)
   assert_string_equal (mt_bson_str (&resp.json, "filters.departement"), "62");
   mt_http_response_destroy (&resp);
   check ("departement=59", &d59);
+  /* "territory" is a synonym (the name SPEC gives the filter) */
+  check ("territory=62", &d62);
+  check ("territory=59&departement=59", &d59);
   snprintf (query, sizeof query, "network=%s&departement=62", w.n2);
   check (query, &n2_62);
   snprintf (query, sizeof query, "departement=62&network=%s", w.n1);
@@ -868,6 +871,8 @@ bad_parameters (void **state)
   bad ("departement=6", "departement");
   snprintf (query, sizeof query, "network=%s&departement=977", w.n1);
   bad (query, "departement");
+  bad ("territory=96", "territory");
+  bad ("territory=62&departement=59", "territory");
 }
 
 int
