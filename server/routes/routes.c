@@ -67,6 +67,8 @@ const mt_route_t mt_routes[] = {
   /* admin */
   ROUTE ("GET", "/v1/admin/members", mt_route_admin_members_list, MT_AUTH_ADMIN, NULL,
          "members by status (admins)"),
+  ROUTE ("GET", "/v1/admin/export/members.csv", mt_route_admin_export_members, MT_AUTH_ADMIN, NULL,
+         "export members (organisations) as CSV (admins)"),
   ROUTE ("POST", "/v1/admin/members/{id}/approve", mt_route_admin_member_approve, MT_AUTH_ADMIN,
          NULL, "approve a member (admins)"),
   ROUTE ("POST", "/v1/admin/members/{id}/suspend", mt_route_admin_member_suspend, MT_AUTH_ADMIN,

@@ -47,6 +47,7 @@ void mt_route_networks_create (mt_request_t *r);
 
 /* admin (routes_admin.c) */
 void mt_route_admin_members_list (mt_request_t *r);
+void mt_route_admin_export_members (mt_request_t *r);
 void mt_route_admin_member_approve (mt_request_t *r);
 void mt_route_admin_member_suspend (mt_request_t *r);
 

@@ -48,3 +48,19 @@ mt_route_admin_member_suspend (mt_request_t *r)
   }
   bson_destroy (&member);
 }
+
+void
+mt_route_admin_export_members (mt_request_t *r)
+{
+  mt_buf_t buf;
+  mt_error_t error = { 0 };
+
+  mt_buf_init (&buf, MT_MEMBERS_EXPORT_MAX);
+  if (!mt_admin_members_export (mt_request_ctx (r), &buf, &error)) {
+    mt_reply_problem (r, &error);
+  } else {
+    mt_request_set_header (r, "Content-Disposition", "attachment; filename=\"mutua-members.csv\"");
+    mt_reply_bytes (r, 200, "text/csv; charset=utf-8", buf.data, buf.len);
+  }
+  mt_buf_destroy (&buf);
+}

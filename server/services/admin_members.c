@@ -3,6 +3,7 @@
 
 #include "accounts.h"
 #include "credits.h"
+#include "csv.h"
 #include "members.h"
 #include "mt_bson.h"
 #include "mt_log.h"
@@ -203,4 +204,144 @@ mt_admin_member_suspend (const mt_ctx_t *ctx, const char *id, const char *reason
     return false;
   }
   return mt_admin_transition (ctx, id, &t, out, error);
+}
+
+/* ---- GET /v1/admin/export/members.csv ------------------------------------------------------ */
+
+#define MT_MEMBERS_COLUMNS 14
+static const char *const mt_members_columns[MT_MEMBERS_COLUMNS] = {
+  "id",         "name",        "kind",          "status",        "departement",
+  "commune",    "networks",    "contact_email", "contact_phone", "website",
+  "created_at", "approved_at", "suspended_at",  "deleted_at",
+};
+
+/* The names of @member's networks, '|'-separated, into @out (reset first), read from
+ * @networks (the network_list page: [{id, name, ...}]). An unknown id is written as is. */
+static void
+mt_members_network_names (const bson_t *member, const bson_t *networks, mt_buf_t *out)
+{
+  bson_iter_t it;
+  bson_iter_t ids;
+  bool first = true;
+
+  mt_buf_reset (out);
+  if (!bson_iter_init_find (&it, member, "networks") || !BSON_ITER_HOLDS_ARRAY (&it) ||
+      !bson_iter_recurse (&it, &ids)) {
+    return;
+  }
+  while (bson_iter_next (&ids)) {
+    const char *id = BSON_ITER_HOLDS_UTF8 (&ids) ? bson_iter_utf8 (&ids, NULL) : NULL;
+    const char *name = id;
+    bson_iter_t n;
+    if (!id) {
+      continue;
+    }
+    if (bson_iter_init (&n, networks)) {
+      while (bson_iter_next (&n)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t network;
+        if (!BSON_ITER_HOLDS_DOCUMENT (&n)) {
+          continue;
+        }
+        bson_iter_document (&n, &len, &data);
+        if (bson_init_static (&network, data, len) && mt_bson_str_eq (&network, "id", id) &&
+            mt_bson_str (&network, "name")) {
+          name = mt_bson_str (&network, "name");
+          break;
+        }
+      }
+    }
+    if (!first) {
+      mt_buf_append_char (out, '|');
+    }
+    mt_buf_append_str (out, name);
+    first = false;
+  }
+  mt_buf_append_char (out, '\0');
+}
+
+bool
+mt_admin_members_export (const mt_ctx_t *ctx, mt_buf_t *out, mt_error_t *error)
+{
+  mt_store_page_t networks;
+  mt_csv_row_t row;
+  mt_buf_t names;
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  bool ok = false;
+
+  mt_store_page_init (&networks);
+  mt_csv_row_init (&row, 256 * 1024);
+  mt_buf_init (&names, 64 * 1024);
+  if (!mt_admin_require (ctx, error)) {
+    goto done;
+  }
+  mt_store_page_destroy (&networks);
+  if (!ctx->store->ops->network_list (ctx->store, &networks, error)) {
+    goto done;
+  }
+  if (!mt_csv_write_bom (out) ||
+      !mt_csv_write_row (out, mt_members_columns, NULL, MT_MEMBERS_COLUMNS)) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                  "export trop volumineux (limite du serveur)", "export too large (server limit)");
+    goto done;
+  }
+  do {
+    mt_store_member_query_t query = { .cursor = cursor[0] ? cursor : NULL,
+                                      .limit = MT_STORE_PAGE_MAX };
+    mt_store_page_t page;
+    bson_iter_t it;
+    bool page_ok = true;
+
+    if (!ctx->store->ops->member_list (ctx->store, &query, &page, error)) {
+      mt_store_page_destroy (&page);
+      goto done;
+    }
+    if (bson_iter_init (&it, &page.items)) {
+      while (page_ok && bson_iter_next (&it)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t member;
+        if (!BSON_ITER_HOLDS_DOCUMENT (&it)) {
+          continue;
+        }
+        bson_iter_document (&it, &len, &data);
+        if (!bson_init_static (&member, data, len)) {
+          continue;
+        }
+        mt_members_network_names (&member, &networks.items, &names);
+        mt_csv_row_reset (&row);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "id"), false);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "name"), true);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "kind"), false);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "status"), false);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "territory.departement"), false);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "territory.commune"), true);
+        mt_csv_row_cell (&row, names.len ? names.data : "", true);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "contact.email"), true);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "contact.phone"), true);
+        mt_csv_row_cell (&row, mt_bson_str (&member, "contact.website"), true);
+        mt_csv_row_date (&row, &member, "created_at");
+        mt_csv_row_date (&row, &member, "approved_at");
+        mt_csv_row_date (&row, &member, "suspended_at");
+        mt_csv_row_date (&row, &member, "deleted_at");
+        page_ok = !names.failed && mt_csv_row_write (&row, out, error);
+      }
+    }
+    memcpy (cursor, page.next_cursor, sizeof cursor);
+    mt_store_page_destroy (&page);
+    if (!page_ok) {
+      if (names.failed) {
+        mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "ligne trop longue",
+                      "row too long");
+      }
+      goto done;
+    }
+  } while (cursor[0]);
+  ok = true;
+done:
+  mt_store_page_destroy (&networks);
+  mt_csv_row_destroy (&row);
+  mt_buf_destroy (&names);
+  return ok;
 }

@@ -13,6 +13,7 @@
 #ifndef MT_ADMIN_MEMBERS_H
 #define MT_ADMIN_MEMBERS_H
 
+#include "mt_buf.h"
 #include "mt_error.h"
 #include "service.h"
 
@@ -42,5 +43,17 @@ bool mt_admin_member_approve (const mt_ctx_t *ctx, const char *id, bson_t *out, 
  */
 bool mt_admin_member_suspend (const mt_ctx_t *ctx, const char *id, const char *reason, bson_t *out,
                               mt_error_t *error);
+
+#define MT_MEMBERS_EXPORT_MAX ((size_t) 16 * 1024 * 1024) /* bytes of an export */
+
+/*
+ * GET /v1/admin/export/members.csv: every member (organisation), ordered by name then id,
+ * appended to @out as CSV (csv.h's writer: byte-order mark, ';', CRLF) with the columns id,
+ * name, kind, status, departement, commune, networks (network names separated by '|'),
+ * contact_email, contact_phone, website, created_at, approved_at, suspended_at, deleted_at.
+ * Organisations only: no account (person) appears. A text that would start like a
+ * spreadsheet formula gets a "'" in front. Administrators only (MT_ERR_FORBIDDEN).
+ */
+bool mt_admin_members_export (const mt_ctx_t *ctx, mt_buf_t *out, mt_error_t *error);
 
 #endif

@@ -8,6 +8,8 @@
  */
 #include "csv.h"
 
+#include "mt_time.h"
+
 #include "mt_json.h"
 
 #include <stdint.h>
@@ -434,4 +436,87 @@ mt_csv_write_row (mt_buf_t *buf, const char *const *fields, const size_t *lens, 
     mt_csv_write_field (buf, field, len, count == 1);
   }
   return mt_buf_append (buf, "\r\n", 2);
+}
+
+bool
+mt_csv_formula_start (char c)
+{
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\'';
+}
+
+void
+mt_csv_row_init (mt_csv_row_t *row, size_t max)
+{
+  memset (row, 0, sizeof *row);
+  mt_buf_init (&row->text, max);
+}
+
+void
+mt_csv_row_destroy (mt_csv_row_t *row)
+{
+  mt_buf_destroy (&row->text);
+}
+
+void
+mt_csv_row_reset (mt_csv_row_t *row)
+{
+  mt_buf_reset (&row->text);
+  row->count = 0;
+}
+
+void
+mt_csv_row_cell (mt_csv_row_t *row, const char *value, bool guard)
+{
+  size_t start = row->text.len;
+
+  if (row->count >= MT_CSV_ROW_COLUMNS_MAX) {
+    row->text.failed = true;
+    return;
+  }
+  if (!value) {
+    value = "";
+  }
+  if (guard && mt_csv_formula_start (value[0])) {
+    mt_buf_append_char (&row->text, '\'');
+  }
+  mt_buf_append_str (&row->text, value);
+  row->lens[row->count] = row->text.len - start;
+  row->offsets[row->count] = start;
+  mt_buf_append_char (&row->text, '\0');
+  row->count++;
+}
+
+void
+mt_csv_row_date (mt_csv_row_t *row, const bson_t *doc, const char *key)
+{
+  char text[MT_TIME_RFC3339_MAX];
+  bson_iter_t it;
+
+  if (bson_iter_init (&it, doc) && bson_iter_find_descendant (&it, key, &it) &&
+      BSON_ITER_HOLDS_DATE_TIME (&it)) {
+    mt_time_format_rfc3339 (bson_iter_date_time (&it), text);
+    mt_csv_row_cell (row, text, false);
+  } else {
+    mt_csv_row_cell (row, "", false);
+  }
+}
+
+bool
+mt_csv_row_write (const mt_csv_row_t *row, mt_buf_t *out, mt_error_t *error)
+{
+  const char *fields[MT_CSV_ROW_COLUMNS_MAX];
+
+  if (row->text.failed) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "ligne trop longue", "row too long");
+    return false;
+  }
+  for (size_t i = 0; i < row->count; i++) {
+    fields[i] = row->text.data + row->offsets[i];
+  }
+  if (row->count == 0 || !mt_csv_write_row (out, fields, row->lens, row->count)) {
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
+                  "export trop volumineux (limite du serveur)", "export too large (server limit)");
+    return false;
+  }
+  return true;
 }

@@ -31,6 +31,7 @@
 #include "mt_buf.h"
 #include "mt_error.h"
 
+#include <bson/bson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -81,5 +82,34 @@ bool mt_csv_write_bom (mt_buf_t *buf);
  * every field is a NUL-terminated string). Returns false once @buf failed (too long).
  */
 bool mt_csv_write_row (mt_buf_t *buf, const char *const *fields, const size_t *lens, size_t count);
+
+/*
+ * Spreadsheet formulas: true when a cell starting with @c would be read as a formula by
+ * spreadsheet software ('=', '+', '-', '@', tab, CR) or is the guard quote itself ('). Exports
+ * put one more quote (') in front of such a text; the listings import takes it off again.
+ */
+bool mt_csv_formula_start (char c);
+
+/* The cells of one exported row, built one after the other in one buffer. */
+#define MT_CSV_ROW_COLUMNS_MAX 32
+typedef struct {
+  mt_buf_t text; /* every cell, NUL-separated */
+  size_t offsets[MT_CSV_ROW_COLUMNS_MAX];
+  size_t lens[MT_CSV_ROW_COLUMNS_MAX];
+  size_t count;
+} mt_csv_row_t;
+
+/* A row whose cells together hold at most @max bytes; destroy with mt_csv_row_destroy. */
+void mt_csv_row_init (mt_csv_row_t *row, size_t max);
+void mt_csv_row_destroy (mt_csv_row_t *row);
+/* Empties @row for the next record. */
+void mt_csv_row_reset (mt_csv_row_t *row);
+/* Appends a cell (NULL: empty); with @guard, the formula guard quote when it needs one.
+ * Cells beyond MT_CSV_ROW_COLUMNS_MAX make the row fail. */
+void mt_csv_row_cell (mt_csv_row_t *row, const char *value, bool guard);
+/* Appends the date-time at @key of @doc (dotted path) as RFC 3339 UTC, or an empty cell. */
+void mt_csv_row_date (mt_csv_row_t *row, const bson_t *doc, const char *key);
+/* Appends @row as one record to @out. MT_ERR_INTERNAL when the row or @out overflowed. */
+bool mt_csv_row_write (const mt_csv_row_t *row, mt_buf_t *out, mt_error_t *error);
 
 #endif

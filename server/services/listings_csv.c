@@ -71,13 +71,6 @@ static const mt_lcsv_column_t mt_lcsv_columns[] = {
 
 #define MT_LCSV_COLUMN_COUNT (sizeof mt_lcsv_columns / sizeof mt_lcsv_columns[0])
 
-/* Characters that make a spreadsheet read a cell as a formula (and the guard quote itself). */
-static bool
-mt_lcsv_formula_start (char c)
-{
-  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\'';
-}
-
 /* The column of a JSON pointer into a body ("/loan_rules/max_days/..."), or "" for none. */
 static const char *
 mt_lcsv_column_of (const char *pointer)
@@ -245,7 +238,7 @@ mt_lcsv_cell (const mt_csv_t *csv, const long where[MT_LCSV_COLUMN_COUNT], size_
   if (!cell || *len == 0) {
     return NULL;
   }
-  if (*len >= 2 && cell[0] == '\'' && mt_lcsv_formula_start (cell[1])) {
+  if (*len >= 2 && cell[0] == '\'' && mt_csv_formula_start (cell[1])) {
     cell++;
     (*len)--;
   }
@@ -629,7 +622,7 @@ mt_lcsv_export_cell (const bson_t *listing, const mt_lcsv_column_t *c, mt_buf_t 
       }
     }
   }
-  if (scratch->len > 0 && mt_lcsv_formula_start (scratch->data[0])) {
+  if (scratch->len > 0 && mt_csv_formula_start (scratch->data[0])) {
     mt_buf_append_char (cell, '\''); /* shown as text by spreadsheets; the import drops it */
   }
   mt_buf_append (cell, mt_buf_cstr (scratch), scratch->len);

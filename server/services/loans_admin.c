@@ -474,13 +474,6 @@ mt_loans_member_name (const mt_ctx_t *ctx, mt_loans_names_t *names, const char *
   return ok;
 }
 
-/* Characters that make a spreadsheet read a cell as a formula (and the guard quote itself). */
-static bool
-mt_loans_formula_start (char c)
-{
-  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\'';
-}
-
 /* Column count and names of the export. */
 #define MT_LOANS_COLUMNS 21
 static const char *const mt_loans_columns[MT_LOANS_COLUMNS] = {
@@ -507,54 +500,11 @@ static const char *const mt_loans_columns[MT_LOANS_COLUMNS] = {
   "review_note",
 };
 
-/* The cells of the row being built, copied one after the other into one buffer. */
-typedef struct {
-  mt_buf_t text; /* every cell, NUL-separated */
-  size_t offsets[MT_LOANS_COLUMNS];
-  size_t lens[MT_LOANS_COLUMNS];
-  size_t count;
-} mt_loans_row_t;
-
-/* Appends a cell (NULL: empty), with the formula guard when @guard. */
-static void
-mt_loans_cell (mt_loans_row_t *row, const char *value, bool guard)
-{
-  size_t start = row->text.len;
-
-  if (!value) {
-    value = "";
-  }
-  if (guard && mt_loans_formula_start (value[0])) {
-    mt_buf_append_char (&row->text, '\'');
-  }
-  mt_buf_append_str (&row->text, value);
-  row->lens[row->count] = row->text.len - start;
-  row->offsets[row->count] = start;
-  mt_buf_append_char (&row->text, '\0');
-  row->count++;
-}
-
-static void
-mt_loans_cell_date (mt_loans_row_t *row, const bson_t *doc, const char *key)
-{
-  char text[MT_TIME_RFC3339_MAX];
-  bson_iter_t it;
-
-  if (bson_iter_init (&it, doc) && bson_iter_find_descendant (&it, key, &it) &&
-      BSON_ITER_HOLDS_DATE_TIME (&it)) {
-    mt_time_format_rfc3339 (bson_iter_date_time (&it), text);
-    mt_loans_cell (row, text, false);
-  } else {
-    mt_loans_cell (row, "", false);
-  }
-}
-
 /* Appends the CSV row of @reservation to @out. */
 static bool
 mt_loans_write_row (const mt_ctx_t *ctx, mt_loans_names_t *names, const bson_t *reservation,
-                    mt_loans_row_t *row, mt_buf_t *out, mt_error_t *error)
+                    mt_csv_row_t *row, mt_buf_t *out, mt_error_t *error)
 {
-  const char *fields[MT_LOANS_COLUMNS];
   const char *owner = mt_bson_str (reservation, "owner_member_id");
   const char *borrower = mt_bson_str (reservation, "borrower_member_id");
   const char *name = "";
@@ -565,60 +515,47 @@ mt_loans_write_row (const mt_ctx_t *ctx, mt_loans_names_t *names, const bson_t *
             (mt_bson_str_eq (reservation, "status", MT_RESERVATION_CHECKED_OUT) &&
              ctx->now_ms >= mt_bson_date (reservation, "end", INT64_MAX));
   snprintf (units, sizeof units, "%lld", (long long) mt_bson_int (reservation, "units", 1));
-  mt_buf_reset (&row->text);
-  row->count = 0;
-  mt_loans_cell (row, mt_bson_str (reservation, "id"), false);
-  mt_loans_cell (row, mt_bson_str (reservation, "listing_id"), false);
-  mt_loans_cell (row, mt_bson_str (reservation, "listing_title"), true);
-  mt_loans_cell (row, owner, false);
+  mt_csv_row_reset (row);
+  mt_csv_row_cell (row, mt_bson_str (reservation, "id"), false);
+  mt_csv_row_cell (row, mt_bson_str (reservation, "listing_id"), false);
+  mt_csv_row_cell (row, mt_bson_str (reservation, "listing_title"), true);
+  mt_csv_row_cell (row, owner, false);
   if (owner && !mt_loans_member_name (ctx, names, owner, &name, error)) {
     return false;
   }
-  mt_loans_cell (row, name, true); /* copied at once: the name is valid until the next call */
-  mt_loans_cell (row, borrower, false);
+  mt_csv_row_cell (row, name, true); /* copied at once: the name is valid until the next call */
+  mt_csv_row_cell (row, borrower, false);
   name = "";
   if (borrower && !mt_loans_member_name (ctx, names, borrower, &name, error)) {
     return false;
   }
-  mt_loans_cell (row, name, true);
-  mt_loans_cell (row, units, false);
-  mt_loans_cell_date (row, reservation, "start");
-  mt_loans_cell_date (row, reservation, "end");
-  mt_loans_cell (row, mt_bson_str (reservation, "status"), false);
-  mt_loans_cell (row, overdue ? "true" : "false", false);
-  mt_loans_cell_date (row, reservation, "created_at");
-  mt_loans_cell_date (row, reservation, "approved_at");
-  mt_loans_cell_date (row, reservation, "checkout.at");
-  mt_loans_cell_date (row, reservation, "returned_at");
-  mt_loans_cell_date (row, reservation, "closed_at");
-  mt_loans_cell (row, mt_bson_str (reservation, "return.incident.type"), false);
-  mt_loans_cell (row, mt_bson_str (reservation, "return.incident.text"), true);
-  mt_loans_cell (row, mt_bson_str (reservation, "review.decision"), false);
-  mt_loans_cell (row, mt_bson_str (reservation, "review.note"), true);
-  if (row->text.failed) {
-    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "ligne trop longue", "row too long");
-    return false;
-  }
-  for (size_t i = 0; i < MT_LOANS_COLUMNS; i++) {
-    fields[i] = row->text.data + row->offsets[i];
-  }
-  if (!mt_csv_write_row (out, fields, row->lens, MT_LOANS_COLUMNS)) {
-    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL,
-                  "export trop volumineux (limite du serveur)", "export too large (server limit)");
-    return false;
-  }
-  return true;
+  mt_csv_row_cell (row, name, true);
+  mt_csv_row_cell (row, units, false);
+  mt_csv_row_date (row, reservation, "start");
+  mt_csv_row_date (row, reservation, "end");
+  mt_csv_row_cell (row, mt_bson_str (reservation, "status"), false);
+  mt_csv_row_cell (row, overdue ? "true" : "false", false);
+  mt_csv_row_date (row, reservation, "created_at");
+  mt_csv_row_date (row, reservation, "approved_at");
+  mt_csv_row_date (row, reservation, "checkout.at");
+  mt_csv_row_date (row, reservation, "returned_at");
+  mt_csv_row_date (row, reservation, "closed_at");
+  mt_csv_row_cell (row, mt_bson_str (reservation, "return.incident.type"), false);
+  mt_csv_row_cell (row, mt_bson_str (reservation, "return.incident.text"), true);
+  mt_csv_row_cell (row, mt_bson_str (reservation, "review.decision"), false);
+  mt_csv_row_cell (row, mt_bson_str (reservation, "review.note"), true);
+  return mt_csv_row_write (row, out, error);
 }
 
 bool
 mt_loans_export (const mt_ctx_t *ctx, mt_buf_t *out, mt_error_t *error)
 {
   mt_loans_names_t *names = NULL;
-  mt_loans_row_t row;
+  mt_csv_row_t row;
   char cursor[MT_STORE_CURSOR_MAX] = "";
   bool ok = false;
 
-  mt_buf_init (&row.text, 1024 * 1024);
+  mt_csv_row_init (&row, 1024 * 1024);
   if (!mt_loans_require_admin (ctx, error)) {
     goto done;
   }
@@ -666,6 +603,6 @@ done:
     mt_loans_names_destroy (names);
     free (names);
   }
-  mt_buf_destroy (&row.text);
+  mt_csv_row_destroy (&row);
   return ok;
 }

@@ -1,7 +1,7 @@
 /*
  * Integration tests of /v1/admin/members over HTTP against the real mutuad: the review list
  * by status with its pagination and bounds, approval and suspension with every refused
- * transition, and the administrators-only rule.
+ * transition, the CSV export of members, and the administrators-only rule.
  */
 #include "members_helpers.h"
 
@@ -159,6 +159,36 @@ deleted_member_cannot_be_approved (void **state)
   it_person_destroy (&m);
 }
 
+/* GET /v1/admin/export/members.csv: administrators only; organisations, not people. */
+static void
+export_members_csv (void **state)
+{
+  it_person_t m;
+  mt_http_response_t resp;
+  static const char header[] = "id;name;kind;status;departement;commune;networks;contact_email;"
+                               "contact_phone;website;created_at;approved_at;suspended_at;"
+                               "deleted_at\r\n";
+  const char *line;
+
+  (void) state;
+  need_network ();
+  it_signup (nets, true, &m);
+  it_expect_problem (m.token, "GET", "/v1/admin/export/members.csv", NULL, 403, "forbidden");
+  it_expect (NULL, "GET", "/v1/admin/export/members.csv", NULL, 401);
+  it_call (it_admin, "GET", "/v1/admin/export/members.csv", NULL, NULL, &resp);
+  it_assert_status (&resp, 200, "GET", "/v1/admin/export/members.csv");
+  assert_string_equal (mt_http_header (&resp, "Content-Type"), "text/csv; charset=utf-8");
+  assert_non_null (strstr (mt_http_header (&resp, "Content-Disposition"), "mutua-members.csv"));
+  assert_true (resp.body_len > 3 && memcmp (resp.body, "\xEF\xBB\xBF", 3) == 0);
+  assert_int_equal (strncmp (resp.body + 3, header, strlen (header)), 0);
+  line = strstr (resp.body, m.member_id);
+  assert_non_null (line);
+  assert_non_null (strstr (line, ";active;"));
+  assert_null (strstr (resp.body, m.email)); /* the account's e-mail is not exported */
+  mt_http_response_destroy (&resp);
+  it_person_destroy (&m);
+}
+
 int
 main (void)
 {
@@ -166,6 +196,7 @@ main (void)
     MT_TEST ("admin/members/list_by_status_with_pagination", list_by_status_with_pagination),
     MT_TEST ("admin/members/approve_and_suspend", approve_and_suspend_transitions),
     MT_TEST ("admin/members/deleted_cannot_be_approved", deleted_member_cannot_be_approved),
+    MT_TEST ("admin/members/export_csv", export_members_csv),
   };
 
   return cmocka_run_group_tests (tests, it_start, it_stop);

@@ -1,10 +1,13 @@
 /*
  * Unit tests of server/services/admin_members.c against a real SQLite store: the review
- * list by status, approval and suspension with every refused transition.
+ * list by status, approval and suspension with every refused transition, and the CSV export
+ * of members.
  */
 #include "members_fixture.h"
 
 #include "admin_members.h"
+#include "csv.h"
+#include "mt_time.h"
 
 typedef struct {
   char net[MT_ID_SIZE];
@@ -161,6 +164,81 @@ refused_transitions (void **state)
   fx_caller_destroy (&m);
 }
 
+/* The CSV export: organisations only, every column, names of networks, the formula guard,
+ * administrators only. */
+static void
+export_members_as_csv (void **state)
+{
+  fx_t *fx = *state;
+  world_t w;
+  fx_caller_t admin, m;
+  mt_buf_t out;
+  mt_csv_t csv;
+  mt_csv_limits_t limits = { .max_field = 1000, .max_columns = 32, .max_rows = 100 };
+  bson_t member, renamed, patch = BSON_INITIALIZER;
+  size_t active_row = 0, renamed_row = 0;
+  static const char *const header[] = { "id",           "name",          "kind",
+                                        "status",       "departement",   "commune",
+                                        "networks",     "contact_email", "contact_phone",
+                                        "website",      "created_at",    "approved_at",
+                                        "suspended_at", "deleted_at" };
+
+  make_world (fx, &w);
+  /* A name a spreadsheet would run as a formula. */
+  fx_get (fx, false, w.pending, &member);
+  BSON_APPEND_UTF8 (&patch, "name", "=HYPERLINK(\"http://evil.example\")");
+  mt_bson_merge (&member, &patch, &renamed);
+  OK (fx->store->ops->member_update (fx->store, w.pending, mt_bson_int (&member, "version", 0),
+                                     &renamed, &fx_err));
+  bson_destroy (&member);
+  bson_destroy (&renamed);
+  bson_destroy (&patch);
+  fx_caller (fx, w.admin, &admin);
+  fx_caller (fx, w.active_manager, &m);
+
+  mt_buf_init (&out, MT_MEMBERS_EXPORT_MAX);
+  assert_false (mt_admin_members_export (&m.ctx, &out, &fx_err));
+  assert_int_equal (fx_err.code, MT_ERR_FORBIDDEN);
+  mt_buf_reset (&out);
+  OK (mt_admin_members_export (&admin.ctx, &out, &fx_err));
+  assert_memory_equal (out.data, MT_CSV_BOM, 3);
+  assert_null (strstr (mt_buf_cstr (&out), "manager")); /* no account, no person */
+  assert_true (mt_csv_read (out.data, out.len, &limits, &csv, &fx_err));
+  assert_int_equal (csv.columns, sizeof header / sizeof header[0]);
+  for (size_t c = 0; c < csv.columns; c++) {
+    assert_string_equal (mt_csv_cell (&csv, 0, c, NULL), header[c]);
+  }
+  assert_int_equal (csv.records, 4); /* header + the three members */
+  for (size_t r = 1; r < csv.records; r++) {
+    if (strcmp (mt_csv_cell (&csv, r, 0, NULL), w.active) == 0) {
+      active_row = r;
+    } else if (strcmp (mt_csv_cell (&csv, r, 0, NULL), w.pending) == 0) {
+      renamed_row = r;
+    }
+  }
+  assert_true (active_row > 0 && renamed_row > 0);
+  assert_string_equal (mt_csv_cell (&csv, active_row, 2, NULL), "association");
+  assert_string_equal (mt_csv_cell (&csv, active_row, 3, NULL), "active");
+  assert_string_equal (mt_csv_cell (&csv, active_row, 4, NULL), "59");
+  assert_string_equal (mt_csv_cell (&csv, active_row, 5, NULL), "Lille");
+  assert_string_equal (mt_csv_cell (&csv, active_row, 6, NULL), "apes");
+  assert_string_equal (mt_csv_cell (&csv, active_row, 7, NULL), "contact@example.org");
+  assert_string_equal (mt_csv_cell (&csv, active_row, 8, NULL), "");
+  {
+    const char *created = mt_csv_cell (&csv, active_row, 10, NULL);
+    int64_t ms = 0;
+    assert_true (mt_time_parse_rfc3339 (created, strlen (created), &ms)); /* RFC 3339 UTC */
+    assert_true (ms > 0 && created[strlen (created) - 1] == 'Z');
+  }
+  assert_string_equal (mt_csv_cell (&csv, renamed_row, 1, NULL),
+                       "'=HYPERLINK(\"http://evil.example\")");
+  assert_string_equal (mt_csv_cell (&csv, renamed_row, 3, NULL), "pending");
+  mt_csv_destroy (&csv);
+  mt_buf_destroy (&out);
+  fx_caller_destroy (&admin);
+  fx_caller_destroy (&m);
+}
+
 int
 main (void)
 {
@@ -170,6 +248,7 @@ main (void)
     { "admin/members/approve_and_suspend", approve_and_suspend_transitions, fx_setup, fx_teardown,
       NULL },
     { "admin/members/refused_transitions", refused_transitions, fx_setup, fx_teardown, NULL },
+    { "admin/members/export_csv", export_members_as_csv, fx_setup, fx_teardown, NULL },
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
