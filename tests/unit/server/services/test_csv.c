@@ -356,6 +356,63 @@ what_is_read_and_written_back_reads_the_same (void **state)
   mt_buf_destroy (&buf);
 }
 
+/* The row builder of the exports: cells, the formula guard, dates, and its bounds. */
+static void
+row_builder_guards_formulas_and_is_bounded (void **state)
+{
+  static const struct {
+    const char *text;
+    bool guard;
+    const char *cell;
+  } cases[] = {
+    { "=SUM(A1)", true, "'=SUM(A1)" },
+    { "+33 3 20", true, "'+33 3 20" },
+    { "-1", true, "'-1" },
+    { "@cmd", true, "'@cmd" },
+    { "\tx", true, "'\tx" },
+    { "'quoted", true, "''quoted" },
+    { "=SUM(A1)", false, "=SUM(A1)" },
+    { "Vélo cargo", true, "Vélo cargo" },
+    { NULL, true, "" },
+  };
+  mt_csv_row_t row;
+  mt_buf_t out;
+  mt_error_t error = { 0 };
+  bson_t doc = BSON_INITIALIZER;
+
+  (void) state;
+  mt_csv_row_init (&row, 1024);
+  mt_buf_init (&out, 4096);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mt_csv_row_cell (&row, cases[i].text, cases[i].guard);
+    assert_string_equal (row.text.data + row.offsets[i], cases[i].cell);
+    assert_int_equal (row.lens[i], strlen (cases[i].cell));
+  }
+  BSON_APPEND_DATE_TIME (&doc, "at", INT64_C (1781254800000));
+  mt_csv_row_date (&row, &doc, "at");
+  mt_csv_row_date (&row, &doc, "missing");
+  assert_string_equal (row.text.data + row.offsets[row.count - 2], "2026-06-12T09:00:00Z");
+  assert_string_equal (row.text.data + row.offsets[row.count - 1], "");
+  assert_true (mt_csv_row_write (&row, &out, &error));
+  assert_non_null (
+    strstr (mt_buf_cstr (&out), ";''quoted;=SUM(A1);Vélo cargo;;2026-06-12T09:00:00Z;\r\n"));
+  assert_int_equal (out.data[out.len - 2], '\r');
+  /* past MT_CSV_ROW_COLUMNS_MAX cells, or past the row's bytes, the row fails */
+  mt_csv_row_reset (&row);
+  for (int i = 0; i <= MT_CSV_ROW_COLUMNS_MAX; i++) {
+    mt_csv_row_cell (&row, "x", false);
+  }
+  assert_false (mt_csv_row_write (&row, &out, &error));
+  assert_int_equal (error.code, MT_ERR_INTERNAL);
+  mt_csv_row_destroy (&row);
+  mt_csv_row_init (&row, 8);
+  mt_csv_row_cell (&row, "a cell longer than the row allows", false);
+  assert_false (mt_csv_row_write (&row, &out, &error));
+  mt_csv_row_destroy (&row);
+  mt_buf_destroy (&out);
+  bson_destroy (&doc);
+}
+
 int
 main (void)
 {
@@ -382,6 +439,7 @@ main (void)
     MT_TEST ("csv/write/lone_empty_field", writes_the_lone_empty_field_quoted),
     MT_TEST ("csv/write/bounded", writer_fails_once_the_buffer_is_full),
     MT_TEST ("csv/round_trip", what_is_read_and_written_back_reads_the_same),
+    MT_TEST ("csv/row/guard_dates_bounds", row_builder_guards_formulas_and_is_bounded),
   };
   return cmocka_run_group_tests_name ("server/services/csv", tests, NULL, NULL);
 }
