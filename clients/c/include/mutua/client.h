@@ -85,6 +85,11 @@ void mutua_client_set_timeout (mutua_client_t *client, uint32_t timeout_ms);
 bool mutua_client_set_token (mutua_client_t *client, const char *token, mutua_error_t *error);
 const char *mutua_client_token (const mutua_client_t *client);
 
+/* The ETag of the last successful (2xx) answer on @client, e.g. "W/\"3\"" ("" when it had
+ * none): send it back as @if_match to change what was read only if nobody changed it since.
+ * Valid until the next call on the client. */
+const char *mutua_client_etag (const mutua_client_t *client);
+
 /* The Accept-Language sent ("fr" by default; "en" for English problem details). */
 bool mutua_client_set_language (mutua_client_t *client, const char *lang, mutua_error_t *error);
 
@@ -101,8 +106,8 @@ bool mutua_request (mutua_client_t *client, const char *method, const char *path
 
 /* A non-JSON answer (CSV exports): the raw body of a 2xx answer in *@data (malloc'd, NUL
  * terminated, caller frees) and its length in *@len. */
-bool mutua_request_raw (mutua_client_t *client, const char *method, const char *path,
-                        char **data, size_t *len, mutua_error_t *error);
+bool mutua_request_raw (mutua_client_t *client, const char *method, const char *path, char **data,
+                        size_t *len, mutua_error_t *error);
 
 /* ---- Sessions ------------------------------------------------------------------------------ */
 
@@ -121,10 +126,10 @@ bool mutua_me (mutua_client_t *client, bson_t *out, mutua_error_t *error);
 
 /* Query of GET /v1/listings; every field optional (NULL / 0). */
 typedef struct {
-  const char *q;           /* full text, French: "velo cargo" */
-  const char *kind;        /* "good" | "service" */
-  const char *category;    /* a category slug */
-  const char *departement; /* "59" */
+  const char *q;              /* full text, French: "velo cargo" */
+  const char *kind;           /* "good" | "service" */
+  const char *category;       /* a category slug */
+  const char *departement;    /* "59" */
   const char *available_from; /* RFC 3339 date-time: only listings free over [from, to) */
   const char *available_to;
   const char *sort;   /* "relevance" | "recent" */
@@ -132,10 +137,9 @@ typedef struct {
   uint32_t limit;     /* 0: the server's default */
 } mutua_listing_query_t;
 
-bool mutua_listings_search (mutua_client_t *client, const mutua_listing_query_t *query,
-                            bson_t *out, mutua_error_t *error);
-bool mutua_listing_get (mutua_client_t *client, const char *id, bson_t *out,
-                        mutua_error_t *error);
+bool mutua_listings_search (mutua_client_t *client, const mutua_listing_query_t *query, bson_t *out,
+                            mutua_error_t *error);
+bool mutua_listing_get (mutua_client_t *client, const char *id, bson_t *out, mutua_error_t *error);
 /* POST /v1/listings with @listing (listing_create.json). */
 bool mutua_listing_create (mutua_client_t *client, const bson_t *listing, bson_t *out,
                            mutua_error_t *error);
@@ -163,7 +167,7 @@ bool mutua_reservation_get (mutua_client_t *client, const char *id, bson_t *out,
 /*
  * POST /v1/reservations/{id}/{action}: @action "approve", "decline", "cancel", "checkout" or
  * "return"; @body the action's JSON object (NULL: {}), e.g. {"reason": "..."} for cancel,
- * {"condition": "...", "incident": {...}} for return (docs/API.md). @if_match NULL or the
+ * {"condition_note": "...", "incident": {...}} for checkout and return (docs/API.md). @if_match NULL or the
  * ETag of the version the caller saw.
  */
 bool mutua_reservation_act (mutua_client_t *client, const char *id, const char *action,
@@ -179,8 +183,7 @@ bool mutua_booking_create (mutua_client_t *client, const char *listing_id, const
 /* GET /v1/bookings: @role "requester" (default) | "provider". */
 bool mutua_bookings_list (mutua_client_t *client, const char *role, const char *status,
                           const char *cursor, uint32_t limit, bson_t *out, mutua_error_t *error);
-bool mutua_booking_get (mutua_client_t *client, const char *id, bson_t *out,
-                        mutua_error_t *error);
+bool mutua_booking_get (mutua_client_t *client, const char *id, bson_t *out, mutua_error_t *error);
 /* POST /v1/bookings/{id}/{action}: "accept", "decline", "cancel", "complete", "confirm". */
 bool mutua_booking_act (mutua_client_t *client, const char *id, const char *action,
                         const bson_t *body, const char *if_match, bson_t *out,
@@ -200,18 +203,18 @@ bool mutua_need_answer (mutua_client_t *client, const char *id, const char *list
 /* ---- Administration ------------------------------------------------------------------------ */
 
 /* GET /v1/admin/reviews (the review queue). */
-bool mutua_admin_reviews (mutua_client_t *client, const char *cursor, uint32_t limit,
-                          bson_t *out, mutua_error_t *error);
+bool mutua_admin_reviews (mutua_client_t *client, const char *cursor, uint32_t limit, bson_t *out,
+                          mutua_error_t *error);
 /* POST /v1/admin/reservations/{id}/review {"decision", "note"}. */
-bool mutua_admin_review (mutua_client_t *client, const char *reservation_id,
-                         const char *decision, const char *note, bson_t *out,
-                         mutua_error_t *error);
+bool mutua_admin_review (mutua_client_t *client, const char *reservation_id, const char *decision,
+                         const char *note, bson_t *out, mutua_error_t *error);
 /* GET /v1/admin/stats?from=&to=&network=&departement= (each may be NULL). */
 bool mutua_admin_stats (mutua_client_t *client, const char *from, const char *to,
                         const char *network, const char *departement, bson_t *out,
                         mutua_error_t *error);
-/* GET /v1/admin/export/{what}.csv, @what "members", "listings" or "loans": the CSV in
- * *@data (malloc'd, NUL terminated; caller frees), its length in *@len. */
+/* GET /v1/admin/export/{what}.csv, @what "listings" or "loans" (lower-case letters and '_'
+ * only, else MUTUA_ERROR_INVALID; an export the server does not have is HTTP 404): the CSV
+ * in *@data (malloc'd, NUL terminated; caller frees), its length in *@len. */
 bool mutua_admin_export (mutua_client_t *client, const char *what, char **data, size_t *len,
                          mutua_error_t *error);
 
