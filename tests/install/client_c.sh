@@ -5,6 +5,7 @@
 # only, linked against the installed shared library, and run: --help and usage errors, then
 # against a real mutuad (demo data, on 127.0.0.1 port 0, stopped at the end) a sign-in and a
 # search that finds the demo's cargo bikes, and a reservation of an unknown listing (404).
+# It also checks that docs/integrators.md shows examples/search.c exactly.
 #
 # Usage: tests/install/client_c.sh SOURCE_DIR BUILD_DIR MUTUAD
 set -euo pipefail
@@ -47,7 +48,15 @@ libdir=$(readlink -f "$(pkg-config --variable=libdir mutua-client)")
 [[ "$(readlink -f "$libdir")" == "$(readlink -f "$tmp/prefix")"/* ]] ||
   fail "pkg-config's libdir $libdir is outside the prefix"
 
-# 2. Build the examples: with their Makefile, and with the documented cc line.
+# 2. docs/integrators.md shows examples/search.c unchanged (the code block after its marker).
+awk '/^<!-- examples\/search.c -->$/ { marker = 1; next }
+     marker && /^```c$/ { inside = 1; next }
+     inside && /^```$/ { exit }
+     inside { print }' "$src/docs/integrators.md" >"$tmp/doc-search.c"
+cmp -s "$tmp/doc-search.c" "$src/clients/c/examples/search.c" ||
+  fail "docs/integrators.md does not show clients/c/examples/search.c as it is"
+
+# 3. Build the examples: with their Makefile, and with the documented cc line.
 cp -r "$src/clients/c/examples" "$tmp/examples"
 make -s -C "$tmp/examples" CFLAGS="-O1 -Wall -Wextra -Werror" >"$tmp/make.log" 2>&1 ||
   fail "make of the examples failed: $(cat "$tmp/make.log")"
@@ -59,7 +68,7 @@ ldd "$tmp/examples/search" >"$tmp/ldd" 2>&1 || fail "ldd search: $(cat "$tmp/ldd
 grep -q "$libdir/libmutua-client.so.0" "$tmp/ldd" ||
   fail "search does not use the installed library: $(cat "$tmp/ldd")"
 
-# 3. Usage.
+# 4. Usage.
 "$tmp/examples/search" --help >"$tmp/help" && grep -q "Usage: search" "$tmp/help" ||
   fail "search --help"
 "$tmp/examples/reserve" --help >"$tmp/help" && grep -q "Usage: reserve" "$tmp/help" ||
@@ -71,7 +80,7 @@ MUTUA_PASSWORD=x "$tmp/examples/search" https://127.0.0.1:1 a@b.example 2>"$tmp/
 [[ $? -eq 1 ]] && grep -q "invalid" "$tmp/err" || fail "search with an https URL must say invalid"
 set -e
 
-# 4. Against a real mutuad with the demo data.
+# 5. Against a real mutuad with the demo data.
 mkdir -p "$tmp/data"
 email="admin@mutua.test"
 password="admin-password-123"
