@@ -167,8 +167,8 @@ bool mutua_reservation_get (mutua_client_t *client, const char *id, bson_t *out,
 /*
  * POST /v1/reservations/{id}/{action}: @action "approve", "decline", "cancel", "checkout" or
  * "return"; @body the action's JSON object (NULL: {}), e.g. {"reason": "..."} for cancel,
- * {"condition_note": "...", "incident": {...}} for checkout and return (docs/API.md). @if_match NULL or the
- * ETag of the version the caller saw.
+ * {"condition_note": "...", "incident": {...}} for checkout and return (docs/API.md).
+ * @if_match NULL or the ETag of the version the caller saw (see mutua_client_etag).
  */
 bool mutua_reservation_act (mutua_client_t *client, const char *id, const char *action,
                             const bson_t *body, const char *if_match, bson_t *out,
