@@ -85,6 +85,11 @@ void mutua_client_set_timeout (mutua_client_t *client, uint32_t timeout_ms);
 bool mutua_client_set_token (mutua_client_t *client, const char *token, mutua_error_t *error);
 const char *mutua_client_token (const mutua_client_t *client);
 
+/* The ETag of the last successful (2xx) answer on @client, e.g. "W/\"3\"" ("" when it had
+ * none): send it back as @if_match to change what was read only if nobody changed it since.
+ * Valid until the next call on the client. */
+const char *mutua_client_etag (const mutua_client_t *client);
+
 /* The Accept-Language sent ("fr" by default; "en" for English problem details). */
 bool mutua_client_set_language (mutua_client_t *client, const char *lang, mutua_error_t *error);
 
@@ -162,8 +167,8 @@ bool mutua_reservation_get (mutua_client_t *client, const char *id, bson_t *out,
 /*
  * POST /v1/reservations/{id}/{action}: @action "approve", "decline", "cancel", "checkout" or
  * "return"; @body the action's JSON object (NULL: {}), e.g. {"reason": "..."} for cancel,
- * {"condition": "...", "incident": {...}} for return (docs/API.md). @if_match NULL or the
- * ETag of the version the caller saw.
+ * {"condition_note": "...", "incident": {...}} for checkout and return (docs/API.md).
+ * @if_match NULL or the ETag of the version the caller saw (see mutua_client_etag).
  */
 bool mutua_reservation_act (mutua_client_t *client, const char *id, const char *action,
                             const bson_t *body, const char *if_match, bson_t *out,
@@ -207,8 +212,9 @@ bool mutua_admin_review (mutua_client_t *client, const char *reservation_id, con
 bool mutua_admin_stats (mutua_client_t *client, const char *from, const char *to,
                         const char *network, const char *departement, bson_t *out,
                         mutua_error_t *error);
-/* GET /v1/admin/export/{what}.csv, @what "members", "listings" or "loans": the CSV in
- * *@data (malloc'd, NUL terminated; caller frees), its length in *@len. */
+/* GET /v1/admin/export/{what}.csv, @what "listings" or "loans" (lower-case letters and '_'
+ * only, else MUTUA_ERROR_INVALID; an export the server does not have is HTTP 404): the CSV
+ * in *@data (malloc'd, NUL terminated; caller frees), its length in *@len. */
 bool mutua_admin_export (mutua_client_t *client, const char *what, char **data, size_t *len,
                          mutua_error_t *error);
 
