@@ -174,13 +174,20 @@ mt_router_match_path (const mt_compiled_route_t *cr, const char *path, mt_route_
       return false;
     }
     if (cr->segments[seg].param) {
+      /* A segment that does not decode (bad escape, NUL, "%2F") matches no route, for the
+       * method test too: 404, not 405. */
+      char scratch[MT_ROUTE_PARAM_MAX];
+      char *value = scratch;
+      size_t size = sizeof scratch;
       if (match) {
         size_t k = match->param_count++;
         snprintf (match->params[k].name, sizeof match->params[k].name, "%.*s",
                   (int) cr->segments[seg].len, cr->segments[seg].text);
-        if (!mt_router_decode (start, len, match->params[k].value, sizeof match->params[k].value)) {
-          return false;
-        }
+        value = match->params[k].value;
+        size = sizeof match->params[k].value;
+      }
+      if (!mt_router_decode (start, len, value, size)) {
+        return false;
       }
     } else if (len != cr->segments[seg].len || memcmp (start, cr->segments[seg].text, len) != 0) {
       return false;

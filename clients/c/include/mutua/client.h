@@ -212,7 +212,7 @@ bool mutua_admin_review (mutua_client_t *client, const char *reservation_id, con
 bool mutua_admin_stats (mutua_client_t *client, const char *from, const char *to,
                         const char *network, const char *departement, bson_t *out,
                         mutua_error_t *error);
-/* GET /v1/admin/export/{what}.csv, @what "listings" or "loans" (lower-case letters and '_'
+/* GET /v1/admin/export/{what}.csv, @what "members", "listings" or "loans" (lower-case letters and '_'
  * only, else MUTUA_ERROR_INVALID; an export the server does not have is HTTP 404): the CSV
  * in *@data (malloc'd, NUL terminated; caller frees), its length in *@len. */
 bool mutua_admin_export (mutua_client_t *client, const char *what, char **data, size_t *len,

@@ -81,6 +81,10 @@ is_exact (void **state)
     if (mt_router_match (router, "GET", misses[i], &m, NULL, 0) == MT_ROUTE_FOUND) {
       fail_msg ("matched %s", misses[i]);
     }
+    /* with another method, still no such path (404, not 405) */
+    if (mt_router_match (router, "DELETE", misses[i], &m, NULL, 0) != MT_ROUTE_NOT_FOUND) {
+      fail_msg ("%s is known to DELETE", misses[i]);
+    }
   }
   mt_router_destroy (router);
 }
