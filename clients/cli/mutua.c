@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -359,6 +360,21 @@ failed (cli_ctx_t *ctx)
   return cli_exit_code (&ctx->error);
 }
 
+/* The terminal's settings while the password is asked without echo, restored by a signal
+ * that ends the command meanwhile (Ctrl-C), so that the shell gets its echo back. */
+static struct termios prompt_saved;
+static volatile sig_atomic_t prompt_fd = -1;
+
+static void
+prompt_interrupted (int sig)
+{
+  if (prompt_fd >= 0) {
+    tcsetattr (prompt_fd, TCSAFLUSH, &prompt_saved);
+  }
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
 /* Reads the password without putting it on the command line; false with a message. */
 static bool
 read_password (bool from_stdin, char *out, size_t size)
@@ -393,6 +409,11 @@ read_password (bool from_stdin, char *out, size_t size)
     if (tcgetattr (fileno (in), &saved) == 0) {
       quiet = saved;
       quiet.c_lflag &= ~(tcflag_t) ECHO;
+      prompt_saved = saved;
+      prompt_fd = fileno (in);
+      signal (SIGINT, prompt_interrupted);
+      signal (SIGTERM, prompt_interrupted);
+      signal (SIGHUP, prompt_interrupted);
       echo_off = tcsetattr (fileno (in), TCSAFLUSH, &quiet) == 0;
     }
   }
@@ -406,6 +427,12 @@ done:
   if (echo_off) {
     tcsetattr (fileno (in), TCSAFLUSH, &saved);
     fputc ('\n', in);
+  }
+  if (prompt_fd >= 0) {
+    prompt_fd = -1;
+    signal (SIGINT, SIG_DFL);
+    signal (SIGTERM, SIG_DFL);
+    signal (SIGHUP, SIG_DFL);
   }
   if (in && in != stdin) {
     fclose (in);

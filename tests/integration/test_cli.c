@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -345,6 +346,27 @@ token_path (const char *home, char out[PATH_MAX])
   snprintf (out, PATH_MAX, "%s/mutua/token", home);
 }
 
+static void refused_url (char *url, size_t size);
+
+/* Number of entries of @home/@sub (without . and ..). */
+static int
+count_entries (const char *home, const char *sub)
+{
+  char path[PATH_MAX];
+  struct dirent *entry;
+  DIR *dir;
+  int count = 0;
+
+  snprintf (path, sizeof path, "%s/%s", home, sub);
+  dir = opendir (path);
+  assert_non_null (dir);
+  while ((entry = readdir (dir)) != NULL) {
+    count += strcmp (entry->d_name, ".") != 0 && strcmp (entry->d_name, "..") != 0;
+  }
+  closedir (dir);
+  return count;
+}
+
 /* ---- Help ---------------------------------------------------------------------------------- */
 
 static void
@@ -437,6 +459,9 @@ test_login_logout (void **state)
   assert_non_null (token);
   assert_int_equal (strncmp (token, "v4.public.", 10), 0);
 
+  /* Written atomically: no temporary file is left beside it. */
+  assert_int_equal (count_entries (home, "mutua"), 1);
+
   /* Signed in: a list works. */
   CLI_OK (home, "reservations");
 
@@ -485,6 +510,70 @@ test_login_logout (void **state)
   cli_run_destroy (&run);
 
   free (token);
+  it_person_destroy (&person);
+}
+
+/* The password is never an argument; without XDG_CONFIG_HOME the token goes to
+ * ~/.config/mutua; the server may come from the config file, and --server wins over
+ * MUTUA_SERVER. */
+static void
+test_config (void **state)
+{
+  char home[CLI_HOME_MAX], path[PATH_MAX], url[64], net[MT_ID_SIZE], nets[64];
+  char server_line[96];
+  const char *no_xdg[] = { "XDG_CONFIG_HOME", NULL };
+  const char *no_server[] = { "MUTUA_SERVER", NULL };
+  it_person_t person;
+  struct stat st;
+  cli_run_t run;
+  FILE *file;
+
+  (void) state;
+  if (!need_cli ()) {
+    skip ();
+  }
+  it_network (net);
+  it_networks1 (nets, net);
+  it_signup (nets, true, &person);
+  new_config_home (home);
+
+  run = CLI (1, home, "login", person.email, "--password", IT_PASSWORD);
+  assert_null (strstr (run.out, IT_PASSWORD));
+  cli_run_destroy (&run);
+
+  run = cli_env (0, home, no_xdg, IT_PASSWORD "\n",
+                 (const char *const[]){ "login", person.email, "--password-stdin", NULL });
+  cli_run_destroy (&run);
+  snprintf (path, sizeof path, "%s/.config/mutua/token", home);
+  assert_int_equal (stat (path, &st), 0);
+  assert_int_equal (st.st_mode & 0777, 0600);
+  run = CLI_ENV (0, home, no_xdg, "reservations");
+  cli_run_destroy (&run);
+
+  /* The config file's server, when neither --server nor MUTUA_SERVER is given. */
+  snprintf (path, sizeof path, "%s/.config/mutua/config", home);
+  file = fopen (path, "w");
+  assert_non_null (file);
+  snprintf (server_line, sizeof server_line, "# mutua\n  server = %s  \n", server_url);
+  fputs (server_line, file);
+  fclose (file);
+  run = CLI_ENV (0, home, ((const char *const[]){ "XDG_CONFIG_HOME", "MUTUA_SERVER", NULL }),
+                 "reservations");
+  cli_run_destroy (&run);
+  /* Without it, the default http://127.0.0.1:8080 is tried (whatever answers there, it is not
+   * this server: the token file of this XDG_CONFIG_HOME is absent, so exit 2 before any call). */
+  run = CLI_ENV (2, home, no_server, "reservations");
+  assert_non_null (strstr (run.err, "not signed in"));
+  cli_run_destroy (&run);
+
+  /* --server wins over MUTUA_SERVER. */
+  refused_url (url, sizeof url);
+  run = CLI_ENV (0, home, no_xdg, "--server", server_url, "reservations");
+  cli_run_destroy (&run);
+  snprintf (server_line, sizeof server_line, "MUTUA_SERVER=%s", server_url);
+  run = CLI_ENV (9, home, ((const char *const[]){ "XDG_CONFIG_HOME", server_line, NULL }),
+                 "--server", url, "reservations");
+  cli_run_destroy (&run);
   it_person_destroy (&person);
 }
 
@@ -908,6 +997,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     MT_TEST ("cli/help/languages", test_help_languages),
     MT_TEST ("cli/login/token_file_and_logout", test_login_logout),
+    MT_TEST ("cli/config/password_home_and_server", test_config),
     MT_TEST ("cli/listings/search_with_dates", test_search_with_dates),
     MT_TEST ("cli/reservations/reserve_and_owner_transitions", test_reserve_and_transitions),
     MT_TEST ("cli/errors/exit_code_classes", test_error_classes),
