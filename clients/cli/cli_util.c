@@ -77,15 +77,32 @@ cli_errorf (const char *fr, const char *en, ...)
   va_end (ap);
 }
 
+/* A copy of the server's @text without control characters (they could drive the terminal). */
+static const char *
+printable (const char *text, char *buf, size_t size)
+{
+  snprintf (buf, size, "%s", text);
+  for (char *p = buf; *p; p++) {
+    if ((unsigned char) *p < 0x20 || *p == 0x7f) {
+      *p = ' ';
+    }
+  }
+  return buf;
+}
+
 void
 cli_print_error (const mutua_error_t *error)
 {
+  char detail[sizeof error->detail], path[sizeof error->path];
+
   switch (error->kind) {
   case MUTUA_ERROR_HTTP:
     fprintf (stderr, "mutua: %s %d: %s", CLI_T ("erreur", "error"), error->status,
-             error->detail[0] ? error->detail : CLI_T ("(sans détail)", "(no detail)"));
+             error->detail[0] ? printable (error->detail, detail, sizeof detail)
+                              : CLI_T ("(sans détail)", "(no detail)"));
     if (error->path[0]) {
-      fprintf (stderr, " (%s %s)", CLI_T ("champ :", "field:"), error->path);
+      fprintf (stderr, " (%s %s)", CLI_T ("champ :", "field:"),
+               printable (error->path, path, sizeof path));
     }
     if (error->retry_after) {
       fprintf (stderr, CLI_T (" ; réessayez dans %u s", "; retry in %u s"),
