@@ -7,11 +7,9 @@
  * UTF-8 aligned tables), reserve, reservations, the owner's approve/checkout/return, admin
  * reviews/stats/export, --json output, and every exit code class (1 usage, 2 not signed in
  * and 401, 3 403, 4 404, 5 409, 6 422, 7 429, 9 connection refused and timeout). The
- * commands of docs/integrators-cli.md are the ones run here (cli/docs/examples).
+ * commands of docs/integrators.md are the ones run here (cli/docs/examples).
  *
- * The binary is $MUTUA_TEST_BINARY_DIR/clients/cli/mutua; it exists only when the client
- * library (target mutua-client) is part of the build: without it every test says so and
- * skips.
+ * The binary is $MUTUA_TEST_BINARY_DIR/clients/cli/mutua, built with the tests.
  */
 #define _GNU_SOURCE /* pipe2, nftw */
 
@@ -70,8 +68,8 @@ setup (void **state)
   }
   snprintf (cli_path, sizeof cli_path, "%s/clients/cli/mutua", bin);
   if (access (cli_path, X_OK) != 0) {
-    cli_path[0] = '\0'; /* every test skips */
-    return 0;
+    fprintf (stderr, "%s: the mutua command is not built\n", cli_path);
+    return -1;
   }
   snprintf (base_dir, sizeof base_dir, "%s/mutua-cli-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
   if (!mkdtemp (base_dir)) {
@@ -96,23 +94,10 @@ remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw
 static int
 teardown (void **state)
 {
-  if (!cli_path[0]) {
-    return 0;
-  }
   if (base_dir[0] && nftw (base_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
     fprintf (stderr, "could not remove %s\n", base_dir);
   }
   return it_stop (state);
-}
-
-static bool
-need_cli (void)
-{
-  if (!cli_path[0]) {
-    mt_test_say_skip ("cli", "the mutua binary is not built (no mutua-client library target)");
-    return false;
-  }
-  return true;
 }
 
 /* A new, empty XDG_CONFIG_HOME for one user of the command, in @out. */
@@ -376,9 +361,6 @@ test_help_languages (void **state)
   cli_run_t run;
 
   (void) state;
-  if (!need_cli ()) {
-    skip ();
-  }
   new_config_home (home);
   run = CLI_ENV (0, home, ((const char *const[]){ "LANG=fr_FR.UTF-8", NULL }), "--help");
   assert_non_null (strstr (run.out, "Utilisation : mutua"));
@@ -432,9 +414,6 @@ test_login_logout (void **state)
   FILE *file;
 
   (void) state;
-  if (!need_cli ()) {
-    skip ();
-  }
   it_network (net);
   it_networks1 (nets, net);
   it_signup (nets, true, &person);
@@ -529,9 +508,6 @@ test_config (void **state)
   FILE *file;
 
   (void) state;
-  if (!need_cli ()) {
-    skip ();
-  }
   it_network (net);
   it_networks1 (nets, net);
   it_signup (nets, true, &person);
@@ -630,9 +606,6 @@ test_search_with_dates (void **state)
   bson_iter_t iter;
 
   (void) state;
-  if (!need_cli ()) {
-    skip ();
-  }
   make_world (&w);
   snprintf (words, sizeof words, "velo cargo %s", w.word);
   day (10, from, NULL);
@@ -712,9 +685,6 @@ test_reserve_and_transitions (void **state)
   cli_run_t run;
 
   (void) state;
-  if (!need_cli ()) {
-    skip ();
-  }
   make_world (&w);
   day (15, from, NULL);
   day (17, to, NULL);
@@ -800,9 +770,6 @@ test_error_classes (void **state)
   int silent, code = 0;
 
   (void) state;
-  if (!need_cli ()) {
-    skip ();
-  }
   make_world (&w);
 
   /* 404, with the detail in the user's language. */
@@ -889,9 +856,6 @@ test_admin (void **state)
   char *csv;
 
   (void) state;
-  if (!need_cli ()) {
-    skip ();
-  }
   make_world (&w);
   day (30, d, &start);
   lh_returned (&w.owner, &w.borrower, w.free_id, start, true, reservation);
@@ -946,7 +910,7 @@ test_admin (void **state)
 
 /* ---- The documentation ----------------------------------------------------------------------- */
 
-/* Every command line of docs/integrators-cli.md that the other tests run is in the document,
+/* Every command line of docs/integrators.md that the other tests run is in the document,
  * and every exit code of `mutua --help` is documented there with the same meaning. */
 static void
 test_docs_examples (void **state)
@@ -975,17 +939,17 @@ test_docs_examples (void **state)
 
   (void) state;
   assert_non_null (src);
-  snprintf (path, sizeof path, "%s/docs/integrators-cli.md", src);
+  snprintf (path, sizeof path, "%s/docs/integrators.md", src);
   doc = mt_test_read_file (path, NULL);
   assert_non_null (doc);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (!strstr (doc, commands[i])) {
-      fail_msg ("docs/integrators-cli.md does not show: %s", commands[i]);
+      fail_msg ("docs/integrators.md does not show: %s", commands[i]);
     }
   }
   for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
     if (!strstr (doc, codes[i])) {
-      fail_msg ("docs/integrators-cli.md does not document the exit code %s", codes[i]);
+      fail_msg ("docs/integrators.md does not document the exit code %s", codes[i]);
     }
   }
   free (doc);
