@@ -13,6 +13,7 @@ set -euo pipefail
 src=$1
 build=$2
 mutuad=$3
+sanitize=${4:-} # compiler flags of a sanitizer build, else empty
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mutua-install-XXXXXX")
 pid=""
 
@@ -58,10 +59,11 @@ cmp -s "$tmp/doc-search.c" "$src/clients/c/examples/search.c" ||
 
 # 3. Build the examples: with their Makefile, and with the documented cc line.
 cp -r "$src/clients/c/examples" "$tmp/examples"
-make -s -C "$tmp/examples" CFLAGS="-O1 -Wall -Wextra -Werror" >"$tmp/make.log" 2>&1 ||
+make -s -C "$tmp/examples" CFLAGS="-O1 -Wall -Wextra -Werror $sanitize" LDFLAGS="$sanitize" \
+  >"$tmp/make.log" 2>&1 ||
   fail "make of the examples failed: $(cat "$tmp/make.log")"
-# shellcheck disable=SC2046
-cc -Wall -Wextra -Werror -o "$tmp/search-cc" "$src/clients/c/examples/search.c" \
+# shellcheck disable=SC2046,SC2086
+cc -Wall -Wextra -Werror $sanitize -o "$tmp/search-cc" "$src/clients/c/examples/search.c" \
   $(pkg-config --cflags --libs mutua-client) || fail "cc of search.c failed"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 ldd "$tmp/examples/search" >"$tmp/ldd" 2>&1 || fail "ldd search: $(cat "$tmp/ldd")"
