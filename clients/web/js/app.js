@@ -6,14 +6,24 @@ import { notFoundScreen, render, startRouter } from './router.js';
 import { loadSession, onSessionChange } from './session.js';
 import * as login from './screens/login.js';
 import * as signup from './screens/signup.js';
+import * as search from './screens/search.js';
+import * as listing from './screens/listing.js';
+import * as reservations from './screens/reservations.js';
+import * as reservation from './screens/reservation.js';
 
 const routes = [
-  { path: '/', screen: login },
+  { path: '/', screen: search },
   { path: '/login', screen: login },
   { path: '/signup', screen: signup },
+  { path: '/listings/:id', screen: listing },
+  { path: '/reservations', screen: reservations },
+  { path: '/reservations/:id', screen: reservation },
 ];
 
-const links = [];
+const links = [
+  { href: '#/', key: 'nav.search' },
+  { href: '#/reservations', key: 'nav.reservations' },
+];
 
 async function main() {
   try {
