@@ -18,7 +18,7 @@ export function mountHeader(links, home, app) {
   const draw = () => {
     const me = getSession();
     const other = getLang() === 'fr' ? 'en' : 'fr';
-    const current = window.location.hash || '#/';
+    const current = (window.location.hash || '#/').split('?')[0];
     clear(header).appendChild(h('div', { class: 'header-inner' },
       h('a', { class: 'brand', href: home }, 'mutua'),
       me ? h('nav', { 'aria-label': t('nav.label') },
