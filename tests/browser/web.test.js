@@ -465,6 +465,16 @@ test('axe-core finds no serious or critical violation', async () => {
   }
 });
 
+test('the console shell shows its title and the shared header', async () => {
+  const { page } = borrower;
+  await page.goto(`${base}/admin`);
+  await page.getByRole('heading', { level: 1, name: 'Console d\'administration' })
+    .waitFor({ timeout: WAIT });
+  // Signed in through the cookie: the same account in the same header.
+  assert.equal(await page.locator('.account-name').textContent(), 'Alex Durand');
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+});
+
 test('no request left for another host, and the CSP blocked nothing', async () => {
   assert.deepEqual(foreign, []);
   assert.deepEqual(cspErrors, []);
