@@ -220,7 +220,11 @@ mt_router_match (const mt_router_t *router, const char *method, const char *path
   }
   for (size_t i = 0; i < router->count; i++) {
     const mt_compiled_route_t *cr = &router->routes[i];
-    if (!mt_router_match_path (cr, path, NULL)) {
+    mt_route_match_t scratch;
+    /* Parameters are decoded here too: a path whose segment does not decode (%2F, %00, a
+     * bad escape) matches no route at all, and is 404 rather than 405. */
+    scratch.param_count = 0;
+    if (!mt_router_match_path (cr, path, &scratch)) {
       continue;
     }
     path_known = true;

@@ -192,6 +192,15 @@ const mt_route_t mt_routes[] = {
   ROUTE ("GET", "/v1/admin/webhooks/{id}/deliveries", mt_route_admin_webhook_deliveries,
          MT_AUTH_ADMIN, NULL, "a webhook's delivery log (admins)"),
 
+  /* the web app (clients/web, embedded): pages and their assets */
+  ROUTE ("GET", "/", mt_route_web_index, MT_AUTH_NONE, NULL, "the members' web app"),
+  ROUTE ("GET", "/admin", mt_route_web_admin, MT_AUTH_NONE, NULL, "the administration console"),
+  ROUTE ("GET", "/assets/{file}", mt_route_web_asset, MT_AUTH_NONE, NULL, "a file of the web app"),
+  ROUTE ("GET", "/assets/{dir}/{file}", mt_route_web_asset, MT_AUTH_NONE, NULL,
+         "a file of the web app"),
+  ROUTE ("GET", "/assets/{dir}/{sub}/{file}", mt_route_web_asset, MT_AUTH_NONE, NULL,
+         "a file of the web app"),
+
   /* statistics (rows added with their handlers) */
   ROUTE ("GET", "/v1/admin/stats", mt_route_admin_stats, MT_AUTH_ADMIN, NULL,
          "statistics and impact estimate (admins)"),

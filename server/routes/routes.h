@@ -125,6 +125,11 @@ void mt_route_admin_webhooks_create (mt_request_t *r);
 void mt_route_admin_webhook_delete (mt_request_t *r);
 void mt_route_admin_webhook_deliveries (mt_request_t *r);
 
+/* the web app's static files (routes_web.c) */
+void mt_route_web_index (mt_request_t *r);
+void mt_route_web_admin (mt_request_t *r);
+void mt_route_web_asset (mt_request_t *r);
+
 /* statistics (routes_stats.c) */
 void mt_route_admin_stats (mt_request_t *r);
 

@@ -78,8 +78,10 @@ is_exact (void **state)
                            "/v1/members/%00" };
 
   for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++) {
-    if (mt_router_match (router, "GET", misses[i], &m, NULL, 0) == MT_ROUTE_FOUND) {
-      fail_msg ("matched %s", misses[i]);
+    /* Not found, rather than "method not allowed": no route has this path (a segment
+     * that does not decode included). */
+    if (mt_router_match (router, "GET", misses[i], &m, NULL, 0) != MT_ROUTE_NOT_FOUND) {
+      fail_msg ("%s is not reported as not found", misses[i]);
     }
     /* with another method, still no such path (404, not 405) */
     if (mt_router_match (router, "DELETE", misses[i], &m, NULL, 0) != MT_ROUTE_NOT_FOUND) {
