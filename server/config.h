@@ -45,6 +45,10 @@ typedef struct mt_config {
   int64_t login_account_limit;
   int64_t login_address_limit;
   int64_t login_window_s;
+  int64_t reservations_per_hour;
+  int64_t bookings_per_hour;
+  int64_t needs_per_day;
+  int64_t quota_hour_s;
   int64_t max_active_reservations;
   int64_t request_ttl_hours;
   int64_t review_pending_hours;

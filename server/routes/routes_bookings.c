@@ -139,10 +139,11 @@ mt_route_bookings_create (mt_request_t *r)
     snprintf (rendered.location, sizeof rendered.location, "/v1/bookings/%s", id);
     snprintf (rendered.etag, sizeof rendered.etag, "W/\"%lld\"",
               (long long) mt_bson_int (&booking, "version", 1));
-  } else if (mt_error_http_status (&error) < 500) {
+  } else if (mt_idempotency_status_kept (mt_error_http_status (&error))) {
     mt_booking_render_problem (r, &error, &rendered);
   } else {
-    /* Not the client's fault: the record is abandoned, a retry executes again. */
+    /* Not the client's fault, or a quota (429): the record is abandoned, a retry executes
+     * again. */
     mt_error_t finish_error;
     answer = (mt_idempotency_answer_t){ .status = mt_error_http_status (&error) };
     if (!mt_idempotency_finish (ctx, &idem, &answer, &finish_error)) {

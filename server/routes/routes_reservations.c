@@ -147,10 +147,11 @@ mt_route_reservations_create (mt_request_t *r)
     snprintf (rendered.location, sizeof rendered.location, "/v1/reservations/%s", id);
     snprintf (rendered.etag, sizeof rendered.etag, "W/\"%lld\"",
               (long long) mt_bson_int (&reservation, "version", 1));
-  } else if (mt_error_http_status (&error) < 500) {
+  } else if (mt_idempotency_status_kept (mt_error_http_status (&error))) {
     mt_render_problem (r, &error, &rendered);
   } else {
-    /* Not the client's fault: the record is abandoned, a retry executes again. */
+    /* Not the client's fault, or a quota (429): the record is abandoned, a retry executes
+     * again. */
     answer = (mt_idempotency_answer_t){ .status = mt_error_http_status (&error) };
     mt_error_t finish_error;
     if (!mt_idempotency_finish (ctx, &idem, &answer, &finish_error)) {

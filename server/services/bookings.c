@@ -13,6 +13,7 @@
 #include "lists.h"
 #include "mt_bson.h"
 #include "mt_log.h"
+#include "quota.h"
 #include "mt_time.h"
 
 #include <math.h>
@@ -639,6 +640,9 @@ mt_booking_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out, char id
     mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_FORBIDDEN,
                   "votre structure n'a pas encore été validée par un administrateur",
                   "your organisation has not been approved by an administrator yet");
+    goto done;
+  }
+  if (!mt_quota_check (ctx, MT_QUOTA_BOOKINGS, error)) {
     goto done;
   }
   req.listing_id = mt_bson_str (body, "listing_id");

@@ -219,6 +219,12 @@ mt_idempotency_append_opt (bson_t *doc, const char *key, const char *value)
 }
 
 bool
+mt_idempotency_status_kept (int status)
+{
+  return status < 500 && status != 429;
+}
+
+bool
 mt_idempotency_finish (const mt_ctx_t *ctx, mt_idempotency_t *state,
                        const mt_idempotency_answer_t *answer, mt_error_t *error)
 {
@@ -233,8 +239,8 @@ mt_idempotency_finish (const mt_ctx_t *ctx, mt_idempotency_t *state,
   }
   bson_destroy (&record);
   mt_bson_copy_without (&state->record, &record, replaced);
-  if (answer->status >= 500 || answer->body_len > MT_IDEMPOTENCY_BODY_MAX) {
-    /* Not the client's fault: a retry must execute again, at once. */
+  if (!mt_idempotency_status_kept (answer->status) || answer->body_len > MT_IDEMPOTENCY_BODY_MAX) {
+    /* Not the client's fault, or a quota that lifts with time: a retry executes again. */
     BSON_APPEND_UTF8 (&record, "state", "in_flight");
     BSON_APPEND_BOOL (&record, "abandoned", true);
   } else {

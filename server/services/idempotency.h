@@ -20,8 +20,8 @@
  *        "done"                                        -> replay the stored answer
  *   3. the handler executes and renders its answer;
  *   4. finish: a status below 500 is stored ("done", compare-and-set on the record we hold)
- *      and replayed to every later identical request; a 5xx marks the record abandoned, so
- *      that a retry executes again at once (the port has no delete; records are purged
+ *      and replayed to every later identical request; a 5xx or a 429 (a quota: the refusal
+ *      lifts with time) marks the record abandoned, so that a retry executes again at once (the port has no delete; records are purged
  *      after MT_IDEMPOTENCY_RETENTION_MS by the timers, idempotency_purge on created_at).
  * A request that crashes the process leaves an in-flight record: retries get 409 until it is
  * MT_IDEMPOTENCY_IN_FLIGHT_MS old, then the next retry takes it over and executes.
@@ -98,8 +98,12 @@ bool mt_idempotency_begin (const mt_ctx_t *ctx, const char *key,
 /* The stored answer after MT_IDEMPOTENCY_REPLAY, borrowed from @state. */
 void mt_idempotency_stored_answer (const mt_idempotency_t *state, mt_idempotency_answer_t *answer);
 
+/* Is an answer of @status stored and replayed (true), or does a retry execute again (false:
+ * a 5xx, not the client's fault, or a 429, which lifts with time)? */
+bool mt_idempotency_status_kept (int status);
+
 /*
- * Step 4: stores @answer (status < 500) or abandons the record (status >= 500). Does
+ * Step 4: stores @answer (mt_idempotency_status_kept) or abandons the record (otherwise). Does
  * nothing when @state holds no record. A failure (store error, or the record taken over
  * meanwhile: MT_ERR_STALE) leaves the record in flight; the caller logs it and replies
  * anyway.

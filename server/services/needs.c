@@ -15,6 +15,7 @@
 #include "mt_bson.h"
 #include "mt_log.h"
 #include "mt_time.h"
+#include "quota.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -526,7 +527,7 @@ mt_need_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out, char id_ou
 
   bson_init (out);
   id_out[0] = '\0';
-  if (!mt_need_check_member (ctx, error)) {
+  if (!mt_need_check_member (ctx, error) || !mt_quota_check (ctx, MT_QUOTA_NEEDS, error)) {
     goto done;
   }
   bson_destroy (&need);

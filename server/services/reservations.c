@@ -15,6 +15,7 @@
 #include "members.h"
 #include "mt_bson.h"
 #include "mt_log.h"
+#include "quota.h"
 #include "mt_time.h"
 #include "reservations_private.h"
 
@@ -587,6 +588,9 @@ mt_reservation_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out,
     mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_FORBIDDEN,
                   "votre structure n'a pas encore été validée par un administrateur",
                   "your organisation has not been approved by an administrator yet");
+    goto done;
+  }
+  if (!mt_quota_check (ctx, MT_QUOTA_RESERVATIONS, error)) {
     goto done;
   }
   req.listing_id = mt_bson_str (body, "listing_id");

@@ -61,8 +61,13 @@ rng (void)
 static int
 setup (void **state)
 {
-  static const char *const args[] = { "--max-active-reservations", "1000", "--sweep-interval-s",
-                                      "1", NULL };
+  static const char *const args[] = { "--max-active-reservations",
+                                      "1000",
+                                      "--sweep-interval-s",
+                                      "1",
+                                      "--reservations-per-hour",
+                                      "0",
+                                      NULL };
 
   (void) state;
   return lh_start (args) ? 0 : -1;

@@ -55,6 +55,10 @@ setup (void **state)
                                       "0",
                                       "--max-active-reservations",
                                       "100",
+                                      "--reservations-per-hour",
+                                      "0",
+                                      "--bookings-per-hour",
+                                      "0",
                                       NULL };
 
   (void) state;

@@ -43,7 +43,9 @@ static int64_t base_ms; /* whole seconds, a day ahead */
 static int
 setup (void **state)
 {
-  static const char *const args[] = { "--threads", "4", "--max-active-reservations", "1000", NULL };
+  static const char *const args[] = {
+    "--threads", "4", "--max-active-reservations", "1000", "--reservations-per-hour", "0", NULL
+  };
 
   (void) state;
   if (!mt_test_server_start (&it_server, args, NULL)) {

@@ -138,6 +138,7 @@ make_world (fx_t *fx, world_t *w)
   const char *const n12[] = { net1, net2, NULL };
 
   mt_config_defaults (&config);
+  config.bookings_per_hour = 0; /* many creations per member and hour (quotas: test_quota.c) */
   memset (&env, 0, sizeof env);
   env.config = &config;
   fx_network (fx, "apes", net1);
