@@ -28,6 +28,8 @@ DEBIAN_PACKAGES=(
   python3-mongomock
   python3-pymongo
   python3-icalendar
+  # the benchmark suite (bench/run.sh): the HTTP load generator
+  wrk
 )
 
 missing=()
