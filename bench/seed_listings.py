@@ -2,7 +2,9 @@
 """Writes a CSV of N listings (default 10,000) for the search benchmark, in the format of
 POST /v1/admin/import/listings: French titles and descriptions built from a vocabulary of
 goods and services lent in the social and solidarity economy, spread over the five
-départements of Hauts-de-France. Deterministic (seeded) so that runs are comparable.
+départements of Hauts-de-France. Goods take reservations without notice or buffer up to
+730 days ahead (bench/run.sh reserves them). Deterministic (seeded) so that runs are
+comparable.
 
 usage: seed_listings.py OWNER_ID [N] > listings.csv
 """
@@ -35,8 +37,8 @@ WORDS = ("prêt solidaire matériel association réseau mutualisation bénévole
          "festival atelier chantier jardin fête école centre social recyclerie").split()
 
 COLUMNS = ["owner_id", "kind", "title", "description", "category", "tags", "departement",
-           "commune", "visibility", "status", "quantity", "condition", "format",
-           "duration_minutes"]
+           "commune", "visibility", "status", "quantity", "condition", "max_days",
+           "min_notice_hours", "buffer_hours", "horizon_days", "format", "duration_minutes"]
 
 
 def main():
@@ -65,6 +67,11 @@ def main():
             "status": "published",
             "quantity": "" if service else str(rng.randint(1, 4)),
             "condition": "" if service else rng.choice(["new", "good", "fair"]),
+            # goods can be reserved from now on, back to back, up to two years ahead
+            "max_days": "" if service else "7",
+            "min_notice_hours": "" if service else "0",
+            "buffer_hours": "" if service else "0",
+            "horizon_days": "" if service else "730",
             "format": rng.choice(["on_site", "remote", "both"]) if service else "",
             "duration_minutes": str(rng.choice([60, 120, 180])) if service else "",
         }

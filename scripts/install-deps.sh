@@ -34,6 +34,8 @@ DEBIAN_PACKAGES=(
   # browser tests of the web app: Debian's Chromium, driven from Node by playwright-core
   chromium
   nodejs
+  # the benchmark suite (bench/run.sh): the HTTP load generator
+  wrk
 )
 
 missing=()
