@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of tests/fuzz for a while (default 30 s each), with ASan and
 # UBSan, starting from the seed corpus. Usage: scripts/fuzz.sh [seconds per target]
+# Any finding (crash, sanitizer report, leak, timeout, out of memory) makes it exit 1.
+# scripts/test.sh runs it for 20 s per target; a longer run is `scripts/fuzz.sh 600`.
 # New interesting inputs stay in build-fuzz/corpus/<name>; copy a crashing input into
 # tests/fuzz/corpus/<name>/ once fixed, so that it is replayed by every test run.
 set -euo pipefail
@@ -13,6 +15,8 @@ cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DMUTUA_FUZZ=ON -DMUTUA_BUILD_
 targets=$(ls tests/fuzz/fuzz_*.c | xargs -n1 basename | sed 's/\.c$//' | grep -v '^fuzz_main$')
 make -C build-fuzz -j"$(nproc)" $targets >/dev/null
 
+# UBSan findings are only printed by default: make them findings.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 for target in $targets; do
   name="${target#fuzz_}"

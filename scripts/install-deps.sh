@@ -26,6 +26,9 @@ DEBIAN_PACKAGES=(
   # tests and checks
   libcmocka-dev
   clang-format
+  # libFuzzer targets (scripts/fuzz.sh): clang and its runtime (libclang_rt.fuzzer, asan, ubsan)
+  clang
+  libclang-rt-dev
   # Python test tools: Debian's modules, seen only by /usr/bin/python3
   python3
   python3-mongomock

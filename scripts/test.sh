@@ -4,7 +4,9 @@
 #   2. builds with -DMUTUA_WERROR=ON in build-test/ and runs ctest (unit and integration);
 #   3. runs the lint tests (ctest label "lint": scripts/check-format.sh, check-banned.sh);
 #   4. builds with -DMUTUA_SANITIZE=ON (AddressSanitizer + UBSan) in build-asan/ and runs
-#      ctest again.
+#      ctest again;
+#   5. builds the libFuzzer targets with clang in build-fuzz/ and runs each for
+#      MUTUA_FUZZ_SECONDS (default 20) seconds (scripts/fuzz.sh); any finding fails.
 # Every stage runs even when an earlier one failed (unless its build failed), so that one
 # run reports everything; the exit status is 1 if any stage failed.
 set -euo pipefail
@@ -47,29 +49,32 @@ build() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-stage "1/4 dependencies"
+stage "1/5 dependencies"
 "$root/scripts/install-deps.sh"
 
-stage "2/4 build (-DMUTUA_WERROR=ON, build-test/) and tests"
+stage "2/5 build (-DMUTUA_WERROR=ON, build-test/) and tests"
 if build "$root/build-test" -DMUTUA_BUILD_TESTS=ON -DMUTUA_WERROR=ON -DMUTUA_SANITIZE=OFF; then
   run_ctest "$root/build-test" -j2 -LE lint || failed+=("tests")
 
-  stage "3/4 lint: format and banned functions"
+  stage "3/5 lint: format and banned functions"
   run_ctest "$root/build-test" -L lint || failed+=("lint")
 else
   failed+=("build")
-  stage "3/4 lint: format and banned functions (scripts, the build failed)"
+  stage "3/5 lint: format and banned functions (scripts, the build failed)"
   "$root/scripts/check-format.sh" "$root" || failed+=("lint/format")
   "$root/scripts/check-banned.sh" "$root" || failed+=("lint/banned")
 fi
 
-stage "4/4 sanitizer build (-DMUTUA_SANITIZE=ON, build-asan/) and tests"
+stage "4/5 sanitizer build (-DMUTUA_SANITIZE=ON, build-asan/) and tests"
 # Warnings were already errors in stage 2; here only the sanitizers' findings count.
 if build "$root/build-asan" -DMUTUA_BUILD_TESTS=ON -DMUTUA_SANITIZE=ON -DMUTUA_WERROR=OFF; then
   run_ctest "$root/build-asan" -j2 -LE lint || failed+=("sanitizer tests")
 else
   failed+=("sanitizer build")
 fi
+
+stage "5/5 fuzzing: every libFuzzer target for ${MUTUA_FUZZ_SECONDS:-20} s (build-fuzz/)"
+"$root/scripts/fuzz.sh" "${MUTUA_FUZZ_SECONDS:-20}" || failed+=("fuzzing")
 
 stage "summary"
 if ((${#failed[@]} > 0)); then
