@@ -23,6 +23,8 @@ DEBIAN_PACKAGES=(
   # tests and checks
   libcmocka-dev
   clang-format
+  strace   # disk faults injected in tests/integration/test_faults.c
+  valgrind # scripts/valgrind.sh
   # Python test tools: Debian's modules, seen only by /usr/bin/python3
   python3
   python3-mongomock
