@@ -508,6 +508,10 @@ mt_test_server_start (mt_test_server_t *srv, const char *const *extra_args,
     fprintf (stderr, "mt_test_server: out of memory\n");
     goto done;
   }
+  if (srv->wrapper) {
+    /* Every answer of a wrapped mutuad may take much longer (argon2 under valgrind). */
+    mt_http_client_set_timeout (10 * MT_HTTP_CLIENT_TIMEOUT_MS);
+  }
   ok = spawn (srv);
 
 done:

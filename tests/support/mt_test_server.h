@@ -19,8 +19,8 @@
  *   MUTUA_TEST_WRAPPER="valgrind --error-exitcode=99 --leak-check=full ..."
  *
  * mt_test_server_stop then returns the wrapper's exit code (99 when valgrind found an error
- * or a definite leak), which the tests assert to be 0, and the start and stop waits are ten
- * times longer. srv->pid is the wrapper's process (valgrind runs mutuad in its own process).
+ * or a definite leak), which the tests assert to be 0; the start and stop waits, and the
+ * HTTP client's timeout (mt_http_client_set_timeout), are ten times longer. srv->pid is the wrapper's process (valgrind runs mutuad in its own process).
  *
  * The child gets SIGKILL if the test thread that started it dies (PR_SET_PDEATHSIG), so a
  * crashed test never leaves a server behind. Every wait is bounded.
