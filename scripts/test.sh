@@ -56,7 +56,7 @@ build() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# The integration tests run under valgrind in stage 5 (a few minutes on 2 cores): every kind
+# The integration tests run under valgrind in stage 5 (about 1.5 minutes on 2 cores): every kind
 # of resource once (members, listings, reservations, bookings, credits, needs, messages) and
 # hostile HTTP input.
 valgrind_subset='^integration/(members|listings|reservations|bookings|credits|needs|messages|http)$'
