@@ -29,6 +29,8 @@ DEBIAN_PACKAGES=(
   # libFuzzer targets (scripts/fuzz.sh): clang and its runtime (libclang_rt.fuzzer, asan, ubsan)
   clang
   libclang-rt-dev
+  strace   # disk faults injected in tests/integration/test_faults.c
+  valgrind # scripts/valgrind.sh
   # Python test tools: Debian's modules, seen only by /usr/bin/python3
   python3
   python3-mongomock

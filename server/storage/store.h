@@ -172,6 +172,8 @@ typedef struct mt_store_ops {
   const char *name; /* "sqlite", "mongodb" */
 
   void (*close) (mt_store_t *store);
+  /* True when the store can take a write now (readiness; sqlite: the write lock is taken and
+   * released within the busy timeout, MT_ERR_UNAVAILABLE when another process holds it). */
   bool (*ping) (mt_store_t *store, mt_error_t *error);
   /* Full consistency check of the stored data (sqlite: PRAGMA integrity_check and
    * foreign keys; mongodb: validate). */

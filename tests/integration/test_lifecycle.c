@@ -340,8 +340,15 @@ static void
 sigterm_answers_the_request_in_flight_then_exits_zero (void **state)
 {
   mt_test_server_t srv;
-  /* Costly hashing keeps the sign-in on the worker pool long enough to be caught in flight. */
-  const char *args[] = { "--password-opslimit", "6", "--password-memlimit-kib", "131072", NULL };
+  /* Costly hashing keeps the sign-in on the worker pool long enough to be caught in flight;
+   * the drain waits for it however slow the machine (under valgrind it takes over 10 s). */
+  const char *args[] = { "--password-opslimit",
+                         "6",
+                         "--password-memlimit-kib",
+                         "131072",
+                         "--drain-timeout-s",
+                         "300",
+                         NULL };
   const char *body =
     "{\"email\":\"" MT_TEST_ADMIN_EMAIL "\",\"password\":\"" MT_TEST_ADMIN_PASSWORD "\"}";
   const char *headers[] = { "Content-Type: application/json", NULL };

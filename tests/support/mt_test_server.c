@@ -212,6 +212,104 @@ build_envp (mt_test_server_t *srv, const char *const *extra_env)
   return true;
 }
 
+/* @name (@len bytes) as an executable path: itself when it holds a '/', else the first
+ * match in PATH (looked up before fork: execvp is not async-signal-safe). Malloc'd. */
+static char *
+find_in_path (const char *name, size_t len)
+{
+  const char *path = getenv ("PATH");
+  char candidate[PATH_MAX];
+
+  if (memchr (name, '/', len) || !path) {
+    return strndup (name, len);
+  }
+  for (const char *dir = path; *dir;) {
+    size_t dir_len = strcspn (dir, ":");
+
+    if (snprintf (candidate, sizeof candidate, "%.*s/%.*s", (int) dir_len, dir, (int) len, name) <
+          (int) sizeof candidate &&
+        access (candidate, X_OK) == 0) {
+      return strdup (candidate);
+    }
+    dir += dir_len;
+    dir += *dir == ':';
+  }
+  return strndup (name, len);
+}
+
+/*
+ * The words of MUTUA_TEST_WRAPPER (split on spaces and tabs, no quoting), or NULL when it is
+ * unset or empty: the command that runs mutuad ("valgrind --error-exitcode=99 ...").
+ */
+static char **
+build_wrapper (bool *failed)
+{
+  const char *text = getenv ("MUTUA_TEST_WRAPPER");
+  char **words = NULL;
+  size_t n = 0;
+
+  *failed = false;
+  if (!text || !text[strspn (text, " \t")]) {
+    return NULL;
+  }
+  words = calloc (strlen (text) / 2 + 2, sizeof (char *));
+  if (!words) {
+    *failed = true;
+    return NULL;
+  }
+  for (const char *p = text; *p;) {
+    size_t len;
+
+    p += strspn (p, " \t");
+    len = strcspn (p, " \t");
+    if (len == 0) {
+      break;
+    }
+    words[n] = n == 0 ? find_in_path (p, len) : strndup (p, len);
+    if (!words[n]) {
+      free_strv (words);
+      *failed = true;
+      return NULL;
+    }
+    n++;
+    p += len;
+  }
+  words[n] = NULL;
+  return words;
+}
+
+/* The command line of the child: the wrapper's words (if any) then srv->argv. */
+static bool
+build_exec_argv (mt_test_server_t *srv)
+{
+  size_t n_wrapper = strv_len ((const char *const *) srv->wrapper);
+  size_t n_argv = strv_len ((const char *const *) srv->argv);
+  size_t n = 0;
+
+  srv->exec_argv = calloc (n_wrapper + n_argv + 1, sizeof (char *));
+  if (!srv->exec_argv) {
+    return false;
+  }
+  for (size_t i = 0; i < n_wrapper; i++) {
+    if (!push (srv->exec_argv, &n, srv->wrapper[i])) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < n_argv; i++) {
+    if (!push (srv->exec_argv, &n, srv->argv[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* How long a start or a stop may take: ten times longer under a wrapper (valgrind is slow). */
+static int
+scaled_timeout_ms (const mt_test_server_t *srv, int timeout_ms)
+{
+  return srv->wrapper ? 10 * timeout_ms : timeout_ms;
+}
+
 /* ---- the child ----------------------------------------------------------------------- */
 
 /* In the child between fork() and execve(): async-signal-safe calls only. Never returns. */
@@ -239,7 +337,7 @@ exec_child (const mt_test_server_t *srv, int log_fd, int null_fd, pid_t parent)
   }
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  execve (srv->argv[0], srv->argv, srv->envp);
+  execve (srv->exec_argv[0], srv->exec_argv, srv->envp);
   (void) !write (2, failed, sizeof failed - 1);
   _exit (127);
 }
@@ -331,7 +429,7 @@ spawn (mt_test_server_t *srv)
     exec_child (srv, log_fd, null_fd, parent);
   }
 
-  deadline = now_ms () + MT_TEST_SERVER_START_TIMEOUT_MS;
+  deadline = now_ms () + scaled_timeout_ms (srv, MT_TEST_SERVER_START_TIMEOUT_MS);
   for (;;) {
     if (reap (srv, 0)) {
       fprintf (stderr, "mt_test_server: mutuad exited with status %d before it was ready\n",
@@ -345,7 +443,7 @@ spawn (mt_test_server_t *srv)
     }
     if (now_ms () >= deadline) {
       fprintf (stderr, "mt_test_server: mutuad wrote no port file within %d ms\n",
-               MT_TEST_SERVER_START_TIMEOUT_MS);
+               scaled_timeout_ms (srv, MT_TEST_SERVER_START_TIMEOUT_MS));
       mt_test_server_kill (srv);
       mt_test_server_print_log_tail (srv, LOG_TAIL_BYTES);
       goto done;
@@ -372,6 +470,7 @@ mt_test_server_start (mt_test_server_t *srv, const char *const *extra_args,
 {
   const char *binary = getenv ("MUTUA_TEST_MUTUAD");
   const char *tmp = getenv ("TMPDIR");
+  bool wrapper_failed = false;
   bool ok = false;
 
   memset (srv, 0, sizeof *srv);
@@ -403,9 +502,15 @@ mt_test_server_start (mt_test_server_t *srv, const char *const *extra_args,
     srv->log_path[0] = '\0';
     goto done;
   }
-  if (!build_argv (srv, binary, extra_args) || !build_envp (srv, extra_env)) {
+  srv->wrapper = build_wrapper (&wrapper_failed);
+  if (wrapper_failed || !build_argv (srv, binary, extra_args) || !build_envp (srv, extra_env) ||
+      !build_exec_argv (srv)) {
     fprintf (stderr, "mt_test_server: out of memory\n");
     goto done;
+  }
+  if (srv->wrapper) {
+    /* Every answer of a wrapped mutuad may take much longer (argon2 under valgrind). */
+    mt_http_client_set_timeout (10 * MT_HTTP_CLIENT_TIMEOUT_MS);
   }
   ok = spawn (srv);
 
@@ -420,9 +525,9 @@ mt_test_server_stop (mt_test_server_t *srv)
     return srv->exit_status;
   }
   kill (srv->pid, SIGTERM);
-  if (!reap (srv, MT_TEST_SERVER_STOP_TIMEOUT_MS)) {
+  if (!reap (srv, scaled_timeout_ms (srv, MT_TEST_SERVER_STOP_TIMEOUT_MS))) {
     fprintf (stderr, "mt_test_server: mutuad (pid %d) still runs %d ms after SIGTERM: SIGKILL\n",
-             (int) srv->pid, MT_TEST_SERVER_STOP_TIMEOUT_MS);
+             (int) srv->pid, scaled_timeout_ms (srv, MT_TEST_SERVER_STOP_TIMEOUT_MS));
     kill (srv->pid, SIGKILL);
     reap (srv, -1);
   }
@@ -445,7 +550,7 @@ mt_test_server_kill (mt_test_server_t *srv)
 bool
 mt_test_server_restart (mt_test_server_t *srv)
 {
-  if (!srv->argv || !srv->envp) {
+  if (!srv->argv || !srv->envp || !srv->exec_argv) {
     return false;
   }
   if (srv->pid > 0) {
@@ -479,8 +584,12 @@ mt_test_server_destroy (mt_test_server_t *srv)
   }
   free_strv (srv->argv);
   free_strv (srv->envp);
+  free_strv (srv->wrapper);
+  free_strv (srv->exec_argv);
   srv->argv = NULL;
   srv->envp = NULL;
+  srv->wrapper = NULL;
+  srv->exec_argv = NULL;
 }
 
 char *

@@ -13,6 +13,15 @@
  * holds the same flag (--listen, --threads, --password-opslimit, --password-memlimit-kib);
  * --data-dir and --port-file are always the harness's.
  *
+ * MUTUA_TEST_WRAPPER, when set, is a command (words split on spaces and tabs, no quoting) put
+ * before that command line at every (re)start, e.g. for valgrind (scripts/valgrind.sh):
+ *
+ *   MUTUA_TEST_WRAPPER="valgrind --error-exitcode=99 --leak-check=full ..."
+ *
+ * mt_test_server_stop then returns the wrapper's exit code (99 when valgrind found an error
+ * or a definite leak), which the tests assert to be 0; the start and stop waits, and the
+ * HTTP client's timeout (mt_http_client_set_timeout), are ten times longer. srv->pid is the wrapper's process (valgrind runs mutuad in its own process).
+ *
  * The child gets SIGKILL if the test thread that started it dies (PR_SET_PDEATHSIG), so a
  * crashed test never leaves a server behind. Every wait is bounded.
  *
@@ -50,6 +59,8 @@ typedef struct {
   char port_path[PATH_MAX]; /* DIR/mutuad.port */
   char **argv;              /* owned, NULL-terminated: the command line of every (re)start */
   char **envp;              /* owned, NULL-terminated: the child's environment */
+  char **wrapper;           /* owned, NULL-terminated: MUTUA_TEST_WRAPPER's words, or NULL */
+  char **exec_argv;         /* owned, NULL-terminated: wrapper then argv, what is executed */
 } mt_test_server_t;
 
 /*

@@ -1,0 +1,347 @@
+/*
+ * Fault tests: disk errors and an unavailable store against the real mutuad.
+ *
+ * Disk errors are injected by strace attached to the running mutuad (`strace -f -p PID
+ * -e inject=...`): the fault starts when strace has attached to every thread (after start-up,
+ * at a moment the test chooses) and clears when strace is stopped (it detaches, mutuad runs on
+ * without a restart). Attaching is the `when=` of a window bounded by the test's own actions
+ * rather than by a count of system calls. While the fault is on, the five kinds of durable
+ * write (a reservation, a service booking, a ledger grant, a need, a message) are made:
+ *   - EIO on every fdatasync/fsync (SQLite cannot make its WAL durable): each is answered 5xx
+ *     problem+json, never 2xx;
+ *   - ENOSPC on the database's writes (pwrite64, `when=2+`: the first write of the window
+ *     passes, the rest of the transaction fails as a disk filling up mid-transaction): the
+ *     same.
+ * After the fault the same writes are answered 2xx again (the server recovered without a
+ * restart); then mutuad is restarted without strace: every write answered 2xx, before, during
+ * (none) or after the fault, is there, and `mutuad check` passes.
+ *
+ * The store unavailable: another process holds the SQLite database's write lock (as a
+ * maintenance `sqlite3` shell inside BEGIN IMMEDIATE, or a stuck backup, would): /readyz
+ * answers 503 and writes answer 503 with Retry-After once the busy timeout (5 s) has passed,
+ * rather than hang; reads still answer (WAL); when the lock is released everything answers
+ * again and nothing was written.
+ *
+ * The test skips (with the reason) when strace is absent or cannot attach (ptrace forbidden).
+ */
+#include "faults_helpers.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sqlite3.h>
+
+extern char **environ;
+
+static fh_world_t world;
+static sqlite3 *locker; /* holds the database's write lock in store_unavailable */
+static pid_t strace_pid = -1;
+static int writes_made;
+
+static void release_write_lock (void);
+
+static int
+setup (void **state)
+{
+  static const char *const args[] = { FH_SERVER_ARGS, NULL };
+
+  (void) state;
+  if (!lh_start (args)) {
+    return -1;
+  }
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  (void) state;
+  release_write_lock ();
+  if (strace_pid > 0) {
+    kill (strace_pid, SIGKILL);
+    waitpid (strace_pid, NULL, 0);
+    strace_pid = -1;
+  }
+  free (it_admin);
+  it_admin = NULL;
+  mt_test_server_destroy (&it_server);
+  return 0;
+}
+
+/* The path of strace in PATH, or false. */
+static bool
+find_strace (char *out, size_t size)
+{
+  static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", NULL };
+
+  for (int i = 0; dirs[i]; i++) {
+    snprintf (out, size, "%s/strace", dirs[i]);
+    if (access (out, X_OK) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* True when every thread of @pid is traced by @tracer. */
+static bool
+all_threads_traced (pid_t pid, pid_t tracer)
+{
+  char dir_path[64];
+  DIR *dir;
+  struct dirent *entry;
+  int threads = 0;
+  int traced = 0;
+
+  snprintf (dir_path, sizeof dir_path, "/proc/%d/task", (int) pid);
+  dir = opendir (dir_path);
+  if (!dir) {
+    return false;
+  }
+  while ((entry = readdir (dir))) {
+    char path[512], line[256];
+    FILE *f;
+
+    if (entry->d_name[0] == '.') {
+      continue;
+    }
+    threads++;
+    snprintf (path, sizeof path, "%s/%s/status", dir_path, entry->d_name);
+    f = fopen (path, "r");
+    if (!f) {
+      continue;
+    }
+    while (fgets (line, sizeof line, f)) {
+      long value;
+      if (sscanf (line, "TracerPid: %ld", &value) == 1) {
+        traced += value == (long) tracer;
+        break;
+      }
+    }
+    fclose (f);
+  }
+  closedir (dir);
+  return threads > 0 && traced == threads;
+}
+
+/*
+ * Attaches strace to the running mutuad with @trace (-e trace=) and @inject (-e inject=).
+ * @return false (after saying why) when strace is absent or cannot attach.
+ */
+static bool
+fault_on (const char *trace, const char *inject)
+{
+  char strace[PATH_MAX], pid[16], trace_arg[128], inject_arg[128];
+  char f[] = "-f", q[] = "-qqq", o[] = "-o", null[] = "/dev/null", p[] = "-p", e1[] = "-e",
+       e2[] = "-e";
+  char *argv[] = { strace, f, q, o, null, p, pid, e1, trace_arg, e2, inject_arg, NULL };
+
+  if (!find_strace (strace, sizeof strace)) {
+    mt_test_say_skip ("faults/disk",
+                      "strace is not installed (scripts/install-deps.sh installs it)");
+    return false;
+  }
+  snprintf (pid, sizeof pid, "%d", (int) it_server.pid);
+  snprintf (trace_arg, sizeof trace_arg, "trace=%s", trace);
+  snprintf (inject_arg, sizeof inject_arg, "inject=%s", inject);
+  assert_int_equal (posix_spawn (&strace_pid, strace, NULL, NULL, argv, environ), 0);
+  for (int waited = 0; !all_threads_traced (it_server.pid, strace_pid); waited++) {
+    int status;
+
+    if (waitpid (strace_pid, &status, WNOHANG) == strace_pid) {
+      strace_pid = -1;
+      mt_test_say_skip ("faults/disk", "strace cannot attach to mutuad (ptrace forbidden here?)");
+      return false;
+    }
+    assert_true (waited < LH_POLL_MAX_MS);
+    lh_sleep_ms (1);
+  }
+  return true;
+}
+
+/* Stops strace: it detaches and mutuad goes on as before. */
+static void
+fault_off (void)
+{
+  int status = 0;
+
+  assert_true (strace_pid > 0);
+  kill (strace_pid, SIGTERM);
+  assert_int_equal (waitpid (strace_pid, &status, 0), strace_pid);
+  strace_pid = -1;
+  assert_true (all_threads_traced (it_server.pid, 0)); /* TracerPid 0: detached */
+}
+
+/* One write of each kind; each must answer a status in [@low, @high]; 2xx ids into @acked. */
+static void
+write_each (int low, int high, fh_ids_t acked[FH_KINDS])
+{
+  for (int kind = 0; kind < FH_KINDS; kind++) {
+    char id[MT_ID_SIZE], type[128];
+    int n = writes_made++;
+    int status =
+      fh_write (it_server.port, &world, it_admin, (fh_kind_t) kind, n, id, type, sizeof type);
+
+    if (status < low || status > high) {
+      fail_msg ("%s %d: status %d, expected %d to %d", fh_kind_names[kind], n, status, low, high);
+    }
+    if (status >= 500) {
+      /* A problem document, never a bare error page. */
+      assert_non_null (strstr (type, "application/problem+json"));
+    }
+    if (status >= 200 && status <= 299) {
+      assert_true (id[0] != '\0');
+      fh_ids_add (&acked[kind], id);
+    }
+  }
+}
+
+/* The server answers normally: /healthz, a read. */
+static void
+still_answers (void)
+{
+  char path[128];
+
+  it_expect (NULL, "GET", "/healthz", NULL, 200);
+  snprintf (path, sizeof path, "/v1/reservations/%s", world.thread);
+  it_expect (world.requester.token, "GET", path, NULL, 200);
+}
+
+/* The fault cycle of @trace/@inject: writes before (2xx), during (5xx), after (2xx), then a
+ * restart without strace: every 2xx there, `mutuad check` clean; the log says @logged. */
+static void
+writes_fail_during_fault_then_recover (const char *trace, const char *inject, const char *logged)
+{
+  fh_ids_t acked[FH_KINDS] = { 0 };
+  char output[8192];
+  int check;
+
+  release_write_lock (); /* when store_unavailable failed */
+  fh_world_setup (&world);
+  write_each (200, 201, acked);
+  if (!fault_on (trace, inject)) {
+    fh_world_destroy (&world);
+    skip ();
+  }
+  /* Twice: a first failure must not leave the store broken for the next writes. */
+  write_each (500, 503, acked);
+  write_each (500, 503, acked);
+  still_answers ();
+  fault_off ();
+  write_each (200, 201, acked);
+  write_each (200, 201, acked);
+  for (int kind = 0; kind < FH_KINDS; kind++) {
+    assert_int_equal (acked[kind].len, 3);
+  }
+  assert_int_equal (mt_test_server_stop (&it_server), 0);
+  check = fh_run_check (output, sizeof output);
+  if (check != 0) {
+    fail_msg ("mutuad check exited %d:\n%s", check, output);
+  }
+  assert_true (mt_test_server_restart (&it_server));
+  free (it_admin);
+  it_admin = mt_test_server_login_admin (&it_server);
+  assert_non_null (it_admin);
+  fh_assert_present (&world, acked);
+  {
+    char *log = mt_test_server_log (&it_server, NULL);
+    /* The operator sees why in the log. */
+    assert_non_null (log);
+    assert_non_null (strstr (log, logged));
+    free (log);
+  }
+  for (int kind = 0; kind < FH_KINDS; kind++) {
+    fh_ids_destroy (&acked[kind]);
+  }
+  fh_world_destroy (&world);
+}
+
+static void
+fdatasync_eio_is_never_acknowledged (void **state)
+{
+  (void) state;
+  writes_fail_during_fault_then_recover ("fdatasync,fsync", "fdatasync,fsync:error=EIO",
+                                         "failed: SQLite error (commit: disk I/O error)");
+}
+
+static void
+write_enospc_is_never_acknowledged (void **state)
+{
+  (void) state;
+  writes_fail_during_fault_then_recover ("pwrite64", "pwrite64:error=ENOSPC:when=2+",
+                                         "failed: SQLite error (commit: database or disk is full)");
+}
+
+/* Opens the server's database in this process and takes its write lock. */
+static void
+hold_write_lock (void)
+{
+  char path[PATH_MAX + 16];
+
+  snprintf (path, sizeof path, "%s/mutua.db", it_server.dir);
+  assert_int_equal (sqlite3_open_v2 (path, &locker, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout (locker, 10000);
+  assert_int_equal (sqlite3_exec (locker, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* Gives the lock back (also after a failed test). */
+static void
+release_write_lock (void)
+{
+  if (locker) {
+    sqlite3_exec (locker, "ROLLBACK", NULL, NULL, NULL);
+    assert_int_equal (sqlite3_close (locker), SQLITE_OK);
+    locker = NULL;
+  }
+}
+
+static void
+store_unavailable_is_503_not_a_hang (void **state)
+{
+  fh_ids_t acked[FH_KINDS] = { 0 };
+  fh_ids_t needs_before = { 0 }, needs_after = { 0 };
+  mt_http_response_t resp;
+
+  (void) state;
+  fh_world_setup (&world);
+  it_expect (NULL, "GET", "/readyz", NULL, 200);
+  fh_list_ids (world.requester.token, "/v1/needs", &needs_before);
+
+  hold_write_lock ();
+  it_call (NULL, "GET", "/readyz", NULL, NULL, &resp);
+  it_assert_status (&resp, 503, "GET", "/readyz");
+  assert_string_equal (mt_http_json_string (&resp, "type"), "urn:mutua:problem:unavailable");
+  mt_http_response_destroy (&resp);
+  write_each (503, 503, acked);
+  it_call (world.requester.token, "POST", "/v1/needs", NULL,
+           "{\"kind\":\"good\",\"title\":\"Une sono\"}", &resp);
+  it_assert_status (&resp, 503, "POST", "/v1/needs");
+  assert_non_null (mt_http_header (&resp, "Retry-After"));
+  mt_http_response_destroy (&resp);
+  still_answers ();
+  release_write_lock ();
+
+  /* Back: ready, and nothing of the refused writes was stored. */
+  it_expect (NULL, "GET", "/readyz", NULL, 200);
+  fh_list_ids (world.requester.token, "/v1/needs", &needs_after);
+  assert_int_equal (needs_after.len, needs_before.len);
+  write_each (200, 201, acked);
+  for (int kind = 0; kind < FH_KINDS; kind++) {
+    assert_int_equal (acked[kind].len, 1);
+    fh_ids_destroy (&acked[kind]);
+  }
+  fh_ids_destroy (&needs_before);
+  fh_ids_destroy (&needs_after);
+  fh_world_destroy (&world);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    MT_TEST ("faults/store_unavailable_is_503_not_a_hang", store_unavailable_is_503_not_a_hang),
+    MT_TEST ("faults/fdatasync_eio_is_never_acknowledged", fdatasync_eio_is_never_acknowledged),
+    MT_TEST ("faults/write_enospc_is_never_acknowledged", write_enospc_is_never_acknowledged),
+  };
+  return cmocka_run_group_tests_name ("integration/faults", tests, setup, teardown);
+}
