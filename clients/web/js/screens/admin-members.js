@@ -26,7 +26,7 @@ function approveButton(m) {
     'aria-label': t('amembers.approve_named', { name: m.name }) }, t('amembers.approve'));
   button.addEventListener('click', () => busy(button, async () => {
     try {
-      await api('POST', `/v1/admin/members/${encodeURIComponent(m.id)}/approve`, {});
+      await api('POST', `/v1/admin/members/${encodeURIComponent(m.id)}/approve`);
       await afterChange(t('amembers.approved', { name: m.name }));
     } catch (error) {
       announce(error.detail);

@@ -25,7 +25,7 @@ function target(n) {
 
 async function markRead(ids) {
   for (const id of ids) {
-    await api('POST', `/v1/me/notifications/${encodeURIComponent(id)}/read`, {});
+    await api('POST', `/v1/me/notifications/${encodeURIComponent(id)}/read`);
   }
   await refreshUnread();
 }
