@@ -664,23 +664,29 @@ test('a need is posted, answered with a listing, seen by its author and closed',
   assert.equal(stored.answers_count, 1);
   assert.equal(stored.answers[0].listing_id, target.id);
 
-  // The author is told: the header counts the unread notification, the list shows it.
+  // The author is told: the header counts the unread notifications as the API does.
+  const alexToken = await tokenOf(NEW_EMAIL, NEW_PASSWORD);
+  const unreadInApi = async () => (await call('GET', '/v1/me/notifications?limit=100', undefined, alexToken))
+    .items.filter((n) => !n.read_at).length;
+  const headerSays = (expected) => page.waitForFunction((n) => {
+    const shown = document.querySelector('.site-header .unread-count [aria-hidden]');
+    return (shown ? Number(shown.textContent.trim()) : 0) === n;
+  }, expected, { timeout: WAIT });
   await goto(page, `#/needs/${encodeURIComponent(needId)}`);
   await page.locator('.message-text', { hasText: 'notre vélo cargo peut l\'apporter' }).waitFor({ timeout: WAIT });
-  await page.locator('.site-header .unread-count').waitFor({ timeout: WAIT });
-  const unreadBefore = Number((await page.locator('.site-header .unread-count [aria-hidden]').textContent()).trim());
+  const unreadBefore = await unreadInApi();
   assert.ok(unreadBefore >= 1);
+  await headerSays(unreadBefore);
   await goto(page, '#/notifications');
   const item = page.locator('.row-item.unread', { hasText: 'Nous cherchons un vidéoprojecteur' });
   await item.waitFor({ timeout: WAIT });
   await item.getByRole('button').click();
   await page.locator('.row-item:not(.unread)', { hasText: 'Nous cherchons un vidéoprojecteur' }).waitFor({ timeout: WAIT });
-  const notes = await call('GET', '/v1/me/notifications?limit=100', undefined, await tokenOf(NEW_EMAIL, NEW_PASSWORD));
+  const notes = await call('GET', '/v1/me/notifications?limit=100', undefined, alexToken);
   const told = notes.items.find((n) => n.kind === 'need_answered' && n.entity_id === needId);
   assert.ok(told && told.read_at, 'the notification is stored as read');
-  const shown = page.locator('.site-header .unread-count [aria-hidden]');
-  const unreadAfter = (await shown.count()) ? Number((await shown.textContent()).trim()) : 0;
-  assert.equal(unreadAfter, unreadBefore - 1);
+  assert.equal(await unreadInApi(), unreadBefore - 1);
+  await headerSays(unreadBefore - 1);
 
   await goto(page, `#/needs/${encodeURIComponent(needId)}`);
   await page.getByLabel('Motif (facultatif)').fill('Trouvé grâce au réseau');
@@ -736,6 +742,71 @@ test('the administrator approves a pending organisation in the console', async (
   const stored = await call('GET', `/v1/members/${member.id}`, undefined, adminToken);
   assert.equal(stored.status, 'active');
   assert.ok(stored.approved_at);
+});
+
+test('the administrator refuses a sign-up with a reason', async () => {
+  const name = 'Association fantôme du Test';
+  await call('POST', '/v1/auth/signup', {
+    email: 'personne@fantome-test.exemple.fr', password: 'toujours-un-mot-de-passe', name: 'Personne',
+    member: { name, kind: 'association', territory: { departement: '80', commune: 'Amiens' }, networks: [target.network] },
+  });
+  const { page } = admin;
+  await goto(page, 'admin#/members?status=pending');
+  const form = page.getByRole('form', { name: `Refuser l'inscription — ${name}` });
+  await form.getByRole('button', { name: 'Refuser l\'inscription' }).click();
+  // The reason is required: the server's detail shows, nothing changes.
+  await form.locator('.field-error, .form-error').filter({ hasText: /./ }).first().waitFor({ timeout: WAIT });
+  let pending = await call('GET', '/v1/admin/members?status=pending&limit=100', undefined, adminToken);
+  const member = pending.items.find((m) => m.name === name);
+  assert.ok(member, 'still pending');
+  await form.getByLabel('Motif').fill('Structure inconnue du réseau');
+  await form.getByRole('button', { name: 'Refuser l\'inscription' }).click();
+  await page.getByRole('form', { name: `Refuser l'inscription — ${name}` }).waitFor({ state: 'detached', timeout: WAIT });
+  const stored = await call('GET', `/v1/members/${member.id}`, undefined, adminToken);
+  assert.equal(stored.status, 'suspended');
+  assert.equal(stored.status_reason, 'Structure inconnue du réseau');
+});
+
+test('the CSV exports download from the console', async () => {
+  const { page } = admin;
+  await goto(page, 'admin#/exports');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: WAIT }),
+    page.getByRole('link', { name: 'Structures (members.csv)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'mutua-members.csv');
+  const text = readFileSync(await download.path(), 'utf8');
+  assert.equal(text.charCodeAt(0), 0xfeff, 'a byte-order mark for spreadsheets');
+  assert.match(text.split('\r\n')[0], /^\uFEFFid;name;kind;status;/);
+  assert.ok(text.includes('Épicerie solidaire du Test'));
+});
+
+test('a member downloads its data, then deletes its account after confirming', async () => {
+  const member = await newSession();
+  const { page } = member;
+  await login(member, 'sam.leroy@epicerie-test.exemple.fr', 'encore-un-mot-de-passe');
+  await goto(page, '#/me');
+  await page.getByRole('heading', { level: 2, name: 'Comptes de la structure' }).waitFor({ timeout: WAIT });
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: WAIT }),
+    page.getByRole('link', { name: 'Télécharger mes données' }).click(),
+  ]);
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.account.email, 'sam.leroy@epicerie-test.exemple.fr');
+  assert.equal(exported.member.name, 'Épicerie solidaire du Test');
+  assert.equal(exported.account.password_hash, undefined);
+  await screenshot(page, 'organisation');
+
+  // Without the box ticked, nothing happens but a message.
+  await page.getByRole('button', { name: 'Supprimer mon compte' }).click();
+  await page.locator('.form-error', { hasText: 'Cochez la case pour confirmer.' }).waitFor({ timeout: WAIT });
+  await tokenOf('sam.leroy@epicerie-test.exemple.fr', 'encore-un-mot-de-passe');
+  await page.getByLabel('Je comprends : supprimer définitivement mon compte').check();
+  await page.getByRole('button', { name: 'Supprimer mon compte' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Compte supprimé' }).waitFor({ timeout: WAIT });
+  assert.equal(await page.getByRole('button', { name: 'Se déconnecter' }).count(), 0, 'signed out');
+  await assert.rejects(tokenOf('sam.leroy@epicerie-test.exemple.fr', 'encore-un-mot-de-passe'), /401/);
+  await member.context.close();
 });
 
 test('the administrator creates a webhook, sees its secret once, its deliveries, and deletes it', async () => {
