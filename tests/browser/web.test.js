@@ -556,6 +556,11 @@ test('the member publishes a good, adds a photo, edits it and deletes the photo'
   stored = await call('GET', `/v1/listings/${id}`, undefined, adminToken);
   assert.equal(stored.photos.length, 0);
   published = stored;
+
+  // Another organisation's listing: a message, no form.
+  await goto(page, `#/listings/${encodeURIComponent(target.id)}/edit`);
+  await page.getByRole('alert').filter({ hasText: 'n\'appartient pas à votre structure' }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('main form').count(), 0);
 });
 
 test('a service is booked, accepted, completed and confirmed; credits move as the ledger says', async () => {
@@ -701,7 +706,10 @@ test('the administrator resolves the incident of the returned bike from the revi
   admin = await newSession();
   await login(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
   const { page } = admin;
-  await goto(page, 'admin#/reviews');
+  // From the members' app, an administrator's header leads to the console.
+  await page.getByRole('link', { name: 'Console' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Console d\'administration' }).waitFor({ timeout: WAIT });
+  await page.locator('main').getByRole('link', { name: 'Prêts à examiner' }).click();
   await page.getByRole('heading', { level: 1, name: 'Prêts à examiner' }).waitFor({ timeout: WAIT });
   const item = page.locator(`li[data-reservation="${reservationId}"]`);
   await item.waitFor({ timeout: WAIT });
@@ -944,6 +952,9 @@ test('the console shell shows its title and the shared header', async () => {
   await goto(page, 'admin#/reviews');
   await page.getByRole('alert').filter({ hasText: 'réservée aux administrateurs' }).waitFor({ timeout: WAIT });
   assert.equal(await page.locator('li.review-item').count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Prêts à examiner' }).count(), 0, 'no console link either');
+  await goto(page, '#/');
+  assert.equal(await page.getByRole('link', { name: 'Console' }).count(), 0);
 });
 
 test('no request left for another host, and the CSP blocked nothing', async () => {

@@ -14,13 +14,16 @@ import * as stats from './screens/admin-stats.js';
 import * as exports from './screens/admin-exports.js';
 import * as webhooks from './screens/admin-webhooks.js';
 
+// The console's links are for administrators only (the header shows them to signed-in
+// accounts, and filters those marked admin).
 const links = [
-  { href: '#/reviews', key: 'admin.nav.reviews' },
-  { href: '#/members', key: 'admin.nav.members' },
-  { href: '#/audit', key: 'admin.nav.audit' },
-  { href: '#/stats', key: 'admin.nav.stats' },
-  { href: '#/exports', key: 'admin.nav.exports' },
-  { href: '#/webhooks', key: 'admin.nav.webhooks' },
+  { href: '#/reviews', key: 'admin.nav.reviews', admin: true },
+  { href: '#/members', key: 'admin.nav.members', admin: true },
+  { href: '#/audit', key: 'admin.nav.audit', admin: true },
+  { href: '#/stats', key: 'admin.nav.stats', admin: true },
+  { href: '#/exports', key: 'admin.nav.exports', admin: true },
+  { href: '#/webhooks', key: 'admin.nav.webhooks', admin: true },
+  { href: '/', key: 'admin.nav.app' },
 ];
 
 function isAdmin() {
@@ -51,7 +54,7 @@ const home = {
   title: () => t('admin.title'),
   render(main) {
     main.appendChild(h('h1', {}, t('admin.title')));
-    main.appendChild(h('ul', { class: 'cards admin-home' }, links.map((link) => h('li', { class: 'card' },
+    main.appendChild(h('ul', { class: 'cards admin-home' }, links.filter((link) => link.admin).map((link) => h('li', { class: 'card' },
       h('article', {}, h('div', { class: 'card-body' },
         h('h2', { class: 'card-title' }, h('a', { href: link.href }, t(link.key))),
         h('p', { class: 'card-meta' }, t(`${link.key}_hint`))))))));

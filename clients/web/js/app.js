@@ -62,6 +62,7 @@ const links = [
   { href: '#/notifications', key: 'nav.notifications', unread: true },
   { href: '#/credits', key: 'nav.credits' },
   { href: '#/me', key: 'nav.me' },
+  { href: '/admin#/', key: 'nav.admin', admin: true },
 ];
 
 async function main() {

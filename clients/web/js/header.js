@@ -19,8 +19,9 @@ function unreadBadge() {
     h('span', { class: 'visually-hidden' }, ` (${t('notifications.unread', { n: shown })})`));
 }
 
-// links: [{href, key, unread?}] (key: a string key of the nav link; unread: the link shows
-// the number of unread notifications), shown to signed-in accounts;
+// links: [{href, key, unread?, admin?}] (key: a string key of the nav link; unread: the link
+// shows the number of unread notifications; admin: only for administrators), shown to
+// signed-in accounts;
 // home: the brand's link; app: where the members' app is ('' on it, '/' from the console),
 // for the sign-in and sign-up links.
 export function mountHeader(links, home, app) {
@@ -37,7 +38,7 @@ export function mountHeader(links, home, app) {
     clear(header).appendChild(h('div', { class: 'header-inner' },
       h('a', { class: 'brand', href: home }, 'mutua'),
       me ? h('nav', { 'aria-label': t('nav.label') },
-        h('ul', {}, links.map((link) => h('li', {},
+        h('ul', {}, links.filter((link) => !link.admin || me.account.platform_role === 'admin').map((link) => h('li', {},
           h('a', { href: link.href, 'aria-current': current === link.href ? 'page' : null },
             t(link.key), link.unread ? unreadBadge() : null))))) : null,
       h('div', { class: 'header-tools' },

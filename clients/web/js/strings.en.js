@@ -471,4 +471,8 @@ export default {
   'dstatus.pending': 'pending',
   'dstatus.sent': 'sent',
   'dstatus.failed': 'failed',
+
+  'edit.not_ours': 'This listing does not belong to your organisation: you cannot edit it.',
+  'nav.admin': 'Console',
+  'admin.nav.app': 'App',
 };

@@ -472,4 +472,8 @@ export default {
   'dstatus.pending': 'en attente',
   'dstatus.sent': 'envoyée',
   'dstatus.failed': 'échouée',
+
+  'edit.not_ours': 'Cette annonce n\'appartient pas à votre structure : vous ne pouvez pas la modifier.',
+  'nav.admin': 'Console',
+  'admin.nav.app': 'Application',
 };

@@ -135,7 +135,11 @@ function listingForm(listing, categories, me) {
       body.kind = kind;
     }
     if (el.departement.value.trim() || el.commune.value.trim()) {
-      body.territory = { departement: el.departement.value.trim(), commune: el.commune.value.trim() };
+      // The territory is replaced as a whole: coordinates are kept while the place is the same.
+      const same = listing && listing.territory && listing.territory.departement === el.departement.value.trim()
+        && listing.territory.commune === el.commune.value.trim();
+      body.territory = same ? listing.territory
+        : { departement: el.departement.value.trim(), commune: el.commune.value.trim() };
     }
     if (kind === 'good') {
       body.quantity = integer(el.quantity.value) ?? 1;
@@ -241,6 +245,10 @@ export async function render(main, ctx) {
     listing = await api('GET', `/v1/listings/${encodeURIComponent(ctx.params.id)}`);
     main.appendChild(h('p', { class: 'breadcrumb' },
       h('a', { href: `#/listings/${encodeURIComponent(listing.id)}` }, t('edit.view', { title: listing.title }))));
+    if (listing.owner_id !== me.member.id && me.account.platform_role !== 'admin') {
+      main.appendChild(h('p', { class: 'notice notice-error', role: 'alert' }, t('edit.not_ours')));
+      return;
+    }
   }
   main.appendChild(listingForm(listing, categories, me));
   if (listing) {
