@@ -26,6 +26,15 @@ if [[ -z "${MUTUA_TEST_MUTUAD:-}" || ! -x "$MUTUA_TEST_MUTUAD" ]]; then
   exit 1
 fi
 
+# Relative paths (as docs/web.md shows them, from the source tree) are made absolute before
+# the cd below.
+MUTUA_TEST_MUTUAD=$(realpath "$MUTUA_TEST_MUTUAD")
+export MUTUA_TEST_MUTUAD
+if [[ -n "${MUTUA_TEST_BINARY_DIR:-}" ]]; then
+  MUTUA_TEST_BINARY_DIR=$(realpath "$MUTUA_TEST_BINARY_DIR")
+  export MUTUA_TEST_BINARY_DIR
+fi
+
 cd "$here"
 export MUTUA_CHROMIUM="$chromium"
 exec node --test web.test.js

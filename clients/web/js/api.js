@@ -55,6 +55,34 @@ export async function api(method, path, body, extraHeaders) {
   return json;
 }
 
+// Sends @blob (a File from <input type=file>) as the raw body, as POST
+// /v1/listings/{id}/photos wants it: the server recognises the type from the bytes.
+export async function upload(path, blob) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'Accept-Language': getLang(),
+        'Content-Type': blob.type || 'application/octet-stream' },
+      body: blob,
+    });
+  } catch (cause) {
+    throw new ApiError(0, { detail: cause.message, type: 'network' });
+  }
+  const type = response.headers.get('Content-Type') || '';
+  const json = type.includes('json') ? await response.json() : null;
+  if (!response.ok) {
+    throw new ApiError(response.status, json);
+  }
+  return json;
+}
+
+// If-Match for a resource whose body carries its version.
+export function ifMatch(resource) {
+  return { 'If-Match': `W/"${resource.version}"` };
+}
+
 // The address of a photo, for <img src>.
 export function photoUrl(id) {
   return `/v1/photos/${encodeURIComponent(id)}`;

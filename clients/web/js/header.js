@@ -4,8 +4,24 @@
 import { getLang, onLangChange, setLang, t } from './i18n.js';
 import { getSession, logout, onSessionChange } from './session.js';
 import { announce, clear, h } from './ui.js';
+import { onUnreadChange, unreadCount } from './unread.js';
 
-// links: [{href, key}] (key: a string key of the nav link), shown to signed-in accounts;
+// The unread count next to the notifications link: a number for the eye, words for screen
+// readers; nothing when all is read.
+function unreadBadge() {
+  const { count, more } = unreadCount();
+  if (!count) {
+    return null;
+  }
+  const shown = more ? `${count}+` : String(count);
+  return h('span', { class: 'unread-count' },
+    h('span', { 'aria-hidden': 'true' }, ` ${shown}`),
+    h('span', { class: 'visually-hidden' }, ` (${t('notifications.unread', { n: shown })})`));
+}
+
+// links: [{href, key, unread?, admin?}] (key: a string key of the nav link; unread: the link
+// shows the number of unread notifications; admin: only for administrators), shown to
+// signed-in accounts;
 // home: the brand's link; app: where the members' app is ('' on it, '/' from the console),
 // for the sign-in and sign-up links.
 export function mountHeader(links, home, app) {
@@ -22,9 +38,9 @@ export function mountHeader(links, home, app) {
     clear(header).appendChild(h('div', { class: 'header-inner' },
       h('a', { class: 'brand', href: home }, 'mutua'),
       me ? h('nav', { 'aria-label': t('nav.label') },
-        h('ul', {}, links.map((link) => h('li', {},
+        h('ul', {}, links.filter((link) => !link.admin || me.account.platform_role === 'admin').map((link) => h('li', {},
           h('a', { href: link.href, 'aria-current': current === link.href ? 'page' : null },
-            t(link.key)))))) : null,
+            t(link.key), link.unread ? unreadBadge() : null))))) : null,
       h('div', { class: 'header-tools' },
         h('button', {
           type: 'button',
@@ -55,6 +71,7 @@ export function mountHeader(links, home, app) {
     document.querySelector('.skip-link').textContent = t('skip');
   };
   draw();
+  onUnreadChange(draw);
   onLangChange(draw);
   onSessionChange(draw);
   window.addEventListener('hashchange', draw);

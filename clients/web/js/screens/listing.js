@@ -36,6 +36,19 @@ function details(listing, categories) {
       rows.push([t('listing.notice'), t('listing.hours', { n: listing.loan_rules.min_notice_hours })]);
     }
     rows.push([t('listing.approval'), t(`approval.${listing.approval}`)]);
+    if (listing.credit_price_per_day) {
+      rows.push([t('publish.credit_price_per_day'), String(listing.credit_price_per_day)]);
+    }
+  } else {
+    if (listing.format) {
+      rows.push([t('publish.format'), t(`format.${listing.format}`)]);
+    }
+    if (listing.duration_minutes) {
+      rows.push([t('publish.duration_minutes'), String(listing.duration_minutes)]);
+    }
+    if (listing.credit_rate_per_hour) {
+      rows.push([t('publish.credit_rate_per_hour'), String(listing.credit_rate_per_hour)]);
+    }
   }
   return h('dl', { class: 'details' }, rows.filter((r) => r[1]).map(([k, v]) =>
     h('div', {}, h('dt', {}, k), h('dd', {}, v))));
@@ -92,6 +105,67 @@ function reservationForm(listing) {
   return form;
 }
 
+// The booking form of a service: a start (date and time), a duration, a message.
+function bookingForm(listing) {
+  const submit = h('button', { type: 'submit', class: 'button primary' }, t('book.submit'));
+  const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'book-title' },
+    formError(),
+    field({ label: t('book.start'), name: 'start', type: 'datetime-local', required: true }),
+    field({ label: t('book.duration'), name: 'duration_minutes', type: 'number', min: '15',
+      inputmode: 'numeric', value: String(listing.duration_minutes || 60), hint: t('book.duration_hint') }),
+    field({ label: t('book.message'), name: 'message', type: 'textarea', maxlength: 4000 }),
+    h('div', { class: 'actions' }, submit));
+  let key = crypto.randomUUID();
+  form.addEventListener('input', () => {
+    key = crypto.randomUUID();
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    const el = form.elements;
+    const start = new Date(el.start.value);
+    if (!el.start.value || Number.isNaN(start.getTime())) {
+      showFormError(form, { detail: t('book.start_required'), path: '/start' });
+      return;
+    }
+    const body = { listing_id: listing.id, start: start.toISOString() };
+    const minutes = el.duration_minutes.value.trim();
+    if (minutes) {
+      body.duration_minutes = /^\d+$/.test(minutes) ? Number(minutes) : minutes;
+    }
+    if (el.message.value.trim()) {
+      body.message = el.message.value.trim();
+    }
+    busy(submit, async () => {
+      try {
+        const booking = await api('POST', '/v1/bookings', body, { 'Idempotency-Key': key });
+        announce(t('book.done'));
+        window.location.hash = `#/bookings/${encodeURIComponent(booking.id)}`;
+      } catch (error) {
+        showFormError(form, error);
+      }
+    });
+  });
+  return form;
+}
+
+// Who may do what from a listing's page: sign in, edit one's own, wait for approval, or @form.
+function actionFor(listing, form) {
+  const me = getSession();
+  if (!me) {
+    return h('p', {}, h('a', { href: withQuery('#/login', { next: `#/listings/${listing.id}` }) },
+      t('reserve.login_first')));
+  }
+  if (me.member && me.member.id === listing.owner_id) {
+    return h('p', {}, t(listing.kind === 'good' ? 'reserve.own' : 'book.own'), ' ',
+      h('a', { href: `#/listings/${encodeURIComponent(listing.id)}/edit` }, t('mylistings.edit')));
+  }
+  if (!isActiveMember()) {
+    return h('p', {}, t('reserve.pending'));
+  }
+  return form();
+}
+
 export async function render(main, ctx) {
   const id = ctx.params.id;
   const [listing, categories] = await Promise.all([
@@ -116,6 +190,11 @@ export async function render(main, ctx) {
   info.appendChild(details(listing, categories));
 
   if (listing.kind !== 'good') {
+    layout.appendChild(h('section', { 'aria-labelledby': 'book-title' },
+      h('h2', { id: 'book-title' }, t('book.title')),
+      listing.credit_rate_per_hour ? h('p', { class: 'hint' },
+        t('book.rate', { n: listing.credit_rate_per_hour })) : null,
+      actionFor(listing, () => bookingForm(listing))));
     return;
   }
   const side = h('div', {});
@@ -138,15 +217,5 @@ export async function render(main, ctx) {
   const reserve = h('section', { 'aria-labelledby': 'reserve-title' },
     h('h2', { id: 'reserve-title' }, t('reserve.title')));
   side.appendChild(reserve);
-  const me = getSession();
-  if (!me) {
-    reserve.appendChild(h('p', {}, h('a', { href: withQuery('#/login', { next: `#/listings/${id}` }) },
-      t('reserve.login_first'))));
-  } else if (me.member && me.member.id === listing.owner_id) {
-    reserve.appendChild(h('p', {}, t('reserve.own')));
-  } else if (!isActiveMember()) {
-    reserve.appendChild(h('p', {}, t('reserve.pending')));
-  } else {
-    reserve.appendChild(reservationForm(listing));
-  }
+  reserve.appendChild(actionFor(listing, () => reservationForm(listing)));
 }
