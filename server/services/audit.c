@@ -62,21 +62,21 @@ mt_audit_record (mt_store_t *store, const mt_audit_entry_t *entry, mt_error_t *e
 }
 
 bool
-mt_audit_record_reservation (mt_store_t *store, const bson_t *reservation, int64_t from_seq,
-                             uint32_t *recorded, mt_error_t *error)
+mt_audit_record_history (mt_store_t *store, const char *entity, const bson_t *doc, int64_t from_seq,
+                         uint32_t *recorded, mt_error_t *error)
 {
-  const char *id = mt_bson_str (reservation, "id");
+  const char *id = mt_bson_str (doc, "id");
   bson_iter_t it;
   bson_iter_t item;
   uint32_t count = 0;
   bool ok = false;
 
   if (!id) {
-    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "réservation sans identifiant",
-                  "reservation without an id");
+    mt_error_set (error, MT_DOMAIN_SERVICE, MT_ERR_INTERNAL, "%s sans identifiant",
+                  "%s without an id", entity);
     goto done;
   }
-  if (!bson_iter_init_find (&it, reservation, "history") || !BSON_ITER_HOLDS_ARRAY (&it) ||
+  if (!bson_iter_init_find (&it, doc, "history") || !BSON_ITER_HOLDS_ARRAY (&it) ||
       !bson_iter_recurse (&it, &item)) {
     ok = true; /* nothing to record */
     goto done;
@@ -105,7 +105,7 @@ mt_audit_record_reservation (mt_store_t *store, const bson_t *reservation, int64
       .id = entry_id,
       .at_ms = mt_bson_date (&h, "at", 0),
       .actor = mt_bson_str (&h, "actor"),
-      .entity = MT_AUDIT_ENTITY_RESERVATION,
+      .entity = entity,
       .entity_id = id,
       .from = mt_bson_str (&h, "from"),
       .to = mt_bson_str (&h, "to"),
@@ -122,4 +122,50 @@ done:
     *recorded = count;
   }
   return ok;
+}
+
+bool
+mt_audit_record_reservation (mt_store_t *store, const bson_t *reservation, int64_t from_seq,
+                             uint32_t *recorded, mt_error_t *error)
+{
+  return mt_audit_record_history (store, MT_AUDIT_ENTITY_RESERVATION, reservation, from_seq,
+                                  recorded, error);
+}
+
+void
+mt_audit_history_append (bson_t *array, uint32_t index, int64_t at_ms, const char *actor,
+                         const char *from, const char *to, const char *reason)
+{
+  bson_t item;
+  char keybuf[16];
+  const char *key;
+
+  bson_uint32_to_string (index, &key, keybuf, sizeof keybuf);
+  BSON_APPEND_DOCUMENT_BEGIN (array, key, &item);
+  BSON_APPEND_INT32 (&item, "seq", (int32_t) index + 1);
+  BSON_APPEND_DATE_TIME (&item, "at", at_ms);
+  BSON_APPEND_UTF8 (&item, "actor", actor);
+  mt_audit_append_str_or_null (&item, "from", from);
+  BSON_APPEND_UTF8 (&item, "to", to);
+  mt_audit_append_str_or_null (&item, "reason", reason);
+  bson_append_document_end (array, &item);
+}
+
+uint32_t
+mt_audit_history_copy (const bson_t *stored, bson_t *array)
+{
+  bson_iter_t it;
+  bson_iter_t item;
+  uint32_t index = 0;
+  char keybuf[16];
+  const char *key;
+
+  if (bson_iter_init_find (&it, stored, "history") && BSON_ITER_HOLDS_ARRAY (&it) &&
+      bson_iter_recurse (&it, &item)) {
+    while (bson_iter_next (&item)) {
+      bson_uint32_to_string (index++, &key, keybuf, sizeof keybuf);
+      bson_append_iter (array, key, -1, &item);
+    }
+  }
+  return index;
 }

@@ -35,12 +35,27 @@ typedef struct {
 bool mt_audit_record (mt_store_t *store, const mt_audit_entry_t *entry, mt_error_t *error);
 
 /*
- * Records the history items of @reservation (a stored reservation document) whose "seq" is
- * at least @from_seq (1 = all) as audit entries "<id>:<seq>", entity "reservation". Items
- * already recorded are skipped silently. Reconciliation calls it with 1 to re-record what a
- * crash may have left out. *@recorded (may be NULL) counts the entries newly stored.
+ * Records the history items of @doc (a stored document with "id" and "history", such as a
+ * reservation or a service booking) whose "seq" is at least @from_seq (1 = all) as audit
+ * entries "<id>:<seq>" of @entity. Items already recorded are skipped silently, so calling
+ * it with 1 re-records what a crash may have left out. *@recorded (may be NULL) counts the
+ * entries newly stored.
  */
+bool mt_audit_record_history (mt_store_t *store, const char *entity, const bson_t *doc,
+                              int64_t from_seq, uint32_t *recorded, mt_error_t *error);
+
+/* mt_audit_record_history of a reservation (entity "reservation"). */
 bool mt_audit_record_reservation (mt_store_t *store, const bson_t *reservation, int64_t from_seq,
                                   uint32_t *recorded, mt_error_t *error);
+
+/*
+ * History items, the source of the audit entries: {seq, at, actor, from, to, reason} ("from"
+ * and "reason" null when absent). mt_audit_history_append appends item number @index (seq
+ * @index + 1) to the array @array; mt_audit_history_copy copies the "history" items of
+ * @stored into @array and returns their number.
+ */
+void mt_audit_history_append (bson_t *array, uint32_t index, int64_t at_ms, const char *actor,
+                              const char *from, const char *to, const char *reason);
+uint32_t mt_audit_history_copy (const bson_t *stored, bson_t *array);
 
 #endif

@@ -239,91 +239,6 @@ done:
 
 /* ---- History, audit, events ---------------------------------------------------------------- */
 
-static void
-mt_booking_append_history_item (bson_t *array, uint32_t index, int64_t at_ms, const char *actor,
-                                const char *from, const char *to, const char *reason)
-{
-  bson_t item;
-  char keybuf[16];
-  const char *key;
-
-  bson_uint32_to_string (index, &key, keybuf, sizeof keybuf);
-  BSON_APPEND_DOCUMENT_BEGIN (array, key, &item);
-  BSON_APPEND_INT32 (&item, "seq", (int32_t) index + 1);
-  BSON_APPEND_DATE_TIME (&item, "at", at_ms);
-  BSON_APPEND_UTF8 (&item, "actor", actor);
-  if (from) {
-    BSON_APPEND_UTF8 (&item, "from", from);
-  } else {
-    BSON_APPEND_NULL (&item, "from");
-  }
-  BSON_APPEND_UTF8 (&item, "to", to);
-  if (reason) {
-    BSON_APPEND_UTF8 (&item, "reason", reason);
-  } else {
-    BSON_APPEND_NULL (&item, "reason");
-  }
-  bson_append_document_end (array, &item);
-}
-
-/* Copies the history items of @stored into @array; returns their number. */
-static uint32_t
-mt_booking_copy_history (const bson_t *stored, bson_t *array)
-{
-  bson_iter_t it;
-  bson_iter_t item;
-  uint32_t index = 0;
-  char keybuf[16];
-  const char *key;
-
-  if (bson_iter_init_find (&it, stored, "history") && BSON_ITER_HOLDS_ARRAY (&it) &&
-      bson_iter_recurse (&it, &item)) {
-    while (bson_iter_next (&item)) {
-      bson_uint32_to_string (index++, &key, keybuf, sizeof keybuf);
-      bson_append_iter (array, key, -1, &item);
-    }
-  }
-  return index;
-}
-
-/* Records every history item of @booking as the audit entries "<id>:<seq>" (idempotent). */
-static bool
-mt_booking_record_audit (mt_store_t *store, const bson_t *booking, mt_error_t *error)
-{
-  const char *id = mt_bson_str (booking, "id");
-  bson_iter_t it;
-  bson_iter_t item;
-
-  if (!id || !bson_iter_init_find (&it, booking, "history") || !BSON_ITER_HOLDS_ARRAY (&it) ||
-      !bson_iter_recurse (&it, &item)) {
-    return true;
-  }
-  while (bson_iter_next (&item)) {
-    bson_t h;
-    char entry_id[64];
-    mt_audit_entry_t entry;
-    int64_t seq;
-    if (!mt_booking_iter_doc (&item, &h) || (seq = mt_bson_int (&h, "seq", 0)) < 1) {
-      continue;
-    }
-    snprintf (entry_id, sizeof entry_id, "%s:%lld", id, (long long) seq);
-    entry = (mt_audit_entry_t){
-      .id = entry_id,
-      .at_ms = mt_bson_date (&h, "at", 0),
-      .actor = mt_bson_str (&h, "actor"),
-      .entity = MT_BOOKING_ENTITY,
-      .entity_id = id,
-      .from = mt_bson_str (&h, "from"),
-      .to = mt_bson_str (&h, "to"),
-      .reason = mt_bson_str (&h, "reason"),
-    };
-    if (!mt_audit_record (store, &entry, error)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /* The texts of the event announcing that a booking became @status. */
 static void
 mt_booking_event_texts (const char *status, const char *title, char *fr, size_t fr_size, char *en,
@@ -466,10 +381,10 @@ mt_booking_apply (const mt_ctx_t *ctx, const bson_t *stored, const mt_booking_ch
   mt_bson_copy_without (&merged, &next, rewritten);
   BSON_APPEND_UTF8 (&next, "status", to);
   BSON_APPEND_ARRAY_BEGIN (&next, "history", &history);
-  items = mt_booking_copy_history (stored, &history);
+  items = mt_audit_history_copy (stored, &history);
   if (change->to) {
-    mt_booking_append_history_item (&history, items, ctx->now_ms, change->actor, from, change->to,
-                                    change->reason);
+    mt_audit_history_append (&history, items, ctx->now_ms, change->actor, from, change->to,
+                             change->reason);
   }
   bson_append_array_end (&next, &history);
   BSON_APPEND_DATE_TIME (&next, "updated_at", ctx->now_ms);
@@ -491,7 +406,7 @@ mt_booking_apply (const mt_ctx_t *ctx, const bson_t *stored, const mt_booking_ch
   if (change->to) {
     mt_error_t audit_error;
     mt_error_clear (&audit_error);
-    if (!mt_booking_record_audit (ctx->store, &after, &audit_error)) {
+    if (!mt_audit_record_history (ctx->store, MT_BOOKING_ENTITY, &after, 1, NULL, &audit_error)) {
       MT_WARN ("audit of booking %s not recorded (the next change will): %s", id,
                audit_error.message);
     }
@@ -613,8 +528,8 @@ mt_booking_build (const mt_ctx_t *ctx, const bson_t *listing, const bson_t *body
   BSON_APPEND_DATE_TIME (out, "created_at", ctx->now_ms);
   BSON_APPEND_DATE_TIME (out, "updated_at", ctx->now_ms);
   BSON_APPEND_ARRAY_BEGIN (out, "history", &history);
-  mt_booking_append_history_item (&history, 0, ctx->now_ms, p->account_id, NULL,
-                                  MT_BOOKING_REQUESTED, NULL);
+  mt_audit_history_append (&history, 0, ctx->now_ms, p->account_id, NULL, MT_BOOKING_REQUESTED,
+                           NULL);
   bson_append_array_end (out, &history);
 }
 
@@ -679,7 +594,7 @@ mt_booking_create (const mt_ctx_t *ctx, const bson_t *body, bson_t *out, char id
   {
     mt_error_t audit_error;
     mt_error_clear (&audit_error);
-    if (!mt_booking_record_audit (ctx->store, &booking, &audit_error)) {
+    if (!mt_audit_record_history (ctx->store, MT_BOOKING_ENTITY, &booking, 1, NULL, &audit_error)) {
       MT_WARN ("audit of booking %s not recorded (the next change will): %s", id,
                audit_error.message);
     }

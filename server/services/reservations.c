@@ -482,33 +482,6 @@ done:
   return ok;
 }
 
-void
-mt_reservation_append_history_item (bson_t *array, uint32_t index, int64_t at_ms, const char *actor,
-                                    const char *from, const char *to, const char *reason)
-{
-  bson_t item;
-  char keybuf[16];
-  const char *key;
-
-  bson_uint32_to_string (index, &key, keybuf, sizeof keybuf);
-  BSON_APPEND_DOCUMENT_BEGIN (array, key, &item);
-  BSON_APPEND_INT32 (&item, "seq", (int32_t) index + 1);
-  BSON_APPEND_DATE_TIME (&item, "at", at_ms);
-  BSON_APPEND_UTF8 (&item, "actor", actor);
-  if (from) {
-    BSON_APPEND_UTF8 (&item, "from", from);
-  } else {
-    BSON_APPEND_NULL (&item, "from");
-  }
-  BSON_APPEND_UTF8 (&item, "to", to);
-  if (reason) {
-    BSON_APPEND_UTF8 (&item, "reason", reason);
-  } else {
-    BSON_APPEND_NULL (&item, "reason");
-  }
-  bson_append_document_end (array, &item);
-}
-
 /* The new reservation document. */
 static void
 mt_reservation_build (const mt_ctx_t *ctx, const bson_t *listing, const bson_t *body,
@@ -555,12 +528,11 @@ mt_reservation_build (const mt_ctx_t *ctx, const bson_t *listing, const bson_t *
     BSON_APPEND_UTF8 (out, "approved_by", MT_RESERVATION_SYSTEM);
   }
   BSON_APPEND_ARRAY_BEGIN (out, "history", &history);
-  mt_reservation_append_history_item (&history, 0, ctx->now_ms, p->account_id, NULL,
-                                      MT_RESERVATION_REQUESTED, NULL);
+  mt_audit_history_append (&history, 0, ctx->now_ms, p->account_id, NULL, MT_RESERVATION_REQUESTED,
+                           NULL);
   if (req->auto_approval) {
-    mt_reservation_append_history_item (&history, 1, ctx->now_ms, MT_RESERVATION_SYSTEM,
-                                        MT_RESERVATION_REQUESTED, MT_RESERVATION_APPROVED,
-                                        "auto_approval");
+    mt_audit_history_append (&history, 1, ctx->now_ms, MT_RESERVATION_SYSTEM,
+                             MT_RESERVATION_REQUESTED, MT_RESERVATION_APPROVED, "auto_approval");
   }
   bson_append_array_end (out, &history);
 }

@@ -157,26 +157,6 @@ done:
 
 /* ---- mt_reservation_apply ---------------------------------------------------------------- */
 
-/* Copies the "history" items of @stored into @array; returns their number. */
-static uint32_t
-mt_reservation_copy_history (const bson_t *stored, bson_t *array)
-{
-  bson_iter_t it;
-  bson_iter_t item;
-  uint32_t index = 0;
-  char keybuf[16];
-  const char *key;
-
-  if (bson_iter_init_find (&it, stored, "history") && BSON_ITER_HOLDS_ARRAY (&it) &&
-      bson_iter_recurse (&it, &item)) {
-    while (bson_iter_next (&item)) {
-      bson_uint32_to_string (index++, &key, keybuf, sizeof keybuf);
-      bson_append_iter (array, key, -1, &item);
-    }
-  }
-  return index;
-}
-
 bool
 mt_reservation_apply (const mt_ctx_t *ctx, const bson_t *stored,
                       const mt_reservation_change_t *change, bson_t *out, mt_error_t *error)
@@ -218,10 +198,10 @@ mt_reservation_apply (const mt_ctx_t *ctx, const bson_t *stored,
   mt_bson_copy_without (&merged, &next, rewritten);
   BSON_APPEND_UTF8 (&next, "status", to);
   BSON_APPEND_ARRAY_BEGIN (&next, "history", &history);
-  items = mt_reservation_copy_history (stored, &history);
+  items = mt_audit_history_copy (stored, &history);
   if (change->to) {
-    mt_reservation_append_history_item (&history, items, ctx->now_ms, change->actor, from,
-                                        change->to, change->reason);
+    mt_audit_history_append (&history, items, ctx->now_ms, change->actor, from, change->to,
+                             change->reason);
   }
   bson_append_array_end (&next, &history);
   BSON_APPEND_DATE_TIME (&next, "updated_at", ctx->now_ms);

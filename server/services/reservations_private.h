@@ -24,11 +24,6 @@ bool mt_reservation_iter_doc (const bson_iter_t *it, bson_t *doc);
 /* max_active_reservations and request_ttl_hours of the configuration (or the defaults). */
 void mt_reservation_policy (const mt_ctx_t *ctx, int64_t *max_active, int64_t *ttl_hours);
 
-/* Appends history item number @index (seq @index + 1) to the array @array. */
-void mt_reservation_append_history_item (bson_t *array, uint32_t index, int64_t at_ms,
-                                         const char *actor, const char *from, const char *to,
-                                         const char *reason);
-
 /* @calendar with its entries rebuilt: without @skip_id's, plus @added (both may be NULL). */
 void mt_reservation_calendar_rebuild (const char *listing_id, const bson_t *calendar,
                                       const char *skip_id, const bson_t *added, bson_t *out);
