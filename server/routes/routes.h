@@ -14,6 +14,13 @@
 extern const mt_route_t mt_routes[];
 extern const size_t mt_route_count;
 
+/* Creates a resource with the service @create, honouring the Idempotency-Key: 201 with
+ * Location "<collection>/<id>" and ETag, or the problem (routes_idempotent.c). */
+typedef bool (*mt_route_create_fn) (const mt_ctx_t *ctx, const bson_t *body, bson_t *out,
+                                    char id_out[MT_ID_SIZE], mt_error_t *error);
+void mt_route_idempotent_create (mt_request_t *r, const char *collection,
+                                 mt_route_create_fn create);
+
 /* ops (routes_ops.c) */
 void mt_route_healthz (mt_request_t *r);
 void mt_route_readyz (mt_request_t *r);
