@@ -83,6 +83,13 @@ def _sort_spec(sort):
     return spec
 
 
+def _id_first(doc):
+    # MongoDB puts _id first ($group, $project); mongomock may not
+    if '_id' in doc and next(iter(doc)) != '_id':
+        return dict([('_id', doc['_id'])] + [(k, v) for k, v in doc.items() if k != '_id'])
+    return doc
+
+
 def _is_replacement(update):
     return isinstance(update, dict) and not any(k.startswith('$') for k in update)
 
@@ -285,7 +292,8 @@ class Double:
         for stage in body.get('pipeline', []):
             if '$out' in stage or '$merge' in stage:
                 raise CommandError(238, '$out and $merge are not emulated by the mongo double')
-        docs = list(self.store.collection(db, name).aggregate(body.get('pipeline', [])))
+        docs = [_id_first(d) for d in
+                self.store.collection(db, name).aggregate(body.get('pipeline', []))]
         batch = int((body.get('cursor') or {}).get('batchSize', 0))
         return self.cursors.reply('%s.%s' % (db, name), docs, batch, False)
 

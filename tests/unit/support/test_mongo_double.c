@@ -95,10 +95,12 @@ group_teardown (void **state)
     }                                                                                              \
   } while (0)
 
-/* A client of the pool and a collection of database @db (each test has its own). */
+/* A client of the pool and a collection of database @db (each test has its own); skips the
+ * test when the double cannot run. */
 static mongoc_collection_t *
 open_collection (mongoc_client_t **client, const char *db, const char *name)
 {
+  NEED_DOUBLE ();
   *client = mongoc_client_pool_pop (fx.pool);
   assert_non_null (*client);
   return mongoc_client_get_collection (*client, db, name);
@@ -179,7 +181,6 @@ test_round_trip_types (void **state)
   bson_t found;
 
   (void) state;
-  NEED_DOUBLE ();
   insert_ok (coll, doc);
   assert_true (find_one (coll, filter, &found));
   /* byte for byte: types, key order, dates to the millisecond */
@@ -212,7 +213,6 @@ test_unique_index_duplicate (void **state)
   bson_error_t error;
 
   (void) state;
-  NEED_DOUBLE ();
   assert_true (mongoc_collection_write_command_with_opts (coll, cmd, NULL, NULL, &error));
   insert_ok (coll, first);
   assert_false (mongoc_collection_insert_one (coll, second, NULL, &reply, &error));
@@ -242,7 +242,6 @@ test_unique_index_on_duplicates_fails (void **state)
   bson_error_t error;
 
   (void) state;
-  NEED_DOUBLE ();
   for (int i = 0; i < 2; i++) {
     bson_t *doc = BCON_NEW ("_id", BCON_INT32 (i), "email", BCON_UTF8 ("same@x.fr"));
     insert_ok (coll, doc);
@@ -320,7 +319,6 @@ test_compare_and_set_races (void **state)
   bson_type_t type;
 
   (void) state;
-  NEED_DOUBLE ();
   insert_ok (coll, doc);
   for (int i = 0; i < CAS_THREADS; i++) {
     workers[i] = (cas_worker_t){ .thread = i };
@@ -356,7 +354,6 @@ test_find_and_modify_upsert_new (void **state)
   bson_type_t type;
 
   (void) state;
-  NEED_DOUBLE ();
   mongoc_find_and_modify_opts_set_update (opts, update);
   mongoc_find_and_modify_opts_set_flags (opts, MONGOC_FIND_AND_MODIFY_UPSERT |
                                                  MONGOC_FIND_AND_MODIFY_RETURN_NEW);
@@ -397,7 +394,6 @@ test_cursor_spans_get_more_batches (void **state)
   int before;
 
   (void) state;
-  NEED_DOUBLE ();
   /* inserted in a shuffled order: the sort does the work */
   for (int i = 0; i < CURSOR_DOCS; i++) {
     docs[i] = BCON_NEW ("i", BCON_INT32 ((i * 7919) % CURSOR_DOCS));
@@ -438,7 +434,6 @@ test_int64_stays_int64 (void **state)
   int groups = 0;
 
   (void) state;
-  NEED_DOUBLE ();
   for (int i = 0; i < 4; i++) {
     bson_t *entry =
       BCON_NEW ("_id", BCON_INT32 (i), "member", BCON_UTF8 ("m1"), "amount", BCON_INT64 (10 + i));
@@ -480,7 +475,6 @@ test_write_concern_majority_journal (void **state)
   bson_type_t type;
 
   (void) state;
-  NEED_DOUBLE ();
   mongoc_write_concern_set_wmajority (wc, 0);
   mongoc_write_concern_set_journal (wc, true);
   assert_true (mongoc_write_concern_append (wc, &opts));
@@ -496,19 +490,19 @@ test_write_concern_majority_journal (void **state)
 static void
 test_command_error_has_code (void **state)
 {
-  mongoc_client_t *client = mongoc_client_pool_pop (fx.pool);
+  mongoc_client_t *client;
+  mongoc_collection_t *coll = open_collection (&client, "t_cmd", "x");
   bson_t *cmd = BCON_NEW ("noSuchCommand", BCON_INT32 (1));
   bson_t reply;
   bson_error_t error;
 
   (void) state;
-  NEED_DOUBLE ();
   assert_false (mongoc_client_command_simple (client, "t_cmd", cmd, NULL, &reply, &error));
   assert_int_equal (error.domain, MONGOC_ERROR_SERVER);
   assert_int_equal (error.code, 59);
   bson_destroy (&reply);
   bson_destroy (cmd);
-  mongoc_client_pool_push (fx.pool, client);
+  close_collection (client, coll);
 }
 
 static void
@@ -523,7 +517,6 @@ test_transaction_fails_cleanly (void **state)
   mongoc_client_session_t *session;
 
   (void) state;
-  NEED_DOUBLE ();
   session = mongoc_client_start_session (client, NULL, &error);
   if (!session) {
     say_error ("start_session", &error);
@@ -560,7 +553,6 @@ test_fault_injection (void **state)
   bson_error_t error;
 
   (void) state;
-  NEED_DOUBLE ();
   assert_true (mongoc_client_command_simple (client, "admin", fail, NULL, NULL, &error));
   assert_false (mongoc_collection_insert_one (coll, doc, NULL, NULL, &error));
   assert_int_equal (error.domain, MONGOC_ERROR_SERVER);
@@ -578,6 +570,52 @@ test_fault_injection (void **state)
   close_collection (client, coll);
 }
 
+static void
+test_json_schema_validator (void **state)
+{
+  mongoc_client_t *client;
+  mongoc_collection_t *coll = open_collection (&client, "t_validator", "members");
+  bson_t *create = BCON_NEW ("create", BCON_UTF8 ("members"), "validator", "{", "$jsonSchema", "{",
+                             "bsonType", BCON_UTF8 ("object"), "required", "[", BCON_UTF8 ("name"),
+                             "]", "properties", "{", "name", "{", "bsonType", BCON_UTF8 ("string"),
+                             "minLength", BCON_INT32 (1), "}", "credits", "{", "bsonType",
+                             BCON_UTF8 ("long"), "minimum", BCON_INT32 (0), "}", "}", "}", "}");
+  bson_t *good =
+    BCON_NEW ("_id", BCON_INT32 (1), "name", BCON_UTF8 ("Ana"), "credits", BCON_INT64 (5));
+  bson_t *nameless = BCON_NEW ("_id", BCON_INT32 (2), "credits", BCON_INT64 (5));
+  bson_t *filter = BCON_NEW ("_id", BCON_INT32 (1));
+  bson_t *overdraw = BCON_NEW ("$inc", "{", "credits", BCON_INT64 (-6), "}");
+  bson_t *blank = BCON_NEW ("$set", "{", "name", BCON_UTF8 (""), "}");
+  mongoc_find_and_modify_opts_t *fam = mongoc_find_and_modify_opts_new ();
+  bson_t found, reply;
+  bson_error_t error;
+
+  (void) state;
+  assert_true (mongoc_client_command_simple (client, "t_validator", create, NULL, NULL, &error));
+  insert_ok (coll, good);
+  assert_false (mongoc_collection_insert_one (coll, nameless, NULL, NULL, &error));
+  assert_int_equal (error.domain, MONGOC_ERROR_SERVER);
+  assert_int_equal (error.code, 121);
+  assert_false (mongoc_collection_update_one (coll, filter, overdraw, NULL, NULL, &error));
+  assert_int_equal (error.code, 121);
+  mongoc_find_and_modify_opts_set_update (fam, blank);
+  assert_false (mongoc_collection_find_and_modify_with_opts (coll, filter, fam, &reply, &error));
+  assert_int_equal (error.code, 121);
+  bson_destroy (&reply);
+  /* the rejected writes left the document as it was */
+  assert_true (find_one (coll, filter, &found));
+  assert_true (bson_equal (&found, good));
+  bson_destroy (&found);
+  mongoc_find_and_modify_opts_destroy (fam);
+  bson_destroy (blank);
+  bson_destroy (overdraw);
+  bson_destroy (filter);
+  bson_destroy (nameless);
+  bson_destroy (good);
+  bson_destroy (create);
+  close_collection (client, coll);
+}
+
 int
 main (void)
 {
@@ -590,6 +628,8 @@ main (void)
     MT_TEST ("mongo_double/find_and_modify/upsert_then_update", test_find_and_modify_upsert_new),
     MT_TEST ("mongo_double/find/cursor_spans_get_more_batches", test_cursor_spans_get_more_batches),
     MT_TEST ("mongo_double/int64/sum_and_inc_stay_int64", test_int64_stays_int64),
+    MT_TEST ("mongo_double/validator/json_schema_enforced_on_every_write",
+             test_json_schema_validator),
     MT_TEST ("mongo_double/write_concern/majority_journal_accepted",
              test_write_concern_majority_journal),
     MT_TEST ("mongo_double/errors/command_error_has_code", test_command_error_has_code),
