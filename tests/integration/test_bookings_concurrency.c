@@ -350,7 +350,7 @@ racing_transitions (void **state)
   mt_store_backend_t *backend = NULL;
   mt_store_t *store = NULL;
   mt_error_t error;
-  char uri[PATH_MAX + 16];
+  char uri[PATH_MAX + 512];
 
   (void) state;
   service (&provider, 15, 1, listing); /* a quarter of an hour at 1 credit: 1 credit */
@@ -451,7 +451,7 @@ racing_transitions (void **state)
 
   /* The store itself, after the stop: audit entries, ledger entries, the sum of balances. */
   assert_int_equal (mt_test_server_stop (&it_server), 0);
-  snprintf (uri, sizeof uri, "sqlite:%s/mutua.db", it_server.dir);
+  snprintf (uri, sizeof uri, "%s", mt_test_server_store_uri (&it_server));
   backend = mt_store_backend_new (uri, &error);
   store = backend ? mt_store_open (backend, &error) : NULL;
   if (!store) {

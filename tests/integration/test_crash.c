@@ -175,11 +175,13 @@ run_mutuad (const char *const *args, char *output, size_t size)
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
 
-/* `mutuad check --data-dir DIR`. */
+/* `mutuad check --data-dir DIR --store STORE`. */
 static int
 run_check (char *output, size_t size)
 {
-  const char *args[] = { "check", "--data-dir", it_server.dir, NULL };
+  const char *args[] = {
+    "check", "--data-dir", it_server.dir, "--store", mt_test_server_store_uri (&it_server), NULL
+  };
   return run_mutuad (args, output, size);
 }
 
@@ -204,14 +206,14 @@ check_store_directly (int *entries_out)
 {
   char (*ids)[MT_ID_SIZE] = NULL;
   size_t cap = 0;
-  char uri[PATH_MAX + 32];
+  char uri[PATH_MAX + 512];
   mt_store_backend_t *backend;
   mt_store_t *store;
   mt_error_t error;
   char cursor[MT_STORE_CURSOR_MAX] = "";
   int entries = 0;
 
-  snprintf (uri, sizeof uri, "sqlite:%s/mutua.db", it_server.dir);
+  snprintf (uri, sizeof uri, "%s", mt_test_server_store_uri (&it_server));
   backend = mt_store_backend_new (uri, &error);
   assert_non_null (backend);
   store = mt_store_open (backend, &error);
@@ -362,7 +364,7 @@ acknowledged_reservations_survive_kills (void **state)
 static void
 write_orphan_entry (const char *listing)
 {
-  char uri[PATH_MAX + 32];
+  char uri[PATH_MAX + 512];
   mt_store_backend_t *backend;
   mt_store_t *store;
   mt_error_t error;
@@ -377,7 +379,7 @@ write_orphan_entry (const char *listing)
   const char *k;
   int64_t now = mt_time_now_ms ();
 
-  snprintf (uri, sizeof uri, "sqlite:%s/mutua.db", it_server.dir);
+  snprintf (uri, sizeof uri, "%s", mt_test_server_store_uri (&it_server));
   backend = mt_store_backend_new (uri, &error);
   assert_non_null (backend);
   store = mt_store_open (backend, &error);

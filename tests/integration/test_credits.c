@@ -513,12 +513,12 @@ ledger_sums_to_zero_in_the_store (void **state)
   mt_store_backend_t *backend;
   mt_store_t *store;
   mt_error_t error;
-  char uri[PATH_MAX + 16];
+  char uri[PATH_MAX + 512];
   int64_t sum = -1, entries = 0;
 
   (void) state;
   assert_int_equal (mt_test_server_stop (&it_server), 0);
-  snprintf (uri, sizeof uri, "sqlite:%s/mutua.db", it_server.dir);
+  snprintf (uri, sizeof uri, "%s", mt_test_server_store_uri (&it_server));
   backend = mt_store_backend_new (uri, &error);
   store = backend ? mt_store_open (backend, &error) : NULL;
   if (!store) {

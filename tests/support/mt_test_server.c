@@ -13,6 +13,7 @@
 #include "mt_buf.h"
 #include "mt_json.h"
 #include "mt_test.h"
+#include "mt_test_store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,7 +151,7 @@ build_argv (mt_test_server_t *srv, const char *binary, const char *const *extra_
   size_t n_defaults = sizeof default_flags / sizeof default_flags[0];
   size_t n = 0;
 
-  srv->argv = calloc (1 + 4 + 2 * n_defaults + strv_len (extra_args) + 1, sizeof (char *));
+  srv->argv = calloc (1 + 4 + 2 * n_defaults + 4 + strv_len (extra_args) + 1, sizeof (char *));
   if (!srv->argv) {
     return false;
   }
@@ -166,12 +167,46 @@ build_argv (mt_test_server_t *srv, const char *binary, const char *const *extra_
       return false;
     }
   }
+  if (strncmp (srv->store_uri, "mongodb", 7) == 0 && !has_flag (extra_args, "--store") &&
+      (!push (srv->argv, &n, "--store") || !push (srv->argv, &n, "mongodb") ||
+       !push (srv->argv, &n, "--mongodb-uri") || !push (srv->argv, &n, srv->store_uri))) {
+    return false;
+  }
   for (size_t i = 0; extra_args && extra_args[i]; i++) {
     if (!push (srv->argv, &n, extra_args[i])) {
       return false;
     }
   }
   return true;
+}
+
+/* The store of a new server: the one its --store names, else a fresh one of the kind
+ * MUTUA_TEST_STORE selects (mt_test_store.h). */
+static bool
+choose_store (mt_test_server_t *srv, const char *const *extra_args)
+{
+  const char *suffix = strrchr (srv->dir, '-');
+  char db_name[64];
+  int n;
+
+  for (size_t i = 0; extra_args && extra_args[i]; i++) {
+    if (strcmp (extra_args[i], "--store") == 0 && extra_args[i + 1]) {
+      n = snprintf (srv->store_uri, sizeof srv->store_uri, "%s", extra_args[i + 1]);
+      return n > 0 && (size_t) n < sizeof srv->store_uri;
+    }
+  }
+  if (mt_test_store_is_mongodb ()) {
+    snprintf (db_name, sizeof db_name, "it_%s", suffix ? suffix + 1 : "x");
+    return mt_test_store_mongodb_uri (db_name, srv->store_uri, sizeof srv->store_uri);
+  }
+  n = snprintf (srv->store_uri, sizeof srv->store_uri, "sqlite:%s/mutua.db", srv->dir);
+  return n > 0 && (size_t) n < sizeof srv->store_uri;
+}
+
+const char *
+mt_test_server_store_uri (const mt_test_server_t *srv)
+{
+  return srv->store_uri;
 }
 
 /* The test's environment without its MUTUA_* variables, with the admin defaults, then
@@ -500,6 +535,11 @@ mt_test_server_start (mt_test_server_t *srv, const char *const *extra_args,
         (int) sizeof srv->port_path) {
     fprintf (stderr, "mt_test_server: path too long under %s\n", tmp);
     srv->log_path[0] = '\0';
+    goto done;
+  }
+  if (!choose_store (srv, extra_args)) {
+    fprintf (stderr, "mt_test_server: no store for the server (MUTUA_TEST_STORE=%s)\n",
+             mt_test_store_describe ());
     goto done;
   }
   srv->wrapper = build_wrapper (&wrapper_failed);

@@ -57,10 +57,11 @@ typedef struct {
   char dir[PATH_MAX];       /* the data dir */
   char log_path[PATH_MAX];  /* DIR/mutuad.log */
   char port_path[PATH_MAX]; /* DIR/mutuad.port */
-  char **argv;              /* owned, NULL-terminated: the command line of every (re)start */
-  char **envp;              /* owned, NULL-terminated: the child's environment */
-  char **wrapper;           /* owned, NULL-terminated: MUTUA_TEST_WRAPPER's words, or NULL */
-  char **exec_argv;         /* owned, NULL-terminated: wrapper then argv, what is executed */
+  char store_uri[PATH_MAX + 512]; /* the store mutuad runs on (see mt_test_server_store_uri) */
+  char **argv;                    /* owned, NULL-terminated: the command line of every (re)start */
+  char **envp;                    /* owned, NULL-terminated: the child's environment */
+  char **wrapper;                 /* owned, NULL-terminated: MUTUA_TEST_WRAPPER's words, or NULL */
+  char **exec_argv;               /* owned, NULL-terminated: wrapper then argv, what is executed */
 } mt_test_server_t;
 
 /*
@@ -74,6 +75,14 @@ typedef struct {
  */
 bool mt_test_server_start (mt_test_server_t *srv, const char *const *extra_args,
                            const char *const *extra_env);
+
+/*
+ * The store the server runs on, as mutuad's --store takes it: "sqlite:DIR/mutua.db", or the
+ * mongodb:// URI of the server's own database when MUTUA_TEST_STORE=mongodb (mt_test_store.h:
+ * the harness then passes "--store mongodb --mongodb-uri URI" unless the test gives --store).
+ * Tests open the same store with mt_store_backend_new (mt_test_server_store_uri (srv)).
+ */
+const char *mt_test_server_store_uri (const mt_test_server_t *srv);
 
 /*
  * Sends SIGTERM and waits for the exit (SIGKILL after MT_TEST_SERVER_STOP_TIMEOUT_MS).
