@@ -9,7 +9,7 @@ Compose files (compose.yml, compose.test.yml merged over it, compose.sqlite.yml)
   exist; every ${VAR} is documented in docker/.env.example, every variable there is used,
   and the required ones (${VAR:?...}) are left empty there.
 Consistency with mutuad and haproxy: MUTUA_TRUSTED_PROXIES is haproxy's fixed address,
-inside the app subnet; haproxy's servers are the mutuad services; its body limit is
+inside the app subnet, like MUTUA_UPSTREAM_PROXY; haproxy's servers are the mutuad services; its body limit is
 mutuad's default max_body_bytes (server/config.c); the MongoDB URI lists the replica set
 members that mongo-init.sh initiates, under the --replSet name of the members.
 Dockerfile: COPY sources exist; the build stage copies every directory that the top-level
@@ -169,6 +169,12 @@ def check_consistency(doc, env):
             problem(f"haproxy's address {lb} is outside the app subnet {subnet}")
     except ValueError as e:
         problem(f"haproxy's address or the app subnet is invalid: {e}")
+    upstream = expand(str((haproxy.get("environment") or {}).get("MUTUA_UPSTREAM_PROXY")), env)
+    try:
+        if ipaddress.ip_address(upstream) not in ipaddress.ip_network(subnet):
+            problem(f"MUTUA_UPSTREAM_PROXY {upstream} is outside the app subnet {subnet}")
+    except ValueError as e:
+        problem(f"MUTUA_UPSTREAM_PROXY is invalid: {e}")
     cfg = (docker / "haproxy.cfg").read_text()
     servers = re.findall(r"^\s*server\s+(\S+)\s+(\S+):8080", cfg, re.MULTILINE)
     if sorted(host for _, host in servers) != mutuads:

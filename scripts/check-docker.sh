@@ -70,7 +70,7 @@ fi
 
 # 4. haproxy.
 if command -v haproxy >/dev/null 2>&1; then
-  haproxy -c -q -f "$docker_dir/haproxy.cfg" 2>"$work/haproxy.err" ||
+  MUTUA_UPSTREAM_PROXY=172.30.80.1 haproxy -c -q -f "$docker_dir/haproxy.cfg" 2>"$work/haproxy.err" ||
     fail "haproxy -c: $(cat "$work/haproxy.err")"
 else
   skip "haproxy is not installed (its -c checks docker/haproxy.cfg)"
