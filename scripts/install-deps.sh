@@ -26,6 +26,11 @@ DEBIAN_PACKAGES=(
   # tests and checks
   libcmocka-dev
   clang-format
+  # scripts/check-docker.sh (lint/docker): the compose files, scripts and haproxy.cfg of docker/
+  python3-yaml
+  docker-compose # v1: validates the compose files offline (`config -q`)
+  shellcheck
+  haproxy # `haproxy -c` on docker/haproxy.cfg
   # libFuzzer targets (scripts/fuzz.sh): clang and its runtime (libclang_rt.fuzzer, asan, ubsan)
   clang
   libclang-rt-dev
