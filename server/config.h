@@ -23,6 +23,7 @@ typedef struct mt_config {
   char data_dir[MT_CONFIG_STR_MAX];
   char store[MT_CONFIG_STR_MAX];
   char mongodb_uri[MT_CONFIG_STR_MAX];
+  bool store_shared; /* several mutuad on one SQLite database (lock taken shared) */
   char port_file[MT_CONFIG_STR_MAX];
   char public_url[MT_CONFIG_STR_MAX];
   char admin_email[MT_CONFIG_STR_MAX];

@@ -6,7 +6,7 @@
  *   mutuad check [--data-dir DIR]        integrity and consistency of the store; exit 0 or 1
  *
  * Start-up: configuration, data directory, the lock of an embedded store (one mutuad per
- * SQLite database), store (migrations), signing keys, schemas, routes, first administrator,
+ * SQLite database, or several with store_shared), store (migrations), signing keys, schemas, routes, first administrator,
  * demo data, reconciliation (services/reconcile.h), worker pool, event loops, timers
  * (timers.h), the e-mail and webhook dispatcher (dispatcher.h), then the port file and a banner on stdout saying where mutua listens and how to
  * sign in. The main thread then waits for signals: SIGTERM/SIGINT drain and exit 0, SIGHUP
@@ -161,10 +161,15 @@ mt_main_rotate_key (int argc, char **argv)
 /*
  * The lock of an embedded store: "<database file>-mutuad.lock", held with flock() for the
  * life of the process (the kernel releases it when the process ends, even by SIGKILL).
- * Serving takes it exclusively, so one mutuad at most writes an SQLite database: the
- * start-up reconciliation may then treat every calendar entry written before it as settled
- * (no creation of another process can be between its two writes). `mutuad check` takes it
- * shared. Stores other than SQLite have no lock (*@fd_out = -1, *@locked false).
+ * Serving takes it exclusively by default, so one mutuad at most writes an SQLite database:
+ * the start-up reconciliation may then treat every calendar entry written before it as
+ * settled (no creation of another process can be between its two writes). With
+ * store_shared, serving takes it shared: several mutuad of one host use the database
+ * together (SQLite's WAL takes several processes) and reconcile with the grace period, as
+ * on a shared store; a mutuad without store_shared is still refused beside them.
+ * `mutuad check` takes it exclusively when it is free (no server runs), and otherwise runs
+ * without it, with the grace period. Stores other than SQLite have no lock (*@fd_out = -1,
+ * *@locked false).
  * @return false with @error when the lock is held by another process in a conflicting mode
  * (MT_ERR_CONFLICT) or cannot be created.
  */
@@ -198,8 +203,11 @@ mt_main_lock_store (const mt_config_t *config, int how, int *fd_out, bool *locke
     close (fd);
     if (saved == EWOULDBLOCK) {
       mt_error_set (error, MT_DOMAIN_IO, MT_ERR_CONFLICT,
-                    "un autre mutuad utilise déjà cette base (%s est verrouillé)",
-                    "another mutuad already uses this database (%s is locked)", path);
+                    "un autre mutuad utilise déjà cette base (%s est verrouillé ; pour plusieurs "
+                    "instances sur une base, store_shared = true sur chacune)",
+                    "another mutuad already uses this database (%s is locked; for several "
+                    "instances on one database, store_shared = true on each)",
+                    path);
     } else {
       mt_error_set (error, MT_DOMAIN_IO, MT_ERR_INTERNAL, "verrou %s impossible : %s",
                     "cannot lock %s: %s", path, strerror (saved));
@@ -215,8 +223,9 @@ mt_main_lock_store (const mt_config_t *config, int how, int *fd_out, bool *locke
  * mutuad check: opens the store (applying pending migrations), runs its integrity check and
  * the read-only consistency check of calendars, reservations and audit (reconcile.h's CHECK
  * mode). Exit 0 when both pass, 1 otherwise, with a bilingual verdict on stdout.
- * When a server holds the store (its lock is taken), calendar entries younger than the grace
- * period of reservations.h are reported as "recent", not as inconsistencies.
+ * When a server holds the store (its lock is taken, exclusively or shared by several
+ * instances), calendar entries younger than the grace period of reservations.h are reported
+ * as "recent", not as inconsistencies.
  */
 static int
 mt_main_check (int argc, char **argv)
@@ -248,7 +257,8 @@ mt_main_check (int argc, char **argv)
              config.data_dir, config.data_dir);
     goto done;
   }
-  if (!mt_main_lock_store (&config, LOCK_SH, &lock_fd, &locked, &error)) {
+  /* Exclusive: servers sharing the database hold it shared, and must be seen too. */
+  if (!mt_main_lock_store (&config, LOCK_EX, &lock_fd, &locked, &error)) {
     if (error.code != MT_ERR_CONFLICT) {
       mt_main_fail ("check", &error);
       goto done;
@@ -419,10 +429,12 @@ main (int argc, char **argv)
     mt_main_fail ("data_dir", &error);
     goto done;
   }
-  if (!mt_main_lock_store (&app.config, LOCK_EX, &lock_fd, &exclusive, &error)) {
+  if (!mt_main_lock_store (&app.config, app.config.store_shared ? LOCK_SH : LOCK_EX, &lock_fd,
+                           &exclusive, &error)) {
     mt_main_fail ("store", &error);
     goto done;
   }
+  exclusive = exclusive && !app.config.store_shared;
   app.backend = mt_store_backend_new (app.config.store, &error);
   if (!app.backend) {
     mt_main_fail ("store", &error);

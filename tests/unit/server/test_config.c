@@ -137,6 +137,44 @@ demo_enables_credits_unless_set (void **state)
   unlink (path);
 }
 
+/* store_shared: off by default; a bare flag, the environment or the file turn it on; a value
+ * that is not a boolean is refused. */
+static void
+store_shared_is_a_boolean_off_by_default (void **state)
+{
+  char path[] = "/tmp/mutua-config-XXXXXX";
+  int fd = mkstemp (path);
+  FILE *f = fdopen (fd, "w");
+  mt_config_t config;
+  const char *plain[] = { "mutuad", NULL };
+  const char *flag[] = { "mutuad", "--store-shared", NULL };
+  const char *flag_off[] = { "mutuad", "--store-shared=false", NULL };
+  const char *bad[] = { "mutuad", "--store-shared=sometimes", NULL };
+  const char *envp[] = { NULL };
+  const char *env_on[] = { "MUTUA_STORE_SHARED=yes", NULL };
+  char env_file[128];
+  const char *file_on[] = { env_file, NULL };
+  mt_error_t error;
+
+  assert_true (mt_config_load (&config, 1, plain, 1, envp, &error));
+  assert_false (config.store_shared);
+  assert_true (mt_config_load (&config, 2, flag, 1, envp, &error));
+  assert_true (config.store_shared);
+  assert_true (mt_config_load (&config, 1, plain, 1, env_on, &error));
+  assert_true (config.store_shared);
+  assert_true (mt_config_load (&config, 2, flag_off, 1, env_on, &error)); /* flag over env */
+  assert_false (config.store_shared);
+  fprintf (f, "store = sqlite:/srv/commun/mutua.db\nstore_shared = true\n");
+  fclose (f);
+  snprintf (env_file, sizeof env_file, "MUTUA_CONFIG=%s", path);
+  assert_true (mt_config_load (&config, 1, plain, 1, file_on, &error));
+  assert_true (config.store_shared);
+  assert_string_equal (config.store, "sqlite:/srv/commun/mutua.db");
+  assert_false (mt_config_load (&config, 2, bad, 1, envp, &error));
+  assert_non_null (strstr (error.message, "store_shared expects true or false"));
+  unlink (path);
+}
+
 int
 main (void)
 {
@@ -146,6 +184,7 @@ main (void)
     MT_TEST ("config/refuses_unknown_names_and_bad_values", refuses_unknown_names_and_bad_values),
     MT_TEST ("config/refuses_unknown_settings_in_the_file", refuses_unknown_settings_in_the_file),
     MT_TEST ("config/demo_enables_credits_unless_set", demo_enables_credits_unless_set),
+    MT_TEST ("config/store_shared", store_shared_is_a_boolean_off_by_default),
   };
   return cmocka_run_group_tests_name ("server/config", tests, NULL, NULL);
 }
