@@ -57,8 +57,6 @@ static const mt_option_t mt_options[] = {
   OPT_S (mongodb_uri, "", true,
          "URI MongoDB quand store vaut « mongodb » (mongodb://hôte1,hôte2/base?replicaSet=rs0)",
          "MongoDB URI when store is \"mongodb\" (mongodb://host1,host2/db?replicaSet=rs0)"),
-         "stockage : « sqlite:<fichier> » ou URI mongodb:// (défaut : SQLite dans data_dir)",
-         "store: \"sqlite:<file>\" or a mongodb:// URI (default: SQLite in data_dir)"),
   OPT_B (store_shared, "false",
          "plusieurs mutuad sur la même base SQLite (même machine) : verrou partagé, et la "
          "réconciliation du démarrage garde le délai de grâce comme pour un stockage partagé",
