@@ -21,9 +21,9 @@
 #include "members_helpers.h"
 
 #include "mt_time.h"
+#include "store.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 
 #define HOUR INT64_C (3600000)
 #define DAY INT64_C (86400000)
@@ -169,15 +169,63 @@ spread (unsigned round, unsigned client, unsigned salt, int64_t range)
   return (int64_t) (x % (uint64_t) (range / 60000)) * 60000; /* whole minutes */
 }
 
-static void
-open_db (sqlite3 **db)
-{
-  char path[PATH_MAX + 16];
+/* A blocking reservation as stored: its range and units. */
+typedef struct {
+  int64_t start;
+  int64_t end;
+  int units;
+} held_t;
 
-  snprintf (path, sizeof path, "%s/mutua.db", it_server.dir);
-  if (sqlite3_open_v2 (path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    fail_msg ("sqlite3_open %s: %s", path, sqlite3_errmsg (*db));
+/*
+ * Reads, through the store port (SQLite file or MongoDB, as the server ran), every blocking
+ * reservation of @listing into @held (at most @max); returns their number.
+ */
+static size_t
+read_blocking (const char *listing, held_t *held, size_t max)
+{
+  static const char *const blocking[] = { "requested", "approved", "checked_out", NULL };
+  mt_store_reservation_query_t query = { .listing_id = listing,
+                                         .statuses = blocking,
+                                         .limit = MT_STORE_PAGE_MAX };
+  char cursor[MT_STORE_CURSOR_MAX] = "";
+  mt_error_t error;
+  size_t n = 0;
+  mt_store_backend_t *backend =
+    mt_store_backend_new (mt_test_server_store_uri (&it_server), &error);
+  mt_store_t *store = backend ? mt_store_open (backend, &error) : NULL;
+
+  if (!store) {
+    fail_msg ("store %s: %s", mt_test_server_store_uri (&it_server), error.message);
   }
+  do {
+    mt_store_page_t page;
+    bson_iter_t it;
+    query.cursor = cursor;
+    if (!store->ops->reservation_list (store, &query, &page, &error)) {
+      fail_msg ("reservation_list: %s", error.message);
+    }
+    bson_iter_init (&it, &page.items);
+    while (bson_iter_next (&it) && n < max) {
+      const uint8_t *data;
+      uint32_t len;
+      bson_t doc;
+      bson_iter_t f;
+      bson_iter_document (&it, &len, &data);
+      bson_init_static (&doc, data, len);
+      assert_true (bson_iter_init_find (&f, &doc, "start") && BSON_ITER_HOLDS_DATE_TIME (&f));
+      held[n].start = bson_iter_date_time (&f);
+      assert_true (bson_iter_init_find (&f, &doc, "end") && BSON_ITER_HOLDS_DATE_TIME (&f));
+      held[n].end = bson_iter_date_time (&f);
+      assert_true (bson_iter_init_find (&f, &doc, "units"));
+      held[n].units = (int) bson_iter_as_int64 (&f);
+      n++;
+    }
+    snprintf (cursor, sizeof cursor, "%s", page.next_cursor);
+    mt_store_page_destroy (&page);
+  } while (cursor[0]);
+  mt_store_close (store);
+  mt_store_backend_destroy (backend);
+  return n;
 }
 
 static void
@@ -186,9 +234,6 @@ never_double_booked (void **state)
   char listing[MT_ID_SIZE];
   static job_t jobs[CLIENTS];
   int total_201 = 0, total_409 = 0, total_units = 0;
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
   (void) state;
   good (QUANTITY, BUFFER_HOURS, listing);
   for (unsigned round = 0; round < ROUNDS; round++) {
@@ -229,44 +274,35 @@ never_double_booked (void **state)
            "%d x 409\n",
            ROUNDS, CLIENTS, ROUNDS * CLIENTS, total_201, total_units, total_409);
 
-  /* Stop the server, then ask the file itself. */
+  /* Stop the server, then ask the store itself. */
   assert_int_equal (mt_test_server_stop (&it_server), 0);
-  open_db (&db);
-  /* every granted request is one blocking reservation, nothing else is stored */
-  assert_int_equal (sqlite3_prepare_v2 (db,
-                                        "SELECT count(*), coalesce(sum(units), 0) FROM "
-                                        "reservations WHERE listing_id = ?1 AND status IN "
-                                        "('requested', 'approved', 'checked_out')",
-                                        -1, &stmt, NULL),
-                    SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, listing, -1, SQLITE_STATIC);
-  assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
-  assert_int_equal (sqlite3_column_int (stmt, 0), total_201);
-  assert_int_equal (sqlite3_column_int (stmt, 1), total_units);
-  sqlite3_finalize (stmt);
-  /* at every instant where a loan starts (where the step function of used units can rise),
-   * the loans holding it, each followed by its buffer ([start, end + buffer)), hold at most
-   * the quantity; the maximum over all instants is reached at one of these */
-  assert_int_equal (
-    sqlite3_prepare_v2 (db,
-                        "WITH b AS (SELECT id, start_ms, end_ms, units FROM reservations "
-                        "  WHERE listing_id = ?1 AND status IN ('requested', 'approved', "
-                        "  'checked_out')) "
-                        "SELECT coalesce(max(used), 0), count(*) FROM ("
-                        "  SELECT a.id, sum(o.units) AS used FROM b a JOIN b o "
-                        "  ON o.start_ms <= a.start_ms AND a.start_ms < o.end_ms + ?2 "
-                        "  GROUP BY a.id)",
-                        -1, &stmt, NULL),
-    SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, listing, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, BUFFER_HOURS * HOUR);
-  assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
-  fprintf (stderr, "never_double_booked: most units used at one instant: %d (quantity %d)\n",
-           sqlite3_column_int (stmt, 0), QUANTITY);
-  assert_int_equal (sqlite3_column_int (stmt, 0), QUANTITY);
-  assert_int_equal (sqlite3_column_int (stmt, 1), total_201);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  {
+    static held_t held[ROUNDS * CLIENTS];
+    size_t n = read_blocking (listing, held, ROUNDS * CLIENTS);
+    int units = 0, most = 0;
+    /* every granted request is one blocking reservation, nothing else is stored */
+    for (size_t i = 0; i < n; i++) {
+      units += held[i].units;
+    }
+    assert_int_equal ((int) n, total_201);
+    assert_int_equal (units, total_units);
+    /* at every instant where a loan starts (where the step function of used units can
+     * rise), the loans holding it, each followed by its buffer ([start, end + buffer)),
+     * hold at most the quantity; the maximum over all instants is reached at one of these */
+    for (size_t a = 0; a < n; a++) {
+      int used = 0;
+      for (size_t o = 0; o < n; o++) {
+        if (held[o].start <= held[a].start &&
+            held[a].start < held[o].end + (int64_t) BUFFER_HOURS * HOUR) {
+          used += held[o].units;
+        }
+      }
+      most = used > most ? used : most;
+    }
+    fprintf (stderr, "never_double_booked: most units used at one instant: %d (quantity %d)\n",
+             most, QUANTITY);
+    assert_int_equal (most, QUANTITY);
+  }
   assert_true (mt_test_server_restart (&it_server));
 }
 
@@ -328,9 +364,6 @@ racing_transitions (void **state)
   char paths[2][128];
   int wins[2][2] = { { 0, 0 }, { 0, 0 } }; /* [kind][which job won] */
   int stale[2] = { 0, 0 };                 /* [kind]: losers that lost the compare-and-set */
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
   (void) state;
   good (1000, 0, listing);
   for (unsigned n = 0; n < 2 * RACES; n++) {
@@ -385,41 +418,52 @@ racing_transitions (void **state)
            "stale, the others refused as illegal after the winner)\n",
            RACES, wins[0][0], wins[0][1], stale[0], RACES, wins[1][0], wins[1][1], stale[1]);
 
-  /* The audit log, read from the file: one entry per change, the winner's only. */
+  /* The audit log, read from the store: one entry per change, the winner's only. */
   assert_int_equal (mt_test_server_stop (&it_server), 0);
-  open_db (&db);
-  assert_int_equal (sqlite3_prepare_v2 (db,
-                                        "SELECT id, doc FROM audit WHERE entity_id = ?1 ORDER "
-                                        "BY id",
-                                        -1, &stmt, NULL),
-                    SQLITE_OK);
-  for (unsigned n = 0; n < 2 * RACES; n++) {
-    race_record_t *rec = &records[n];
-    int count = 0;
-    int changes_to_winner = 0;
-    sqlite3_reset (stmt);
-    sqlite3_bind_text (stmt, 1, rec->id, -1, SQLITE_STATIC);
-    while (sqlite3_step (stmt) == SQLITE_ROW) {
-      char expected_id[64];
-      bson_t doc;
-      const uint8_t *data = sqlite3_column_blob (stmt, 1);
-      int len = sqlite3_column_bytes (stmt, 1);
-      count++;
-      snprintf (expected_id, sizeof expected_id, "%.26s:%d", rec->id, count);
-      assert_string_equal ((const char *) sqlite3_column_text (stmt, 0), expected_id);
-      assert_true (data && len > 0 && bson_init_static (&doc, data, (size_t) len));
-      if (count == rec->entries) {
-        changes_to_winner += mt_bson_str_eq (&doc, "to", rec->winner_status) ? 1 : 0;
+  {
+    mt_error_t error;
+    mt_store_backend_t *backend =
+      mt_store_backend_new (mt_test_server_store_uri (&it_server), &error);
+    mt_store_t *store = backend ? mt_store_open (backend, &error) : NULL;
+    if (!store) {
+      fail_msg ("store %s: %s", mt_test_server_store_uri (&it_server), error.message);
+    }
+    for (unsigned n = 0; n < 2 * RACES; n++) {
+      race_record_t *rec = &records[n];
+      mt_store_page_t page;
+      bson_iter_t it;
+      int count = 0;
+      int changes_to_winner = 0;
+      if (!store->ops->audit_list (store, rec->id, NULL, MT_STORE_PAGE_MAX, &page, &error)) {
+        fail_msg ("audit_list: %s", error.message);
       }
-      assert_string_equal (mt_bson_str (&doc, "entity"), "reservation");
+      /* newest first: entry "<id>:<k>" is at position count - k */
+      bson_iter_init (&it, &page.items);
+      while (bson_iter_next (&it)) {
+        char expected_id[64];
+        const uint8_t *data;
+        uint32_t len;
+        bson_t doc;
+        bson_iter_document (&it, &len, &data);
+        assert_true (bson_init_static (&doc, data, len));
+        snprintf (expected_id, sizeof expected_id, "%.26s:%u", rec->id,
+                  page.count - (unsigned) count);
+        assert_string_equal (mt_bson_str (&doc, "id"), expected_id);
+        if (count == 0) {
+          changes_to_winner += mt_bson_str_eq (&doc, "to", rec->winner_status) ? 1 : 0;
+        }
+        assert_string_equal (mt_bson_str (&doc, "entity"), "reservation");
+        count++;
+      }
+      mt_store_page_destroy (&page);
+      if (count != rec->entries || changes_to_winner != 1) {
+        fail_msg ("reservation %s: %d audit entries (expected %d), last to %s: %d", rec->id, count,
+                  rec->entries, rec->winner_status, changes_to_winner);
+      }
     }
-    if (count != rec->entries || changes_to_winner != 1) {
-      fail_msg ("reservation %s: %d audit entries (expected %d), last to %s: %d", rec->id, count,
-                rec->entries, rec->winner_status, changes_to_winner);
-    }
+    mt_store_close (store);
+    mt_store_backend_destroy (backend);
   }
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
   assert_true (mt_test_server_restart (&it_server));
 }
 
