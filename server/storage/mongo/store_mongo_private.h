@@ -122,17 +122,36 @@ bool mt_mongo_doc_int64 (const bson_t *doc, const char *key, int64_t *out);
 /* A date-time field in milliseconds; false if absent or not a date-time. */
 bool mt_mongo_doc_date (const bson_t *doc, const char *key, int64_t *out);
 
+/* The field of @coll's documents that is their key ("_id"): "listing_id" for calendars,
+ * "id" for every other collection. */
+const char *mt_mongo_key_field (mt_mongo_coll_t coll);
+
 /*
- * Copies @doc into @out for storage: "_id" first (the value of "id", which must be a
+ * Copies @doc into @out for storage: "_id" first (the value of @key_field, which must be a
  * non-empty string of at most 255 bytes: MT_ERR_INTERNAL otherwise), then every field of
- * @doc except "_id" and "version", then "version" (int64) when @version > 0, then the
- * fields of @extra (internal "_" fields; may be NULL). @out is initialised by the callee.
+ * @doc except internal ones ("_...") and "version", then "version" (int64) when
+ * @version > 0, then the fields of @extra (internal "_" fields; may be NULL). @out is
+ * initialised by the callee.
  */
-bool mt_mongo_stored_doc (const bson_t *doc, int64_t version, const bson_t *extra, bson_t *out,
-                          mt_error_t *error);
+bool mt_mongo_stored_doc (const bson_t *doc, const char *key_field, int64_t version,
+                          const bson_t *extra, bson_t *out, mt_error_t *error);
 /* Copies a stored document into @out (initialised by the callee) without "_id" and the
  * internal "_" fields. */
 void mt_mongo_public_doc (const bson_t *stored, bson_t *out);
+
+/* A field the port requires or types (store.h "Required fields"). */
+typedef struct {
+  const char *name;
+  bson_type_t type; /* BSON_TYPE_UTF8, BSON_TYPE_DATE_TIME, BSON_TYPE_DOCUMENT, or
+                     * BSON_TYPE_ARRAY (an array of strings) */
+  bool required;
+} mt_mongo_field_t;
+
+/* Checks @doc against @fields (ended by a {NULL} row): a required field missing, or a
+ * present field of another type (null counts as absent for optional fields), is
+ * MT_ERR_INTERNAL naming @kind and the field. */
+bool mt_mongo_check_fields (const bson_t *doc, const mt_mongo_field_t *fields, const char *kind,
+                            mt_error_t *error);
 
 /* Inserts @doc (version 1 when @versioned, as stored otherwise) with @extra internal fields
  * (may be NULL). DUPLICATE when its id or another unique key is taken. */
@@ -148,7 +167,8 @@ bool mt_mongo_find_one (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *f
 /*
  * Compare-and-set update: replaces the document @id with @doc at version
  * @expected_version + 1 (plus @extra internal fields, may be NULL) only if its stored
- * version is @expected_version. @doc must carry "id" == @id (INTERNAL otherwise). STALE when
+ * version is @expected_version. @doc must carry its key field (mt_mongo_key_field) equal to
+ * @id (INTERNAL otherwise). STALE when
  * the version differs, NOT_FOUND when there is no such document.
  */
 bool mt_mongo_update_cas (mt_store_t *store, mt_mongo_coll_t coll, const char *id,
