@@ -209,23 +209,18 @@ mt_mongo_batch_undo (mt_store_t *store, const char *batch_id)
   bson_destroy (&filter);
 }
 
-/* Builds the stored form of every listing of @listings (marked with @batch) into @docs. */
+/* Builds the stored form of every listing of @listings (marked with @batch) into @docs;
+ * *@built tells how many are initialised. */
 static bool
-mt_mongo_batch_docs (const bson_t *const *listings, size_t count, const bson_t *batch,
-                     bson_t **docs, mt_error_t *error)
+mt_mongo_batch_docs (const bson_t *const *listings, size_t count, const bson_t *batch, bson_t *docs,
+                     size_t *built, mt_error_t *error)
 {
   bson_t extra;
   bool ok = true;
-  size_t i;
 
-  for (i = 0; ok && i < count; i++) {
-    docs[i] = bson_new ();
-    ok = mt_mongo_searchable_extra (listings[i], batch, &extra, error);
-    bson_destroy (docs[i]);
-    ok = ok && mt_mongo_stored_doc (listings[i], 1, &extra, docs[i], error);
-    if (!ok) {
-      bson_init (docs[i]);
-    }
+  for (*built = 0; ok && *built < count; (*built)++) {
+    ok = mt_mongo_searchable_extra (listings[*built], batch, &extra, error) &&
+         mt_mongo_stored_doc (listings[*built], "id", 1, &extra, &docs[*built], error);
     bson_destroy (&extra);
   }
   return ok;
@@ -237,40 +232,35 @@ mt_mongo_listing_insert_many (mt_store_t *store, const bson_t *const *listings, 
 {
   char batch_id[MT_ID_SIZE];
   bson_t batch = BSON_INITIALIZER, opts = BSON_INITIALIZER, reply = BSON_INITIALIZER;
-  bson_t **docs = NULL;
+  bson_t *docs = NULL;
   const bson_t **views = NULL;
   bson_error_t bson_error;
-  bool inserted = false;
+  size_t built = 0, i;
   bool ok = false;
-  size_t i;
 
   if (count == 0) {
+    bson_destroy (&reply);
     return true;
-  }
-  if (!listings) {
-    mt_mongo_bad_document ("id", error);
-    return false;
   }
   docs = calloc (count, sizeof *docs);
   views = calloc (count, sizeof *views);
-  if (!docs || !views) {
-    mt_mongo_out_of_memory (error);
+  if (!listings || !docs || !views) {
+    listings ? mt_mongo_out_of_memory (error) : mt_mongo_bad_document ("id", error);
     goto done;
   }
   mt_id_new ("bat", batch_id);
   BSON_APPEND_UTF8 (&batch, "id", batch_id);
   BSON_APPEND_DATE_TIME (&batch, "at", mt_time_now_ms ());
-  if (!mt_mongo_batch_docs (listings, count, &batch, docs, error)) {
+  if (!mt_mongo_batch_docs (listings, count, &batch, docs, &built, error)) {
     goto done;
   }
   for (i = 0; i < count; i++) {
-    views[i] = docs[i];
+    views[i] = &docs[i];
   }
   BSON_APPEND_BOOL (&opts, "ordered", true);
   bson_destroy (&reply);
-  inserted = mongoc_collection_insert_many (mt_mongo_coll (store, MT_MONGO_LISTINGS), views, count,
-                                            &opts, &reply, &bson_error);
-  if (!inserted) {
+  if (!mongoc_collection_insert_many (mt_mongo_coll (store, MT_MONGO_LISTINGS), views, count, &opts,
+                                      &reply, &bson_error)) {
     mt_mongo_error (&bson_error, &reply, "insert into listings", error);
     mt_mongo_batch_undo (store, batch_id);
     goto done;
@@ -282,10 +272,8 @@ mt_mongo_listing_insert_many (mt_store_t *store, const bson_t *const *listings, 
   /* Committed: if this fails, the repair finishes it. */
   ok = mt_mongo_batch_mark (store, batch_id, true, error);
 done:
-  for (i = 0; docs && i < count; i++) {
-    if (docs[i]) {
-      bson_destroy (docs[i]);
-    }
+  for (i = 0; i < built; i++) {
+    bson_destroy (&docs[i]);
   }
   free (docs);
   free (views);
@@ -534,7 +522,7 @@ mt_mongo_photo_insert (mt_store_t *store, const bson_t *meta, const uint8_t *dat
   id = meta ? mt_mongo_doc_str (meta, "id") : NULL;
   listing_id = meta ? mt_mongo_doc_str (meta, "listing_id") : NULL;
   if (!id || !*id || strlen (id) > 255 || !listing_id || (!data && len > 0) ||
-      (mt_mongo_doc_int64 (meta, "bytes", &bytes) && (bytes < 0 || (uint64_t) bytes != len))) {
+      !mt_mongo_doc_int64 (meta, "bytes", &bytes) || bytes < 0 || (uint64_t) bytes != len) {
     mt_mongo_bad_document (!id || !*id || strlen (id) > 255 ? "id"
                            : !listing_id                    ? "listing_id"
                                                             : "bytes",

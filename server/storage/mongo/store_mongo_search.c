@@ -125,7 +125,7 @@ mt_mongo_keys_of_field (bson_iter_t *it, mt_mongo_keys_t *k)
   if (BSON_ITER_HOLDS_NULL (it)) {
     return true;
   }
-  if (BSON_ITER_HOLDS_UTF8 (it)) {
+  if (BSON_ITER_HOLDS_UTF8 (it) && k->prefix != 'g') {
     text = bson_iter_utf8 (it, &len);
     mt_text_words (text, len, 0, mt_mongo_keys_add, k);
     return true;
