@@ -9,10 +9,13 @@ codeName}); per-document write errors are answered with ok: 1 and writeErrors.
 import copy
 import datetime
 import itertools
+import sys
+import traceback
 
 import bson
 from bson.int64 import Int64
 from bson.son import SON
+import mongomock
 from mongomock import (CollectionInvalid, DuplicateKeyError, OperationFailure, WriteError)
 
 import mongo_double_schema as schema
@@ -24,6 +27,7 @@ MAX_MESSAGE_SIZE = 48000000
 MAX_WRITE_BATCH_SIZE = 100000
 BATCH_BYTES = 8 * 1024 * 1024  # a reply batch stays well under MAX_MESSAGE_SIZE
 DEFAULT_FIRST_BATCH = 101
+_SCRATCH = mongomock.MongoClient()  # apart from the served data: listDatabases never shows it
 SESSION_TIMEOUT_MINUTES = 30
 
 CODE_NAMES = {
@@ -230,6 +234,11 @@ class Double:
         except DATA_ERRORS as exc:
             code, message = _translate(exc)
             return CommandError(code, message).reply()
+        except CloseConnection:
+            raise
+        except Exception as exc:  # a bug of the double: answer it, keep serving, say it
+            traceback.print_exc(file=sys.stderr)
+            return CommandError(1, 'mongo double internal error in %s: %r' % (name, exc)).reply()
 
     # ---- server -------------------------------------------------------------------------
 
@@ -467,7 +476,7 @@ class Double:
         if not fields:
             return doc
         # mongomock's projection, applied to a document that may no longer be stored
-        scratch = coll.database['$mutua.double.projection']
+        scratch = _SCRATCH['projection']['doc']
         scratch.drop()
         scratch.insert_one(copy.deepcopy(doc))
         projected = scratch.find_one({}, fields)

@@ -71,7 +71,9 @@ mt_mongo_check_fields (const bson_t *doc, const mt_mongo_field_t *fields, const 
   for (const mt_mongo_field_t *field = fields; field->name; field++) {
     bson_iter_t iter;
     bool present = bson_iter_init_find (&iter, doc, field->name) && !BSON_ITER_HOLDS_NULL (&iter);
-    bool ok = present ? bson_iter_type (&iter) == field->type : !field->required;
+    bool ok = present ? bson_iter_type (&iter) == field->type ||
+                          (field->type == BSON_TYPE_INT64 && BSON_ITER_HOLDS_INT32 (&iter))
+                      : !field->required;
     if (ok && present && field->type == BSON_TYPE_ARRAY) {
       bson_iter_t child;
       ok = bson_iter_recurse (&iter, &child);
@@ -90,6 +92,16 @@ mt_mongo_check_fields (const bson_t *doc, const mt_mongo_field_t *fields, const 
   return true;
 }
 
+int64_t
+mt_mongo_clamp_date (int64_t ms)
+{
+  /* 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z */
+  const int64_t first = -62135596800000LL;
+  const int64_t last = 253402300799999LL;
+
+  return ms < first ? first : ms > last ? last : ms;
+}
+
 /* ---- Stored and public forms ------------------------------------------------------------- */
 
 const char *
@@ -104,6 +116,7 @@ mt_mongo_stored_doc (const bson_t *doc, const char *key_field, int64_t version, 
 {
   bson_iter_t iter;
   const char *id = mt_mongo_doc_str (doc, key_field);
+  bool seen_version = false;
 
   bson_init (out);
   if (!id || id[0] == '\0' || strlen (id) > 255) {
@@ -113,16 +126,25 @@ mt_mongo_stored_doc (const bson_t *doc, const char *key_field, int64_t version, 
     return false;
   }
   BSON_APPEND_UTF8 (out, "_id", id);
+  /* "version" at the place the field had (appended when absent; later duplicates dropped),
+   * so that a document reads back exactly as given. */
   if (bson_iter_init (&iter, doc)) {
     while (bson_iter_next (&iter)) {
       const char *key = bson_iter_key (&iter);
-      if (key[0] == '_' || (version > 0 && strcmp (key, "version") == 0)) {
+      if (key[0] == '_') {
+        continue;
+      }
+      if (version > 0 && strcmp (key, "version") == 0) {
+        if (!seen_version) {
+          BSON_APPEND_INT64 (out, "version", version);
+        }
+        seen_version = true;
         continue;
       }
       bson_append_iter (out, key, -1, &iter);
     }
   }
-  if (version > 0) {
+  if (version > 0 && !seen_version) {
     BSON_APPEND_INT64 (out, "version", version);
   }
   if (extra && bson_iter_init (&iter, extra)) {
@@ -534,6 +556,70 @@ mt_mongo_sort_values (const bson_t *doc, const mt_mongo_order_t *order, bson_t *
   return true;
 }
 
+/* The id-only form of a cursor: the "_id" of the last document of the page. */
+static bool
+mt_mongo_cursor_encode_id (uint8_t form, const bson_t *last, char out[MT_STORE_CURSOR_MAX])
+{
+  bson_t raw = BSON_INITIALIZER;
+  const char *id = mt_mongo_doc_str (last, "_id");
+  bool ok = false;
+
+  out[0] = '\0';
+  BSON_APPEND_INT32 (&raw, "f", form);
+  BSON_APPEND_UTF8 (&raw, "i", id ? id : "");
+  if (id && raw.len <= MT_MONGO_CURSOR_RAW_MAX) {
+    mt_b64url_encode (bson_get_data (&raw), raw.len, out);
+    ok = true;
+  }
+  bson_destroy (&raw);
+  return ok;
+}
+
+/* The sort values of @cursor: carried by it, or read back from the document it names. */
+static bool
+mt_mongo_list_cursor (mt_store_t *store, mt_mongo_coll_t coll, const mt_mongo_order_t *order,
+                      const char *cursor, bson_t *values, mt_error_t *error)
+{
+  uint8_t raw[MT_MONGO_CURSOR_RAW_MAX];
+  size_t raw_len = 0;
+  size_t text_len = strnlen (cursor, MT_STORE_CURSOR_MAX);
+  bson_t doc;
+  bson_t filter = BSON_INITIALIZER;
+  bson_t stored;
+  bson_iter_t iter;
+  bool found = false;
+  bool ok;
+
+  if (text_len == 0 || text_len >= MT_STORE_CURSOR_MAX ||
+      !mt_b64url_decode (cursor, text_len, raw, sizeof raw, &raw_len) ||
+      !bson_init_static (&doc, raw, raw_len) || !bson_validate (&doc, BSON_VALIDATE_NONE, NULL) ||
+      !bson_iter_init_find (&iter, &doc, "i")) {
+    bson_destroy (&filter);
+    return mt_mongo_cursor_decode (cursor, order->form, order->key_count, values, error);
+  }
+  bson_init (values);
+  if (!BSON_ITER_HOLDS_UTF8 (&iter) || !bson_iter_init_find (&iter, &doc, "f") ||
+      !BSON_ITER_HOLDS_INT32 (&iter) || bson_iter_int32 (&iter) != order->form) {
+    bson_destroy (&filter);
+    mt_mongo_bad_cursor (error);
+    return false;
+  }
+  bson_iter_init_find (&iter, &doc, "i");
+  BSON_APPEND_UTF8 (&filter, "_id", bson_iter_utf8 (&iter, NULL));
+  ok = mt_mongo_find_one (store, coll, &filter, true, &stored, &found, error);
+  if (ok && !found) {
+    mt_mongo_bad_cursor (error);
+    ok = false;
+  }
+  if (ok) {
+    bson_destroy (values);
+    mt_mongo_sort_values (&stored, order, values);
+  }
+  bson_destroy (&stored);
+  bson_destroy (&filter);
+  return ok;
+}
+
 bool
 mt_mongo_list (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter,
                const mt_mongo_order_t *order, const char *cursor, uint32_t limit,
@@ -556,7 +642,9 @@ mt_mongo_list (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter,
     ok = false;
     goto done;
   }
-  if (limit > MT_STORE_PAGE_MAX && limit != MT_MONGO_LIST_ALL_MAX) {
+  if (limit == MT_MONGO_LIST_ALL) {
+    limit = MT_MONGO_LIST_ALL_MAX;
+  } else if (limit > MT_STORE_PAGE_MAX) {
     limit = MT_STORE_PAGE_MAX;
   }
   if (filter && !bson_empty (filter)) {
@@ -566,7 +654,7 @@ mt_mongo_list (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter,
     if (cursor && cursor[0]) {
       bson_t after = BSON_INITIALIZER;
       bson_t values;
-      if (!mt_mongo_cursor_decode (cursor, order->form, order->key_count, &values, error)) {
+      if (!mt_mongo_list_cursor (store, coll, order, cursor, &values, error)) {
         bson_destroy (&values);
         bson_destroy (&after);
         bson_append_array_end (&query, &and_array);
@@ -581,7 +669,7 @@ mt_mongo_list (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter,
     bson_append_array_end (&query, &and_array);
   } else if (cursor && cursor[0]) {
     bson_t values;
-    if (!mt_mongo_cursor_decode (cursor, order->form, order->key_count, &values, error)) {
+    if (!mt_mongo_list_cursor (store, coll, order, cursor, &values, error)) {
       bson_destroy (&values);
       ok = false;
       goto done;
@@ -618,7 +706,8 @@ mt_mongo_list (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter,
   if (ok && more) {
     bson_t values;
     mt_mongo_sort_values (&last, order, &values);
-    if (!mt_mongo_cursor_encode (order->form, &values, out->next_cursor)) {
+    if (!mt_mongo_cursor_encode (order->form, &values, out->next_cursor) &&
+        !mt_mongo_cursor_encode_id (order->form, &last, out->next_cursor)) {
       mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "clé de tri trop longue",
                     "sort key too long for a cursor");
       ok = false;

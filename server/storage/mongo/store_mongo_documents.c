@@ -43,7 +43,7 @@ static bool
 mt_mongo_network_list (mt_store_t *store, mt_store_page_t *out, mt_error_t *error)
 {
   return mt_mongo_list (store, MT_MONGO_NETWORKS, NULL, &mt_mongo_network_order, NULL,
-                        MT_MONGO_LIST_ALL_MAX, out, error);
+                        MT_MONGO_LIST_ALL, out, error);
 }
 
 /* ---- Members ----------------------------------------------------------------------------- */
@@ -243,7 +243,7 @@ mt_mongo_account_list_by_member (mt_store_t *store, const char *member_id, mt_st
   }
   BSON_APPEND_UTF8 (&filter, "member_id", member_id);
   ok = mt_mongo_list (store, MT_MONGO_ACCOUNTS, &filter, &mt_mongo_account_order, NULL,
-                      MT_MONGO_LIST_ALL_MAX, out, error);
+                      MT_MONGO_LIST_ALL, out, error);
   bson_destroy (&filter);
   return ok;
 }
@@ -340,7 +340,7 @@ mt_mongo_token_purge (mt_store_t *store, int64_t now_ms, mt_error_t *error)
   bool ok;
 
   BSON_APPEND_DOCUMENT_BEGIN (&filter, "expires_at", &lt);
-  BSON_APPEND_DATE_TIME (&lt, "$lt", now_ms);
+  BSON_APPEND_DATE_TIME (&lt, "$lt", mt_mongo_clamp_date (now_ms));
   bson_append_document_end (&filter, &lt);
   ok = mt_mongo_delete_many (store, MT_MONGO_REVOKED_TOKENS, &filter, NULL, error);
   bson_destroy (&filter);

@@ -36,6 +36,8 @@
 
 /* Bound of the lists without a cursor parameter (network_list, account_list_by_member). */
 #define MT_MONGO_LIST_ALL_MAX 1000
+/* The limit that asks mt_mongo_list for up to MT_MONGO_LIST_ALL_MAX documents. */
+#define MT_MONGO_LIST_ALL UINT32_MAX
 
 /* Default database when the URI names none. */
 #define MT_MONGO_DEFAULT_DB "mutua"
@@ -113,6 +115,10 @@ void mt_mongo_bad_document (const char *what, mt_error_t *error);
 void mt_mongo_bad_cursor (mt_error_t *error);
 void mt_mongo_out_of_memory (mt_error_t *error);
 
+/* A date bound of a query within years 1..9999, which every server and tool can represent
+ * (stored dates are within them; a bound beyond them selects the same documents). */
+int64_t mt_mongo_clamp_date (int64_t ms);
+
 /* ---- Documents (store_mongo_docs.c) ----------------------------------------------------- */
 
 /* The string field @key of @doc, or NULL when absent or not a string. */
@@ -142,8 +148,9 @@ void mt_mongo_public_doc (const bson_t *stored, bson_t *out);
 /* A field the port requires or types (store.h "Required fields"). */
 typedef struct {
   const char *name;
-  bson_type_t type; /* BSON_TYPE_UTF8, BSON_TYPE_DATE_TIME, BSON_TYPE_DOCUMENT, or
-                     * BSON_TYPE_ARRAY (an array of strings) */
+  bson_type_t type; /* BSON_TYPE_UTF8, BSON_TYPE_DATE_TIME, BSON_TYPE_DOCUMENT,
+                     * BSON_TYPE_INT64 (an int32 or int64), or BSON_TYPE_ARRAY (an array of
+                     * strings) */
   bool required;
 } mt_mongo_field_t;
 
@@ -212,7 +219,7 @@ typedef struct {
 /*
  * Fills @out with the page of documents matching @filter (may be empty) in @order, after the
  * position of @cursor (NULL or "" = from the start), at most @limit (0 -> BAD_REQUEST,
- * clamped to MT_STORE_PAGE_MAX; pass MT_MONGO_LIST_ALL_MAX for the lists without cursors,
+ * clamped to MT_STORE_PAGE_MAX; pass MT_MONGO_LIST_ALL for the lists without cursors,
  * with @cursor NULL). next_cursor is set when more documents follow. Pages are keyset pages:
  * documents inserted between two pages never shift those already listed.
  * @out is initialised by the callee.
@@ -221,7 +228,9 @@ bool mt_mongo_list (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filte
                     const mt_mongo_order_t *order, const char *cursor, uint32_t limit,
                     mt_store_page_t *out, mt_error_t *error);
 
-/* Cursors: an opaque base64url text of {"f": form, "k": [the sort-key values]}. */
+/* Cursors: an opaque base64url text of {"f": form, "k": [the sort-key values]}, or of
+ * {"f": form, "i": "<_id>"} when the values do not fit (long names): the values are then
+ * read back from that document. */
 bool mt_mongo_cursor_encode (uint8_t form, const bson_t *values, char out[MT_STORE_CURSOR_MAX]);
 /* Decodes @text into @values (an array document, initialised by the callee) when its form is
  * @form and it holds @key_count values; BAD_REQUEST otherwise. */

@@ -81,7 +81,7 @@ mt_mongo_filter_due (bson_t *filter, const char *field, int64_t before)
   bson_t cond;
 
   BSON_APPEND_DOCUMENT_BEGIN (filter, field, &cond);
-  BSON_APPEND_DATE_TIME (&cond, "$lte", before);
+  BSON_APPEND_DATE_TIME (&cond, "$lte", mt_mongo_clamp_date (before));
   bson_append_document_end (filter, &cond);
 }
 
@@ -213,11 +213,17 @@ mt_mongo_calendar_list (mt_store_t *store, const char *cursor, uint32_t limit, m
 /* ---- Reservations ------------------------------------------------------------------------ */
 
 static const mt_mongo_field_t mt_mongo_reservation_fields[] = {
-  { "listing_id", BSON_TYPE_UTF8, true },       { "borrower_member_id", BSON_TYPE_UTF8, false },
-  { "owner_member_id", BSON_TYPE_UTF8, false }, { "status", BSON_TYPE_UTF8, false },
-  { "start", BSON_TYPE_DATE_TIME, false },      { "end", BSON_TYPE_DATE_TIME, false },
-  { "expires_at", BSON_TYPE_DATE_TIME, false }, { "returned_at", BSON_TYPE_DATE_TIME, false },
-  { "created_at", BSON_TYPE_DATE_TIME, true },  { NULL, BSON_TYPE_EOD, false },
+  { "listing_id", BSON_TYPE_UTF8, true },
+  { "borrower_member_id", BSON_TYPE_UTF8, false },
+  { "owner_member_id", BSON_TYPE_UTF8, false },
+  { "status", BSON_TYPE_UTF8, false },
+  { "start", BSON_TYPE_DATE_TIME, false },
+  { "end", BSON_TYPE_DATE_TIME, false },
+  { "units", BSON_TYPE_INT64, false },
+  { "expires_at", BSON_TYPE_DATE_TIME, false },
+  { "returned_at", BSON_TYPE_DATE_TIME, false },
+  { "created_at", BSON_TYPE_DATE_TIME, true },
+  { NULL, BSON_TYPE_EOD, false },
 };
 
 static bool
@@ -326,7 +332,7 @@ mt_mongo_idempotency_purge (mt_store_t *store, int64_t before_ms, mt_error_t *er
   bool ok;
 
   BSON_APPEND_DOCUMENT_BEGIN (&filter, "created_at", &cond);
-  BSON_APPEND_DATE_TIME (&cond, "$lt", before_ms);
+  BSON_APPEND_DATE_TIME (&cond, "$lt", mt_mongo_clamp_date (before_ms));
   bson_append_document_end (&filter, &cond);
   ok = mt_mongo_delete_many (store, MT_MONGO_IDEMPOTENCY, &filter, NULL, error);
   bson_destroy (&filter);

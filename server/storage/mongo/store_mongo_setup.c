@@ -12,7 +12,6 @@
 #include "store_mongo_private.h"
 
 #include "mt_embed.h"
-#include "mt_json.h"
 
 #include <string.h>
 
@@ -217,13 +216,12 @@ mt_mongo_setup_collections (mt_store_t *store, mt_error_t *error)
 {
   const mt_embed_file_t *file = mt_embed_find (mutua_mongo_files, "validators.json");
   bson_t validators;
+  bson_error_t bson_error;
   bool ok = true;
 
-  if (!file ||
-      !mt_json_parse_object ((const char *) file->data, file->len, 0, &validators, error)) {
-    if (file) {
-      bson_destroy (&validators);
-    }
+  /* libbson's own JSON reader: the file is MongoDB's dialect ("bsonType", "$comment"). */
+  if (!file || !bson_init_from_json (&validators, (const char *) file->data, (ssize_t) file->len,
+                                     &bson_error)) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
                   "validateurs MongoDB illisibles (schemas/mongodb/validators.json)",
                   "unreadable MongoDB validators (schemas/mongodb/validators.json)");
