@@ -522,7 +522,7 @@ mt_mongo_photo_insert (mt_store_t *store, const bson_t *meta, const uint8_t *dat
   id = meta ? mt_mongo_doc_str (meta, "id") : NULL;
   listing_id = meta ? mt_mongo_doc_str (meta, "listing_id") : NULL;
   if (!id || !*id || strlen (id) > 255 || !listing_id || (!data && len > 0) ||
-      !mt_mongo_doc_int64 (meta, "bytes", &bytes) || bytes < 0 || (uint64_t) bytes != len) {
+      !mt_mongo_doc_int64 (meta, "bytes", &bytes) || bytes < 0) {
     mt_mongo_bad_document (!id || !*id || strlen (id) > 255 ? "id"
                            : !listing_id                    ? "listing_id"
                                                             : "bytes",

@@ -386,6 +386,8 @@ repair_removes_orphan_chunks_photos_and_calendars (void **state)
   bson_init (&doc);
   BSON_APPEND_UTF8 (&doc, "listing_id", "lst_gone");
   BSON_APPEND_INT64 (&doc, "version", 1);
+  BSON_APPEND_ARRAY_BEGIN (&doc, "entries", &chunk);
+  bson_append_array_end (&doc, &chunk);
   OK (mt_mongo_insert (st, MT_MONGO_CALENDARS, &doc, true, NULL, &err));
   bson_destroy (&doc);
 
