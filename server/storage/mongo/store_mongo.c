@@ -183,6 +183,8 @@ mt_mongo_fill_ops (void)
   mt_mongo_ops.check_integrity = mt_mongo_check_integrity;
   mt_mongo_documents_ops (&mt_mongo_ops);
   mt_mongo_reservations_ops (&mt_mongo_ops);
+  mt_mongo_listings_ops (&mt_mongo_ops);
+  mt_mongo_search_ops (&mt_mongo_ops);
 }
 
 static mt_store_t *

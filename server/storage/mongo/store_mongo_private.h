@@ -265,6 +265,28 @@ bool mt_mongo_ledger_repair (mt_store_t *store, mt_error_t *error);
 /* Consistency checks owned by other files (for check_integrity). */
 bool mt_mongo_ledger_check (mt_store_t *store, mt_error_t *error);
 
+/* ---- Search keys and terms (store_mongo_search.c) --------------------------------------- */
+
+/*
+ * Appends to @extra the search keys of the listing or need @doc: "_w", the sorted array of the
+ * distinct folded words of its "title" ("t:<word>"), "tags" ("g:<word>") and "description"
+ * ("d:<word>"). A searched field of another type than string (array of strings for "tags")
+ * or null is MT_ERR_INTERNAL.
+ */
+bool mt_mongo_search_keys (const bson_t *doc, bson_t *extra, mt_error_t *error);
+
+/* The folded words of a query's terms (at most 32 terms with words, 128 bytes each). */
+typedef struct mt_mongo_terms mt_mongo_terms_t;
+/* NULL when out of memory; @terms is NULL-terminated (NULL = none). */
+mt_mongo_terms_t *mt_mongo_terms_new (const char *const *terms);
+void mt_mongo_terms_destroy (mt_mongo_terms_t *terms);
+/* Number of terms with words (0: no text filter). */
+size_t mt_mongo_terms_count (const mt_mongo_terms_t *terms);
+/* What ties a relevance cursor to its terms (equal for terms with the same folded words). */
+uint32_t mt_mongo_terms_fingerprint (const mt_mongo_terms_t *terms);
+/* The relevance score of the stored document @stored (its "_w") for @terms. */
+int64_t mt_mongo_terms_score (const mt_mongo_terms_t *terms, const bson_t *stored);
+
 /* Setup at backend creation (store_mongo_setup.c): collections, validators, indexes. */
 bool mt_mongo_setup (mt_store_t *store, mt_error_t *error);
 

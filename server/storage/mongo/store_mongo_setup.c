@@ -82,6 +82,30 @@ static const mt_mongo_index_t mt_mongo_indexes[] = {
   { MT_MONGO_REVOKED_TOKENS, "expires", "{\"expires_at\": 1}", false, NULL },
   { MT_MONGO_PHOTOS, "listing", "{\"listing_id\": 1}", false, NULL },
   { MT_MONGO_PHOTO_CHUNKS, "photo_n", "{\"photo_id\": 1, \"n\": 1}", true, NULL },
+  /* Listings and needs (store_mongo_search.c): the search keys (multikey, walked by the
+   * anchored prefix regexes of the terms), the recency order, and the filters. */
+  { MT_MONGO_LISTINGS, "words", "{\"_w\": 1}", false, NULL },
+  { MT_MONGO_LISTINGS, "created", "{\"created_at\": -1, \"_id\": -1}", false, NULL },
+  { MT_MONGO_LISTINGS, "owner_created", "{\"owner_id\": 1, \"created_at\": -1, \"_id\": -1}", false,
+    NULL },
+  { MT_MONGO_LISTINGS, "status_created", "{\"status\": 1, \"created_at\": -1, \"_id\": -1}", false,
+    NULL },
+  { MT_MONGO_LISTINGS, "kind", "{\"kind\": 1}", false, NULL },
+  { MT_MONGO_LISTINGS, "category", "{\"category\": 1}", false, NULL },
+  { MT_MONGO_LISTINGS, "visibility", "{\"visibility\": 1}", false, NULL },
+  { MT_MONGO_LISTINGS, "departement", "{\"territory.departement\": 1}", false, NULL },
+  { MT_MONGO_LISTINGS, "batch", "{\"_batch.id\": 1}", false, "{\"_batch\": {\"$exists\": true}}" },
+  { MT_MONGO_LISTINGS, "batch_at", "{\"_batch.at\": 1}", false,
+    "{\"_batch\": {\"$exists\": true}}" },
+  { MT_MONGO_PHOTO_CHUNKS, "at", "{\"at\": 1}", false, NULL },
+  { MT_MONGO_NEEDS, "words", "{\"_w\": 1}", false, NULL },
+  { MT_MONGO_NEEDS, "created", "{\"created_at\": -1, \"_id\": -1}", false, NULL },
+  { MT_MONGO_NEEDS, "owner_created", "{\"owner_id\": 1, \"created_at\": -1, \"_id\": -1}", false,
+    NULL },
+  { MT_MONGO_NEEDS, "status_created", "{\"status\": 1, \"created_at\": -1, \"_id\": -1}", false,
+    NULL },
+  { MT_MONGO_NEED_ANSWERS, "need_created", "{\"need_id\": 1, \"created_at\": 1, \"_id\": 1}", false,
+    NULL },
 };
 
 static bool

@@ -629,14 +629,6 @@ bool mt_sqlite_listing_cursor_decode (const char *text, mt_sqlite_listing_key_t 
 #define MT_SQLITE_FTS_QUERY_MAX (MT_SQLITE_FTS_TERMS_MAX * (2 * MT_SQLITE_FTS_TERM_BYTES + 4) + 1)
 
 /*
- * True when the code point @cp, on its own, makes a token for unicode61 with
- * remove_diacritics 2 (the tokenizer of listings_fts): ASCII letters and digits, and the
- * non-ASCII characters of letters, digits and the like. A term holds a word exactly when one
- * of its characters does.
- */
-bool mt_sqlite_fts_word_char (uint32_t cp);
-
-/*
  * The search query builder, a pure function. Writes into @out the FTS5 MATCH expression
  * requiring every term of @terms (NULL-terminated; NULL = none), each as a quoted prefix
  * phrase ("term"*), joined by spaces (FTS5's implicit AND), and returns how many terms it

@@ -19,6 +19,7 @@
 #include "mt_log.h"
 
 #include "sqlite/store_sqlite_private.h"
+#include "store_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1761,7 +1762,7 @@ utf8_of (uint32_t cp, char out[5])
 
 /*
  * The builder's idea of a word character is unicode61's: every code point of the BMP, and
- * one in 61 beyond, makes a token on its own exactly when mt_sqlite_fts_word_char says so.
+ * one in 61 beyond, makes a token on its own exactly when mt_text_word_char says so.
  */
 static void
 query_builder_agrees_with_unicode61 (void **state)
@@ -1806,13 +1807,13 @@ query_builder_agrees_with_unicode61 (void **state)
     if (cp >= 0xD800 && cp <= 0xDFFF) {
       continue;
     }
-    if (mt_sqlite_fts_word_char (cp) != tokenized) {
+    if (mt_text_word_char (cp) != tokenized) {
       fail_msg ("U+%04X: the builder says %s, unicode61 %s", (unsigned) cp,
                 tokenized ? "separator" : "word", tokenized ? "makes a token" : "none");
     }
   }
-  assert_false (mt_sqlite_fts_word_char (0x110000));
-  assert_false (mt_sqlite_fts_word_char (0xD800));
+  assert_false (mt_text_word_char (0x110000));
+  assert_false (mt_text_word_char (0xD800));
   sqlite3_close (db);
 }
 
