@@ -92,7 +92,14 @@ fi
 
 # 6. Shared libraries of mutuad against the runtime stage's packages.
 if [[ -x "$mutuad" ]] && command -v dpkg >/dev/null 2>&1; then
-  runtime=" $(packages runtime | tr '\n' ' ') "
+  # The runtime stage's packages and everything apt installs with them (their Depends and
+  # PreDepends, recursively): libmongoc-1.0-0 brings libssl3, libsnappy1v5, libzstd1...
+  listed=$(packages runtime | tr '\n' ' ')
+  # shellcheck disable=SC2086 # one word per package
+  runtime=" $listed $(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+    --no-breaks --no-replaces --no-enhances $listed 2>/dev/null |
+    awk '/^[a-z0-9]/ {print $1} /Depends:/ {print $2}' | sed 's/:.*//' | tr -d '<>' |
+    sort -u | tr '\n' ' ') "
   for lib in $(ldd "$mutuad" | awk '/=>/ {print $3}'); do
     real=$(readlink -f "$lib")
     owner=$(dpkg -S "$real" 2>/dev/null | head -n1 | cut -d: -f1 || true)
