@@ -154,6 +154,13 @@ mt_mongo_member_list (mt_store_t *store, const mt_store_member_query_t *query, m
   bson_t filter = BSON_INITIALIZER;
   bson_t exists;
   bool ok;
+  if (!query) {
+    bson_destroy (&filter);
+    mt_store_page_init (out);
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST, "requête de liste manquante",
+                  "missing list query");
+    return false;
+  }
 
   BSON_APPEND_DOCUMENT_BEGIN (&filter, "_pending_account", &exists);
   BSON_APPEND_BOOL (&exists, "$exists", false);

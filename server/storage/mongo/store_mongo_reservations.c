@@ -85,6 +85,16 @@ mt_mongo_filter_due (bson_t *filter, const char *field, int64_t before)
   bson_append_document_end (filter, &cond);
 }
 
+/* A list called without its query. */
+static bool
+mt_mongo_no_query (mt_store_page_t *out, mt_error_t *error)
+{
+  mt_store_page_init (out);
+  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_BAD_REQUEST, "requête de liste manquante",
+                "missing list query");
+  return false;
+}
+
 static bool
 mt_mongo_unknown_due (int due, mt_error_t *error)
 {
@@ -261,6 +271,10 @@ mt_mongo_reservation_list (mt_store_t *store, const mt_store_reservation_query_t
   };
   bson_t filter = BSON_INITIALIZER;
   bool ok = true;
+  if (!query) {
+    bson_destroy (&filter);
+    return mt_mongo_no_query (out, error);
+  }
 
   mt_store_page_init (out);
   if ((int) query->due < 0 || (size_t) query->due >= sizeof due_fields / sizeof due_fields[0]) {
@@ -506,6 +520,10 @@ mt_mongo_booking_list (mt_store_t *store, const mt_store_booking_query_t *query,
   };
   bson_t filter = BSON_INITIALIZER;
   bool ok = true;
+  if (!query) {
+    bson_destroy (&filter);
+    return mt_mongo_no_query (out, error);
+  }
 
   mt_store_page_init (out);
   if ((int) query->due < 0 || (size_t) query->due >= sizeof due_fields / sizeof due_fields[0]) {
@@ -598,6 +616,10 @@ mt_mongo_outbox_list (mt_store_t *store, const mt_store_outbox_query_t *query, m
 {
   bson_t filter = BSON_INITIALIZER;
   bool ok;
+  if (!query) {
+    bson_destroy (&filter);
+    return mt_mongo_no_query (out, error);
+  }
 
   mt_mongo_filter_eq (&filter, "kind", query->kind);
   mt_mongo_filter_eq (&filter, "webhook_id", query->webhook_id);
