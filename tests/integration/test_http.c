@@ -9,6 +9,7 @@
 #include "mt_http_client.h"
 #include "mt_json.h"
 #include "mt_test_server.h"
+#include "mt_test_store.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -185,7 +186,8 @@ readiness_and_openapi (void **state)
   get ("/readyz", NULL, &resp);
   assert_int_equal (resp.status, 200);
   assert_string_equal (mt_http_json_string (&resp, "status"), "ready");
-  assert_string_equal (mt_http_json_string (&resp, "store"), "sqlite");
+  assert_string_equal (mt_http_json_string (&resp, "store"),
+                       mt_test_store_is_mongodb () ? "mongodb" : "sqlite");
   mt_http_response_destroy (&resp);
 
   get ("/v1/openapi.json", NULL, &resp);
