@@ -18,6 +18,8 @@
  */
 #include "loans_helpers.h"
 
+#include "mt_test_store.h"
+#include "reservations.h"
 #include "store.h"
 
 #include <fcntl.h>
@@ -212,6 +214,7 @@ check_store_directly (int *entries_out)
   mt_error_t error;
   char cursor[MT_STORE_CURSOR_MAX] = "";
   int entries = 0;
+  int pending_orphans = 0;
 
   snprintf (uri, sizeof uri, "%s", mt_test_server_store_uri (&it_server));
   backend = mt_store_backend_new (uri, &error);
@@ -238,6 +241,15 @@ check_store_directly (int *entries_out)
                      bson_iter_find (&field, "reservation_id"));
         id = bson_iter_utf8 (&field, NULL);
         if (!store->ops->reservation_get (store, id, &reservation, &error)) {
+          /* On a shared store (MongoDB) the reconciliation leaves the entries younger than
+           * the grace period: another instance may be between its two writes. A kill
+           * between them leaves such an entry; it is not an acknowledged write. */
+          if (mt_test_store_is_mongodb () && bson_iter_recurse (&list, &field) &&
+              bson_iter_find (&field, "created_at") && BSON_ITER_HOLDS_DATE_TIME (&field) &&
+              mt_time_now_ms () - bson_iter_date_time (&field) < MT_RESERVATION_ORPHAN_GRACE_MS) {
+            pending_orphans++;
+            continue;
+          }
           fail_msg ("calendar entry of %s without its reservation: %s", id, error.message);
         }
         if (!blocks (mt_bson_str (&reservation, "status"))) {
@@ -258,6 +270,12 @@ check_store_directly (int *entries_out)
   } while (cursor[0]);
   mt_store_close (store);
   mt_store_backend_destroy (backend);
+  if (pending_orphans > 0) {
+    fprintf (stderr,
+             "# %d calendar entries of unfinished creations, younger than the grace "
+             "period, kept on the shared store\n",
+             pending_orphans);
+  }
   qsort (ids, (size_t) entries, MT_ID_SIZE, compare_ids);
   for (int i = 0; i < CRASH_THREADS; i++) {
     for (int k = 0; k < atomic_load (&loaders[i].acked); k++) {
@@ -399,7 +417,11 @@ write_orphan_entry (const char *listing)
   BSON_APPEND_DATE_TIME (&entry, "start", slot_start);
   BSON_APPEND_DATE_TIME (&entry, "end", slot_start + LH_HOUR);
   BSON_APPEND_INT32 (&entry, "units", 1);
-  BSON_APPEND_DATE_TIME (&entry, "created_at", now);
+  /* On a shared store only entries older than the grace period are orphans (see
+   * check_store_directly): this one is, there. */
+  BSON_APPEND_DATE_TIME (&entry, "created_at",
+                         mt_test_store_is_mongodb () ? now - MT_RESERVATION_ORPHAN_GRACE_MS - 1000
+                                                     : now);
   bson_append_document_end (&entries, &entry);
   bson_append_array_end (&next, &entries);
   assert_true (store->ops->calendar_put (store, listing, mt_bson_int (&calendar, "version", 0),
@@ -428,8 +450,10 @@ check_fails_then_start_up_repairs (void **state)
   /* Starting repairs it before serving (the entry is fresh, but no request can be between its
    * two writes under the database lock); a second mutuad on the same database is refused. */
   assert_true (mt_test_server_restart (&it_server));
-  assert_int_not_equal (run_mutuad (second, output, sizeof output), 0);
-  assert_non_null (strstr (output, "another mutuad already uses this database"));
+  if (!mt_test_store_is_mongodb ()) { /* MongoDB is shared by design: no lock */
+    assert_int_not_equal (run_mutuad (second, output, sizeof output), 0);
+    assert_non_null (strstr (output, "another mutuad already uses this database"));
+  }
   assert_int_equal (run_check (output, sizeof output), 0); /* also while it runs */
   assert_int_equal (mt_test_server_stop (&it_server), 0);
   {
