@@ -168,6 +168,12 @@ static const mt_option_t mt_options[] = {
   OPT_I (outbox_interval_ms, "1000", 50, 60000,
          "intervalle de recherche des e-mails et webhooks à envoyer (millisecondes)",
          "how often e-mails and webhook deliveries due are looked for (milliseconds)"),
+  OPT_I (orphan_grace_s, "600", 1, 86400,
+         "âge à partir duquel une entrée de calendrier sans réservation est retirée quand "
+         "d'autres mutuad peuvent écrire (MongoDB, store_shared) : plus long que la plus longue "
+         "création de réservation",
+         "age from which a calendar entry without its reservation is removed when other mutuad "
+         "may write (MongoDB, store_shared): longer than the longest reservation creation"),
   OPT_I (sweep_interval_s, "60", 1, 86400,
          "intervalle des tâches automatiques (expirations, retards, rappels, clôtures)",
          "interval of the automatic tasks (expiry, overdue, reminders, closing)"),

@@ -56,6 +56,7 @@ typedef struct mt_config {
   int64_t review_pending_hours;
   int64_t close_after_days;
   int64_t reminder_lead_hours;
+  int64_t orphan_grace_s; /* calendar entries of unfinished creations kept this long */
   int64_t sweep_interval_s;
   bool credits_enabled;
   int64_t credits_welcome_grant;

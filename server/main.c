@@ -264,9 +264,9 @@ mt_main_check (int argc, char **argv)
       goto done;
     }
     /* A server runs: creations may be between their two writes. */
-    grace = MT_RESERVATION_ORPHAN_GRACE_MS;
+    grace = config.orphan_grace_s * 1000;
   } else if (!locked) {
-    grace = MT_RESERVATION_ORPHAN_GRACE_MS; /* a shared store (MongoDB): others may write */
+    grace = config.orphan_grace_s * 1000; /* a shared store (MongoDB): others may write */
   }
   env_ready = mt_service_env_init (&env, &config);
   backend = env_ready ? mt_store_backend_new (config.store, &error) : NULL;
@@ -323,7 +323,7 @@ mt_main_reconcile (mt_app_t *app, mt_store_t *store, bool exclusive)
   mt_reconcile_report_t report;
   bson_t fields;
 
-  mt_reconcile_run (&ctx, MT_RECONCILE_REPAIR, exclusive ? 0 : MT_RESERVATION_ORPHAN_GRACE_MS,
+  mt_reconcile_run (&ctx, MT_RECONCILE_REPAIR, exclusive ? 0 : app->config.orphan_grace_s * 1000,
                     &report);
   mt_reconcile_report_bson (&report, &fields);
   mt_log_fields (report.errors ? MT_LOG_WARN : MT_LOG_INFO, MT_LOG_DOMAIN,

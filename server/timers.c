@@ -14,9 +14,10 @@
 #define MT_LOG_DOMAIN "timers"
 
 struct mt_timers {
-  bool sweeping;    /* a sweep pass is in progress */
-  bool reconciling; /* a reconciliation pass is in progress */
-  uint64_t passes;  /* sweep passes finished */
+  bool sweeping;           /* a sweep pass is in progress */
+  bool reconciling;        /* a reconciliation pass is in progress */
+  uint64_t passes;         /* sweep passes finished */
+  int64_t orphan_grace_ms; /* config orphan_grace_s */
   mt_sweep_state_t sweep;
   mt_reconcile_state_t reconcile;
   mt_credits_monthly_t monthly; /* the monthly grant of credits (its own periodic task) */
@@ -86,8 +87,7 @@ mt_timers_tick (const mt_ctx_t *ctx, void *arg)
   timers->passes++;
   mt_timers_log_sweep (&timers->sweep.report);
   if (timers->passes % MT_TIMERS_RECONCILE_EVERY == 0) {
-    mt_reconcile_state_init (&timers->reconcile, MT_RECONCILE_REPAIR,
-                             MT_RESERVATION_ORPHAN_GRACE_MS);
+    mt_reconcile_state_init (&timers->reconcile, MT_RECONCILE_REPAIR, timers->orphan_grace_ms);
     timers->reconciling = true;
     return true;
   }
@@ -111,6 +111,7 @@ mt_timers_start (mt_server_t *server, const mt_config_t *config, mt_error_t *err
                   "out of memory");
     return NULL;
   }
+  timers->orphan_grace_ms = config->orphan_grace_s * 1000;
   if (!mt_server_add_periodic (server, config->sweep_interval_s * 1000, mt_timers_tick, timers,
                                error)) {
     free (timers);

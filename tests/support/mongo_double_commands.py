@@ -112,25 +112,32 @@ DATA_ERRORS = (OperationFailure, NotImplementedError, ValueError, TypeError, Key
 
 
 class FailPoints:
-    """Faults injected by the mutuaDoubleFail command: the next @times commands named @name
-    fail with @code (or close the connection when code is 0)."""
+    """Faults injected by the mutuaDoubleFail command: after letting @skip of them pass, the
+    next @times commands named @name (on collection @collection only, when given) fail with
+    @code (or close the connection when code is 0)."""
 
     def __init__(self):
         self.points = {}
 
-    def set(self, name, times, code, errmsg):
+    def set(self, name, times, code, errmsg, collection=None, skip=0):
+        key = (name, collection)
         if times <= 0:
-            self.points.pop(name, None)
+            self.points.pop(key, None)
         else:
-            self.points[name] = [times, code, errmsg]
+            self.points[key] = [times, code, errmsg, skip]
 
-    def trigger(self, name):
-        point = self.points.get(name)
+    def trigger(self, name, body):
+        target = body.get(name)
+        key = (name, target) if (name, target) in self.points else (name, None)
+        point = self.points.get(key)
         if not point:
+            return
+        if point[3] > 0:
+            point[3] -= 1
             return
         point[0] -= 1
         if point[0] <= 0:
-            del self.points[name]
+            del self.points[key]
         if point[1] == 0:
             raise CloseConnection()
         raise CommandError(point[1], point[2])
@@ -227,7 +234,7 @@ class Double:
             if handler is None:
                 raise CommandError(59, "no such command: '%s'" % name)
             if name != 'mutuaDoubleFail':
-                self.fail_points.trigger(name)
+                self.fail_points.trigger(name, body)
             return handler(db, body)
         except CommandError as exc:
             return exc.reply()
@@ -268,7 +275,11 @@ class Double:
             raise CommandError(2, 'mutuaDoubleFail needs fail: "<command name>"')
         code = int(body.get('code', 6))
         errmsg = body.get('errmsg', 'injected by mutuaDoubleFail (code %d)' % code)
-        self.fail_points.set(name, int(body.get('times', 1)), code, errmsg)
+        collection = body.get('collection')
+        if collection is not None and not isinstance(collection, str):
+            raise CommandError(2, 'mutuaDoubleFail: collection must be a string')
+        self.fail_points.set(name, int(body.get('times', 1)), code, errmsg, collection,
+                             int(body.get('skip', 0)))
         return _ok()
 
     # ---- reads --------------------------------------------------------------------------
