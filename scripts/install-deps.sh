@@ -35,6 +35,7 @@ DEBIAN_PACKAGES=(
   python3
   python3-mongomock
   python3-pymongo
+  python3-pymongo-ext # bson in C: the MongoDB test double (tests/support/mongo_double.py) runs faster
   python3-icalendar
   # browser tests of the web app: Debian's Chromium, driven from Node by playwright-core
   chromium

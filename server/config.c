@@ -50,8 +50,13 @@ static const mt_option_t mt_options[] = {
   OPT_S (data_dir, "./data", false, "dossier des données (base, clés)",
          "data directory (database, keys)"),
   OPT_S (store, "", false,
-         "stockage : « sqlite:<fichier> » ou URI mongodb:// (défaut : SQLite dans data_dir)",
-         "store: \"sqlite:<file>\" or a mongodb:// URI (default: SQLite in data_dir)"),
+         "stockage : « sqlite » (défaut, fichier mutua.db dans data_dir), « sqlite:<fichier> », "
+         "« mongodb » (avec mongodb_uri) ou une URI mongodb://",
+         "store: \"sqlite\" (default, mutua.db in data_dir), \"sqlite:<file>\", \"mongodb\" "
+         "(with mongodb_uri) or a mongodb:// URI"),
+  OPT_S (mongodb_uri, "", true,
+         "URI MongoDB quand store vaut « mongodb » (mongodb://hôte1,hôte2/base?replicaSet=rs0)",
+         "MongoDB URI when store is \"mongodb\" (mongodb://host1,host2/db?replicaSet=rs0)"),
   OPT_S (port_file, "", false, "fichier où écrire le port effectivement ouvert",
          "file to write the bound port to"),
   OPT_S (public_url, "", false, "URL publique (cookies Secure et contrôle d'Origin)",
@@ -454,6 +459,18 @@ mt_config_load (mt_config_t *config, int argc, const char *const *argv, int firs
     if (config->workers == 0) {
       config->workers = cores;
     }
+  }
+  if (strcmp (config->store, "mongodb") == 0) {
+    size_t len = strlen (config->mongodb_uri);
+    if (len == 0) {
+      mt_error_set (error, MT_DOMAIN_CONFIG, MT_ERR_BAD_REQUEST,
+                    "store vaut « mongodb » mais mongodb_uri est vide",
+                    "store is \"mongodb\" but mongodb_uri is empty");
+      return false;
+    }
+    memcpy (config->store, config->mongodb_uri, len + 1);
+  } else if (strcmp (config->store, "sqlite") == 0) {
+    config->store[0] = '\0';
   }
   if (config->store[0] == '\0') {
     int n = snprintf (config->store, sizeof config->store, "sqlite:%s/mutua.db", config->data_dir);

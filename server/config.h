@@ -22,6 +22,7 @@ typedef struct mt_config {
   char listen[MT_CONFIG_STR_MAX];
   char data_dir[MT_CONFIG_STR_MAX];
   char store[MT_CONFIG_STR_MAX];
+  char mongodb_uri[MT_CONFIG_STR_MAX];
   char port_file[MT_CONFIG_STR_MAX];
   char public_url[MT_CONFIG_STR_MAX];
   char admin_email[MT_CONFIG_STR_MAX];

@@ -29,10 +29,7 @@ mt_store_backend_new (const char *uri, mt_error_t *error)
     return mt_store_sqlite_backend_new (uri + 7, error);
   }
   if (strncmp (uri, "mongodb://", 10) == 0 || strncmp (uri, "mongodb+srv://", 14) == 0) {
-    mt_error_set (error, MT_DOMAIN_CONFIG, MT_ERR_NOT_IMPLEMENTED,
-                  "l'adaptateur MongoDB n'est pas encore disponible dans cette version",
-                  "the MongoDB adapter is not available in this version yet");
-    return NULL;
+    return mt_store_mongo_backend_new (uri, error);
   }
   mt_error_set (error, MT_DOMAIN_CONFIG, MT_ERR_BAD_REQUEST,
                 "adresse de stockage inconnue (attendu « sqlite:<fichier> » ou « mongodb://… »)",

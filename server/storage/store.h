@@ -410,5 +410,8 @@ void mt_store_close (mt_store_t *store);
 
 /* Adapter constructors (used by mt_store_backend_new). */
 mt_store_backend_t *mt_store_sqlite_backend_new (const char *path, mt_error_t *error);
+/* @uri: a "mongodb://" or "mongodb+srv://" URI (see server/storage/mongo/store_mongo.c for
+ * the defaults added to it). */
+mt_store_backend_t *mt_store_mongo_backend_new (const char *uri, mt_error_t *error);
 
 #endif

@@ -36,6 +36,8 @@
 
 /* Bound of the lists without a cursor parameter (network_list, account_list_by_member). */
 #define MT_MONGO_LIST_ALL_MAX 1000
+/* The limit that asks mt_mongo_list for up to MT_MONGO_LIST_ALL_MAX documents. */
+#define MT_MONGO_LIST_ALL UINT32_MAX
 
 /* Default database when the URI names none. */
 #define MT_MONGO_DEFAULT_DB "mutua"
@@ -113,6 +115,10 @@ void mt_mongo_bad_document (const char *what, mt_error_t *error);
 void mt_mongo_bad_cursor (mt_error_t *error);
 void mt_mongo_out_of_memory (mt_error_t *error);
 
+/* A date bound of a query within years 1..9999, which every server and tool can represent
+ * (stored dates are within them; a bound beyond them selects the same documents). */
+int64_t mt_mongo_clamp_date (int64_t ms);
+
 /* ---- Documents (store_mongo_docs.c) ----------------------------------------------------- */
 
 /* The string field @key of @doc, or NULL when absent or not a string. */
@@ -122,17 +128,37 @@ bool mt_mongo_doc_int64 (const bson_t *doc, const char *key, int64_t *out);
 /* A date-time field in milliseconds; false if absent or not a date-time. */
 bool mt_mongo_doc_date (const bson_t *doc, const char *key, int64_t *out);
 
+/* The field of @coll's documents that is their key ("_id"): "listing_id" for calendars,
+ * "id" for every other collection. */
+const char *mt_mongo_key_field (mt_mongo_coll_t coll);
+
 /*
- * Copies @doc into @out for storage: "_id" first (the value of "id", which must be a
+ * Copies @doc into @out for storage: "_id" first (the value of @key_field, which must be a
  * non-empty string of at most 255 bytes: MT_ERR_INTERNAL otherwise), then every field of
- * @doc except "_id" and "version", then "version" (int64) when @version > 0, then the
- * fields of @extra (internal "_" fields; may be NULL). @out is initialised by the callee.
+ * @doc except internal ones ("_...") and "version", then "version" (int64) when
+ * @version > 0, then the fields of @extra (internal "_" fields; may be NULL). @out is
+ * initialised by the callee.
  */
-bool mt_mongo_stored_doc (const bson_t *doc, int64_t version, const bson_t *extra, bson_t *out,
-                          mt_error_t *error);
+bool mt_mongo_stored_doc (const bson_t *doc, const char *key_field, int64_t version,
+                          const bson_t *extra, bson_t *out, mt_error_t *error);
 /* Copies a stored document into @out (initialised by the callee) without "_id" and the
  * internal "_" fields. */
 void mt_mongo_public_doc (const bson_t *stored, bson_t *out);
+
+/* A field the port requires or types (store.h "Required fields"). */
+typedef struct {
+  const char *name;
+  bson_type_t type; /* BSON_TYPE_UTF8, BSON_TYPE_DATE_TIME, BSON_TYPE_DOCUMENT,
+                     * BSON_TYPE_INT64 (an int32 or int64), or BSON_TYPE_ARRAY (an array of
+                     * strings) */
+  bool required;
+} mt_mongo_field_t;
+
+/* Checks @doc against @fields (ended by a {NULL} row): a required field missing, or a
+ * present field of another type (null counts as absent for optional fields), is
+ * MT_ERR_INTERNAL naming @kind and the field. */
+bool mt_mongo_check_fields (const bson_t *doc, const mt_mongo_field_t *fields, const char *kind,
+                            mt_error_t *error);
 
 /* Inserts @doc (version 1 when @versioned, as stored otherwise) with @extra internal fields
  * (may be NULL). DUPLICATE when its id or another unique key is taken. */
@@ -148,7 +174,8 @@ bool mt_mongo_find_one (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *f
 /*
  * Compare-and-set update: replaces the document @id with @doc at version
  * @expected_version + 1 (plus @extra internal fields, may be NULL) only if its stored
- * version is @expected_version. @doc must carry "id" == @id (INTERNAL otherwise). STALE when
+ * version is @expected_version. @doc must carry its key field (mt_mongo_key_field) equal to
+ * @id (INTERNAL otherwise). STALE when
  * the version differs, NOT_FOUND when there is no such document.
  */
 bool mt_mongo_update_cas (mt_store_t *store, mt_mongo_coll_t coll, const char *id,
@@ -162,13 +189,12 @@ bool mt_mongo_delete_cas (mt_store_t *store, mt_mongo_coll_t coll, const char *i
 bool mt_mongo_delete_many (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter,
                            int64_t *deleted, mt_error_t *error);
 /* Number of documents matching @filter. */
-bool mt_mongo_count (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter,
-                     int64_t *count, mt_error_t *error);
+bool mt_mongo_count (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter, int64_t *count,
+                     mt_error_t *error);
 /* Runs @pipeline (an array document) and calls @each on every result until it returns
  * false (stop, not an error) or the results end. */
 bool mt_mongo_aggregate (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *pipeline,
-                         bool (*each) (const bson_t *doc, void *arg), void *arg,
-                         mt_error_t *error);
+                         bool (*each) (const bson_t *doc, void *arg), void *arg, mt_error_t *error);
 
 /* ---- Keyset pages (store_mongo_docs.c) -------------------------------------------------- */
 
@@ -193,7 +219,7 @@ typedef struct {
 /*
  * Fills @out with the page of documents matching @filter (may be empty) in @order, after the
  * position of @cursor (NULL or "" = from the start), at most @limit (0 -> BAD_REQUEST,
- * clamped to MT_STORE_PAGE_MAX; pass MT_MONGO_LIST_ALL_MAX for the lists without cursors,
+ * clamped to MT_STORE_PAGE_MAX; pass MT_MONGO_LIST_ALL for the lists without cursors,
  * with @cursor NULL). next_cursor is set when more documents follow. Pages are keyset pages:
  * documents inserted between two pages never shift those already listed.
  * @out is initialised by the callee.
@@ -202,7 +228,9 @@ bool mt_mongo_list (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filte
                     const mt_mongo_order_t *order, const char *cursor, uint32_t limit,
                     mt_store_page_t *out, mt_error_t *error);
 
-/* Cursors: an opaque base64url text of {"f": form, "k": [the sort-key values]}. */
+/* Cursors: an opaque base64url text of {"f": form, "k": [the sort-key values]}, or of
+ * {"f": form, "i": "<_id>"} when the values do not fit (long names): the values are then
+ * read back from that document. */
 bool mt_mongo_cursor_encode (uint8_t form, const bson_t *values, char out[MT_STORE_CURSOR_MAX]);
 /* Decodes @text into @values (an array document, initialised by the callee) when its form is
  * @form and it holds @key_count values; BAD_REQUEST otherwise. */
