@@ -82,6 +82,13 @@ static const mt_mongo_index_t mt_mongo_indexes[] = {
   { MT_MONGO_REVOKED_TOKENS, "expires", "{\"expires_at\": 1}", false, NULL },
   { MT_MONGO_PHOTOS, "listing", "{\"listing_id\": 1}", false, NULL },
   { MT_MONGO_PHOTO_CHUNKS, "photo_n", "{\"photo_id\": 1, \"n\": 1}", true, NULL },
+  /* The ledger's chains (store_mongo_ledger_chains.c): each link taken once, entries of a party
+   * newest first, and the walks of each side in chain order. */
+  { MT_MONGO_LEDGER, "links", "{\"_links\": 1}", true, NULL },
+  { MT_MONGO_LEDGER, "parties_created", "{\"_parties\": 1, \"created_at\": -1, \"_id\": -1}", false,
+    NULL },
+  { MT_MONGO_LEDGER, "from_chain", "{\"from\": 1, \"_from_seq\": 1}", false, NULL },
+  { MT_MONGO_LEDGER, "to_chain", "{\"to\": 1, \"_to_seq\": 1}", false, NULL },
 };
 
 static bool
