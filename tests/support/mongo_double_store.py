@@ -2,6 +2,10 @@
 
 - int64 stays int64: mongomock's $inc and $group $sum return Python ints, which encode as int32
   when small; MongoDB keeps a long when an operand is a long. Both are patched here.
+- unique indexes on arrays: MongoDB indexes every element of an array (a multikey index), so a
+  unique key is taken when any element of the new document's array equals a value (or an element)
+  of another document; mongomock compares whole arrays. _ensure_uniques_multikey() checks each
+  element.
 - duplicate keys: mongomock says only "E11000 Duplicate Key Error"; duplicate_message() names
   the index and the key values as MongoDB does.
 - collection options (validator, validationLevel, validationAction) that mongomock does not
@@ -9,6 +13,8 @@
 - put_back() restores a document's previous version (rollback of a statement that failed
   after mongomock applied it).
 """
+
+import itertools
 
 import mongomock
 from bson.int64 import Int64
@@ -73,6 +79,32 @@ def _key_text(names, values):
     return '{ ' + ', '.join(parts) + ' }'
 
 
+def _ensure_uniques_multikey(self, new_data):
+    """mongomock's Collection._ensure_uniques (@new_data is already stored), element by element.
+
+    A unique index holds one key per element of an array field (at most one array field per
+    index, as MongoDB requires): each combination is looked up on its own. An empty array stays
+    one key, compared whole.
+    """
+    for index in self._store.indexes.values():
+        if not index.get('unique'):
+            continue
+        keys = [k for k, _ in index.get('key')]
+        values = [_value_at(new_data, k) for k in keys]
+        if index.get('sparse') and all(v is None for v in values):
+            continue
+        choices = [v if isinstance(v, list) and v else [v] for v in values]
+        for combination in itertools.product(*choices):
+            query = dict(zip(keys, combination))
+            if index.get('partialFilterExpression') is not None:
+                query = {'$and': [index['partialFilterExpression'], query]}
+            if len(list(self._iter_documents(query))) > 1:
+                raise mm_collection.DuplicateKeyError('E11000 Duplicate Key Error', 11000)
+
+
+mm_collection.Collection._ensure_uniques = _ensure_uniques_multikey
+
+
 class Store:
     """All databases of the double (one mongomock client) and the options mongomock lacks."""
 
@@ -132,7 +164,8 @@ class Store:
             values = [_value_at(doc, k) for k in keys]
             if info.get('sparse') and all(v is None for v in values):
                 continue
-            query = {k: v for k, v in zip(keys, values)}
+            query = {k: ({'$in': v} if isinstance(v, list) and v else v)
+                     for k, v in zip(keys, values)}
             if info.get('partialFilterExpression'):
                 query = {'$and': [info['partialFilterExpression'], query]}
             if exclude_id or name != '_id_':

@@ -168,7 +168,7 @@ mt_mongo_validate_all (mt_store_t *base, mt_error_t *error)
 static bool
 mt_mongo_check_integrity (mt_store_t *base, mt_error_t *error)
 {
-  return mt_mongo_validate_all (base, error);
+  return mt_mongo_validate_all (base, error) && mt_mongo_ledger_check (base, error);
 }
 
 static mt_store_ops_t mt_mongo_ops;
@@ -185,6 +185,7 @@ mt_mongo_fill_ops (void)
   mt_mongo_reservations_ops (&mt_mongo_ops);
   mt_mongo_listings_ops (&mt_mongo_ops);
   mt_mongo_search_ops (&mt_mongo_ops);
+  mt_mongo_ledger_ops (&mt_mongo_ops);
 }
 
 static mt_store_t *

@@ -417,7 +417,8 @@ mt_mongo_repair (mt_store_t *store, int64_t now_ms, mt_error_t *error)
   int64_t older_than = now_ms - MT_MONGO_REPAIR_GRACE_MS;
 
   return mt_mongo_members_repair (store, older_than, error) &&
-         mt_mongo_listings_repair (store, older_than, error);
+         mt_mongo_listings_repair (store, older_than, error) &&
+         mt_mongo_ledger_repair (store, error);
 }
 
 void

@@ -290,4 +290,33 @@ int64_t mt_mongo_terms_score (const mt_mongo_terms_t *terms, const bson_t *store
 /* Setup at backend creation (store_mongo_setup.c): collections, validators, indexes. */
 bool mt_mongo_setup (mt_store_t *store, mt_error_t *error);
 
+/* ---- Ledger chains (store_mongo_ledger_chains.c) ------------------------------------------ */
+
+/* A party's link "<party>#<seq in 16 hex digits>": parties are ids of at most 255 bytes. */
+#define MT_MONGO_LEDGER_LINK_SIZE (255 + 1 + 16 + 1)
+
+/* Where a party's chain ends: its last seq (0 = no entry) and its balance after it. */
+typedef struct {
+  int64_t seq;
+  int64_t balance;
+} mt_mongo_ledger_head_t;
+
+/* Writes the link of @party at @seq into @out; false when @party is too long. */
+bool mt_mongo_ledger_link (const char *party, int64_t seq, char out[MT_MONGO_LEDGER_LINK_SIZE]);
+/* The head of @party: its cached head rolled forward along its chain (the cache is moved
+ * forward too). UNAVAILABLE when the cache is too far behind to roll in one call. */
+bool mt_mongo_ledger_head (mt_store_t *store, const char *party, mt_mongo_ledger_head_t *head,
+                           mt_error_t *error);
+/* Moves the cached head of @party forward to @head (never back; a lost race is fine). */
+bool mt_mongo_ledger_advance (mt_store_t *store, const char *party,
+                              const mt_mongo_ledger_head_t *head, mt_error_t *error);
+/* Called by a walk once per party with the end of its chain as walked; false stops it. */
+typedef bool (*mt_mongo_ledger_party_fn) (const char *party, const mt_mongo_ledger_head_t *head,
+                                          void *arg, mt_error_t *error);
+/* Walks every chain in order, calling @on_party for each party; *@entries gets the number of
+ * entries. @strict: every chain must be gap-free from 1, hold its links and add up
+ * (MT_ERR_INTERNAL naming the party otherwise). */
+bool mt_mongo_ledger_walk (mt_store_t *store, bool strict, mt_mongo_ledger_party_fn on_party,
+                           void *arg, int64_t *entries, mt_error_t *error);
+
 #endif

@@ -106,6 +106,13 @@ static const mt_mongo_index_t mt_mongo_indexes[] = {
     NULL },
   { MT_MONGO_NEED_ANSWERS, "need_created", "{\"need_id\": 1, \"created_at\": 1, \"_id\": 1}", false,
     NULL },
+  /* The ledger's chains (store_mongo_ledger_chains.c): each link taken once, entries of a party
+   * newest first, and the walks of each side in chain order. */
+  { MT_MONGO_LEDGER, "links", "{\"_links\": 1}", true, NULL },
+  { MT_MONGO_LEDGER, "parties_created", "{\"_parties\": 1, \"created_at\": -1, \"_id\": -1}", false,
+    NULL },
+  { MT_MONGO_LEDGER, "from_chain", "{\"from\": 1, \"_from_seq\": 1}", false, NULL },
+  { MT_MONGO_LEDGER, "to_chain", "{\"to\": 1, \"_to_seq\": 1}", false, NULL },
 };
 
 static bool

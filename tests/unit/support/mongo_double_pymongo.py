@@ -67,6 +67,18 @@ def run(port):
     db.s.drop_index('body_text')
     expect_error(27, lambda: db.s.drop_index('body_text'))
 
+    # a unique index on an array field holds each element (multikey), as MongoDB's does: an
+    # element already held by another document is a duplicate, in an insert or an update
+    db.m.create_index('links', unique=True)
+    db.m.insert_many([{'_id': 1, 'links': ['a#1', 'b#1']}, {'_id': 2, 'links': ['a#2']}])
+    details = expect_error(11000, lambda: db.m.insert_one({'_id': 3, 'links': ['c#1', 'a#1']}))
+    assert 'index: links_1 dup key' in details['errmsg'], details
+    expect_error(11000, lambda: db.m.insert_one({'_id': 4, 'links': 'b#1'}))
+    expect_error(11000, lambda: db.m.update_one({'_id': 2}, {'$push': {'links': 'b#1'}}))
+    db.m.insert_one({'_id': 5, 'links': ['c#1', 'c#1']})
+    assert sorted(db.m.distinct('_id')) == [1, 2, 5]
+    assert db.m.find_one({'_id': 2})['links'] == ['a#2']
+
     # not emulated: said, not pretended
     expect_error(238, lambda: db.s.update_one({'_id': 1}, [{'$set': {'a': 1}}]))
 
