@@ -61,7 +61,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The integration tests run under valgrind in stage 5 (about 1.5 minutes on 2 cores): every kind
 # of resource once (members, listings, reservations, bookings, credits, needs, messages) and
 # hostile HTTP input.
-valgrind_subset='^integration/(members|listings|reservations|bookings|credits|needs|messages|http)$'
+valgrind_subset='^integration/(members|listings|reservations|bookings|credits|needs|messages|http)$|^integration-mongodb/(reservations|credits)$'
 
 stage "1/6 dependencies"
 "$root/scripts/install-deps.sh"
