@@ -7,6 +7,9 @@
  * The units stay held (a request for them is 409) until the periodic reconciliation, once
  * the entry is older than --orphan-grace-s, removes it: the same request then succeeds.
  *
+ * Then the double goes away altogether: /readyz and every request needing the store answer
+ * 503 (within the URI's server selection timeout, never hanging), /healthz still 200.
+ *
  * It needs the double's fault injection: it runs as integration-mongodb/lost_write_repair
  * against the double and reports itself skipped, with the reason, on SQLite (where the
  * crash and faults tests cover the same ground) and on a real server.
@@ -142,11 +145,33 @@ lost_write_is_repaired (void **state)
   it_person_destroy (&borrower);
 }
 
+static void
+store_gone_is_503 (void **state)
+{
+  mt_http_response_t resp;
+
+  (void) state;
+  if (skip_reason[0]) {
+    mt_test_say_skip ("integration/lost_write_repair", skip_reason);
+    skip ();
+  }
+  assert_true (mt_test_store_stop_double ());
+  it_call (NULL, "GET", "/readyz", NULL, NULL, &resp);
+  assert_int_equal (resp.status, 503);
+  assert_non_null (mt_http_header (&resp, "Retry-After"));
+  mt_http_response_destroy (&resp);
+  it_call (it_admin, "GET", "/v1/admin/members", NULL, NULL, &resp);
+  assert_int_equal (resp.status, 503);
+  mt_http_response_destroy (&resp);
+  it_expect (NULL, "GET", "/healthz", NULL, 200);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     MT_TEST ("lost_write_repair/orphan_entry_removed_after_grace", lost_write_is_repaired),
+    MT_TEST ("lost_write_repair/store_gone_is_503", store_gone_is_503),
   };
   return cmocka_run_group_tests_name ("integration/lost_write_repair", tests, setup, teardown);
 }

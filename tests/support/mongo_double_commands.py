@@ -128,6 +128,8 @@ class FailPoints:
 
     def trigger(self, name, body):
         target = body.get(name)
+        if not isinstance(target, str):
+            target = None  # e.g. endSessions: [...]; only collection names select a point
         key = (name, target) if (name, target) in self.points else (name, None)
         point = self.points.get(key)
         if not point:

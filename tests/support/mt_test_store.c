@@ -85,3 +85,17 @@ mt_test_store_mongodb_uri (const char *db_name, char *out, size_t size)
   pthread_mutex_unlock (&mt_test_store_lock);
   return ok && mt_mongo_double_uri (&mt_test_store_double, db_name, out, size);
 }
+
+bool
+mt_test_store_stop_double (void)
+{
+  bool stopped = false;
+
+  pthread_mutex_lock (&mt_test_store_lock);
+  if (mt_test_store_double_started) {
+    stopped = mt_mongo_double_stop (&mt_test_store_double) == 0;
+    mt_test_store_double_started = false;
+  }
+  pthread_mutex_unlock (&mt_test_store_lock);
+  return stopped;
+}

@@ -28,6 +28,10 @@ bool mt_test_store_is_mongodb (void);
  */
 bool mt_test_store_mongodb_uri (const char *db_name, char *out, size_t size);
 
+/* Stops the double of this process (as if the MongoDB server went away). True when one was
+ * running and stopped cleanly. */
+bool mt_test_store_stop_double (void);
+
 /* "a real MongoDB server", "the MongoDB double" or "SQLite": for test output. */
 const char *mt_test_store_describe (void);
 
