@@ -39,8 +39,7 @@ mt_test_store_describe (void)
   return mt_test_store_real_uri () ? "a real MongoDB server" : "the MongoDB double";
 }
 
-/* Inserts @db into @base ("mongodb://hosts[/][?options]") as the database. */
-static bool
+bool
 mt_test_store_with_database (const char *base, const char *db, char *out, size_t size)
 {
   const char *hosts = strstr (base, "://");

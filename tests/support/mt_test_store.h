@@ -32,6 +32,9 @@ bool mt_test_store_mongodb_uri (const char *db_name, char *out, size_t size);
  * running and stopped cleanly. */
 bool mt_test_store_stop_double (void);
 
+/* @base ("mongodb://hosts[/][?options]") with @db as its database, into @out. */
+bool mt_test_store_with_database (const char *base, const char *db, char *out, size_t size);
+
 /* "a real MongoDB server", "the MongoDB double" or "SQLite": for test output. */
 const char *mt_test_store_describe (void);
 

@@ -240,14 +240,14 @@ mt_mongo_find_one (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter
 }
 
 bool
-mt_mongo_get (mt_store_t *store, mt_mongo_coll_t coll, const char *id, bson_t *out,
-              mt_error_t *error)
+mt_mongo_get_by (mt_store_t *store, mt_mongo_coll_t coll, const char *field, const char *value,
+                 bson_t *out, mt_error_t *error)
 {
   bson_t filter = BSON_INITIALIZER;
   bool found;
   bool ok;
 
-  BSON_APPEND_UTF8 (&filter, "_id", id ? id : "");
+  BSON_APPEND_UTF8 (&filter, field, value ? value : "");
   ok = mt_mongo_find_one (store, coll, &filter, false, out, &found, error);
   bson_destroy (&filter);
   if (ok && !found) {
@@ -255,6 +255,13 @@ mt_mongo_get (mt_store_t *store, mt_mongo_coll_t coll, const char *id, bson_t *o
     return false;
   }
   return ok;
+}
+
+bool
+mt_mongo_get (mt_store_t *store, mt_mongo_coll_t coll, const char *id, bson_t *out,
+              mt_error_t *error)
+{
+  return mt_mongo_get_by (store, coll, "_id", id, out, error);
 }
 
 /* After a compare-and-set that matched nothing: NOT_FOUND or STALE. */

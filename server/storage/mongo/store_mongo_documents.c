@@ -195,37 +195,18 @@ mt_mongo_account_get (mt_store_t *store, const char *id, bson_t *out, mt_error_t
   return mt_mongo_get (store, MT_MONGO_ACCOUNTS, id, out, error);
 }
 
-/* The account whose @field is @value (NOT_FOUND when none). */
-static bool
-mt_mongo_account_find (mt_store_t *store, const char *field, const char *value, bson_t *out,
-                       mt_error_t *error)
-{
-  bson_t filter = BSON_INITIALIZER;
-  bool found = false;
-  bool ok;
-
-  BSON_APPEND_UTF8 (&filter, field, value ? value : "");
-  ok = mt_mongo_find_one (store, MT_MONGO_ACCOUNTS, &filter, false, out, &found, error);
-  bson_destroy (&filter);
-  if (ok && !found) {
-    mt_mongo_not_found (error);
-    return false;
-  }
-  return ok;
-}
-
 static bool
 mt_mongo_account_find_by_email (mt_store_t *store, const char *email_key, bson_t *out,
                                 mt_error_t *error)
 {
-  return mt_mongo_account_find (store, "email_key", email_key, out, error);
+  return mt_mongo_get_by (store, MT_MONGO_ACCOUNTS, "email_key", email_key, out, error);
 }
 
 static bool
 mt_mongo_account_find_by_calendar_token (mt_store_t *store, const char *hash, bson_t *out,
                                          mt_error_t *error)
 {
-  return mt_mongo_account_find (store, "calendar_token_hash", hash, out, error);
+  return mt_mongo_get_by (store, MT_MONGO_ACCOUNTS, "calendar_token_hash", hash, out, error);
 }
 
 static bool

@@ -167,6 +167,10 @@ bool mt_mongo_insert (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *doc
 /* Finds the document whose "_id" is @id; NOT_FOUND when absent. @out gets the public form. */
 bool mt_mongo_get (mt_store_t *store, mt_mongo_coll_t coll, const char *id, bson_t *out,
                    mt_error_t *error);
+/* The document whose string @field is @value (the first one if several); NOT_FOUND when
+ * none. @out gets the public form. */
+bool mt_mongo_get_by (mt_store_t *store, mt_mongo_coll_t coll, const char *field, const char *value,
+                      bson_t *out, mt_error_t *error);
 /* Finds one document matching @filter, in its stored form (with "_id" and internal fields)
  * when @raw, else the public form. *@found tells whether one matched (@out empty if not). */
 bool mt_mongo_find_one (mt_store_t *store, mt_mongo_coll_t coll, const bson_t *filter, bool raw,

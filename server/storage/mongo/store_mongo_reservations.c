@@ -131,6 +131,48 @@ mt_mongo_list_of (mt_store_t *store, mt_mongo_coll_t coll, const char *field, co
   return ok;
 }
 
+/* A list filtered as reservation_list and booking_list are: up to three equality filters,
+ * statuses, and a due bound on one of the list's date fields (indexed by the query's due). */
+typedef struct {
+  mt_mongo_coll_t coll;
+  const mt_mongo_order_t *order;
+  struct {
+    const char *field;
+    const char *value; /* NULL: no filter */
+  } eq[3];
+  const char *const *due_fields; /* [due] -> field; [0] (none) unused */
+  size_t due_count;
+} mt_mongo_filtered_list_t;
+
+static bool
+mt_mongo_filtered_list (mt_store_t *store, const mt_mongo_filtered_list_t *list,
+                        const char *const *statuses, int due, int64_t due_before,
+                        const char *cursor, uint32_t limit, mt_store_page_t *out, mt_error_t *error)
+{
+  bson_t filter = BSON_INITIALIZER;
+  bool ok;
+
+  if (due < 0 || (size_t) due >= list->due_count) {
+    bson_destroy (&filter);
+    mt_store_page_init (out);
+    return mt_mongo_unknown_due (due, error);
+  }
+  for (size_t i = 0; i < sizeof list->eq / sizeof list->eq[0]; i++) {
+    mt_mongo_filter_eq (&filter, list->eq[i].field, list->eq[i].value);
+  }
+  ok = mt_mongo_filter_statuses (&filter, statuses, error);
+  if (ok && due > 0) {
+    mt_mongo_filter_due (&filter, list->due_fields[due], due_before);
+  }
+  if (ok) {
+    ok = mt_mongo_list (store, list->coll, &filter, list->order, cursor, limit, out, error);
+  } else {
+    mt_store_page_init (out);
+  }
+  bson_destroy (&filter);
+  return ok;
+}
+
 /* ---- Calendars --------------------------------------------------------------------------- */
 
 static bool
@@ -269,31 +311,24 @@ mt_mongo_reservation_list (mt_store_t *store, const mt_store_reservation_query_t
     [MT_RESERVATION_DUE_RETURNED] = "returned_at",
     [MT_RESERVATION_DUE_CREATED] = "created_at",
   };
-  bson_t filter = BSON_INITIALIZER;
-  bool ok = true;
+  mt_mongo_filtered_list_t list = {
+    .coll = MT_MONGO_RESERVATIONS,
+    .order = &mt_mongo_reservation_order,
+    .due_fields = due_fields,
+    .due_count = sizeof due_fields / sizeof due_fields[0],
+  };
+
   if (!query) {
-    bson_destroy (&filter);
     return mt_mongo_no_query (out, error);
   }
-
-  mt_store_page_init (out);
-  if ((int) query->due < 0 || (size_t) query->due >= sizeof due_fields / sizeof due_fields[0]) {
-    ok = mt_mongo_unknown_due ((int) query->due, error);
-  }
-  mt_mongo_filter_eq (&filter, "listing_id", query->listing_id);
-  mt_mongo_filter_eq (&filter, "borrower_member_id", query->borrower_member_id);
-  mt_mongo_filter_eq (&filter, "owner_member_id", query->owner_member_id);
-  ok = ok && mt_mongo_filter_statuses (&filter, query->statuses, error);
-  if (ok && query->due != MT_RESERVATION_DUE_NONE) {
-    mt_mongo_filter_due (&filter, due_fields[query->due], query->due_before);
-  }
-  if (ok) {
-    mt_store_page_destroy (out);
-    ok = mt_mongo_list (store, MT_MONGO_RESERVATIONS, &filter, &mt_mongo_reservation_order,
-                        query->cursor, query->limit, out, error);
-  }
-  bson_destroy (&filter);
-  return ok;
+  list.eq[0].field = "listing_id";
+  list.eq[0].value = query->listing_id;
+  list.eq[1].field = "borrower_member_id";
+  list.eq[1].value = query->borrower_member_id;
+  list.eq[2].field = "owner_member_id";
+  list.eq[2].value = query->owner_member_id;
+  return mt_mongo_filtered_list (store, &list, query->statuses, (int) query->due, query->due_before,
+                                 query->cursor, query->limit, out, error);
 }
 
 static bool
@@ -518,31 +553,24 @@ mt_mongo_booking_list (mt_store_t *store, const mt_store_booking_query_t *query,
     [MT_BOOKING_DUE_COMPLETED] = "completed_at",
     [MT_BOOKING_DUE_CREATED] = "created_at",
   };
-  bson_t filter = BSON_INITIALIZER;
-  bool ok = true;
+  mt_mongo_filtered_list_t list = {
+    .coll = MT_MONGO_BOOKINGS,
+    .order = &mt_mongo_booking_order,
+    .due_fields = due_fields,
+    .due_count = sizeof due_fields / sizeof due_fields[0],
+  };
+
   if (!query) {
-    bson_destroy (&filter);
     return mt_mongo_no_query (out, error);
   }
-
-  mt_store_page_init (out);
-  if ((int) query->due < 0 || (size_t) query->due >= sizeof due_fields / sizeof due_fields[0]) {
-    ok = mt_mongo_unknown_due ((int) query->due, error);
-  }
-  mt_mongo_filter_eq (&filter, "listing_id", query->listing_id);
-  mt_mongo_filter_eq (&filter, "requester_member_id", query->requester_member_id);
-  mt_mongo_filter_eq (&filter, "provider_member_id", query->provider_member_id);
-  ok = ok && mt_mongo_filter_statuses (&filter, query->statuses, error);
-  if (ok && query->due != MT_BOOKING_DUE_NONE) {
-    mt_mongo_filter_due (&filter, due_fields[query->due], query->due_before);
-  }
-  if (ok) {
-    mt_store_page_destroy (out);
-    ok = mt_mongo_list (store, MT_MONGO_BOOKINGS, &filter, &mt_mongo_booking_order, query->cursor,
-                        query->limit, out, error);
-  }
-  bson_destroy (&filter);
-  return ok;
+  list.eq[0].field = "listing_id";
+  list.eq[0].value = query->listing_id;
+  list.eq[1].field = "requester_member_id";
+  list.eq[1].value = query->requester_member_id;
+  list.eq[2].field = "provider_member_id";
+  list.eq[2].value = query->provider_member_id;
+  return mt_mongo_filtered_list (store, &list, query->statuses, (int) query->due, query->due_before,
+                                 query->cursor, query->limit, out, error);
 }
 
 /* ---- Webhooks and the outbox ------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 
 #include "mt_log.h"
 #include "mt_mongo_double.h"
+#include "mt_test_store.h"
 
 #include <mongoc/mongoc.h>
 #include <stdio.h>
@@ -31,25 +32,6 @@ typedef struct {
   char db_name[64]; /* its database */
 } mt_mongo_env_t;
 
-/* Inserts @db into @base ("mongodb://hosts/?opts" or "mongodb://hosts") as the database. */
-static bool
-uri_with_database (const char *base, const char *db, char *out, size_t size)
-{
-  const char *hosts = strstr (base, "://");
-  const char *end;
-  const char *options;
-  int n;
-
-  if (!hosts) {
-    return false;
-  }
-  hosts += 3;
-  end = hosts + strcspn (hosts, "/?");
-  options = strchr (end, '?');
-  n = snprintf (out, size, "%.*s/%s%s", (int) (end - base), base, db, options ? options : "");
-  return n > 0 && (size_t) n < size;
-}
-
 static mt_store_backend_t *
 factory_create (void *user_data, mt_error_t *error)
 {
@@ -57,7 +39,7 @@ factory_create (void *user_data, mt_error_t *error)
 
   snprintf (env->db_name, sizeof env->db_name, "conformance_%ld_%u", (long) getpid (),
             env->counter++);
-  if (!uri_with_database (env->base_uri, env->db_name, env->uri, sizeof env->uri)) {
+  if (!mt_test_store_with_database (env->base_uri, env->db_name, env->uri, sizeof env->uri)) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "URI trop longue", "URI too long");
     return NULL;
   }

@@ -17,6 +17,7 @@
 
 #include "mt_log.h"
 #include "mt_mongo_double.h"
+#include "mt_test_store.h"
 
 #include "mongo/store_mongo_private.h"
 
@@ -85,25 +86,6 @@ group_teardown (void **state)
   return 0;
 }
 
-/* Inserts @db into @base ("mongodb://hosts/?opts" or "mongodb://hosts") as the database. */
-static bool
-uri_with_database (const char *base, const char *db, char *out, size_t size)
-{
-  const char *hosts = strstr (base, "://");
-  const char *end;
-  const char *options;
-  int n;
-
-  if (!hosts) {
-    return false;
-  }
-  hosts += 3;
-  end = hosts + strcspn (hosts, "/?");
-  options = strchr (end, '?');
-  n = snprintf (out, size, "%.*s/%s%s", (int) (end - base), base, db, options ? options : "");
-  return n > 0 && (size_t) n < size;
-}
-
 /* A fresh database for each test, its backend and one handle. */
 static int
 setup (void **state)
@@ -112,7 +94,7 @@ setup (void **state)
 
   (void) state;
   snprintf (db, sizeof db, "mutua_ledger_%ld_%u", (long) getpid (), env.counter++);
-  assert_true (uri_with_database (env.base_uri, db, uri, sizeof uri));
+  assert_true (mt_test_store_with_database (env.base_uri, db, uri, sizeof uri));
   mt_error_clear (&err);
   env.backend = mt_store_backend_new (uri, &err);
   if (!env.backend) {
