@@ -13,6 +13,7 @@
 static pthread_mutex_t mt_test_store_lock = PTHREAD_MUTEX_INITIALIZER;
 static mt_mongo_double_t mt_test_store_double;
 static bool mt_test_store_double_started;
+static bool mt_test_store_said; /* the real server's line was printed */
 
 bool
 mt_test_store_is_mongodb (void)
@@ -65,6 +66,13 @@ mt_test_store_mongodb_uri (const char *db_name, char *out, size_t size)
   bool ok = true;
 
   if (real) {
+    pthread_mutex_lock (&mt_test_store_lock);
+    if (!mt_test_store_said) {
+      fprintf (stderr, "# mutuad runs on a real MongoDB server (MUTUA_TEST_MONGODB_URI); the "
+                       "double is not used\n");
+      mt_test_store_said = true;
+    }
+    pthread_mutex_unlock (&mt_test_store_lock);
     return mt_test_store_with_database (real, db_name, out, size);
   }
   pthread_mutex_lock (&mt_test_store_lock);
@@ -77,7 +85,9 @@ mt_test_store_mongodb_uri (const char *db_name, char *out, size_t size)
       ok = false;
     } else {
       mt_test_store_double_started = true;
-      fprintf (stderr, "# mutuad runs on the MongoDB double (port %u)\n",
+      fprintf (stderr,
+               "# mutuad runs on the MongoDB double (port %u); a real server: skipped "
+               "(MUTUA_TEST_MONGODB_URI is not set)\n",
                (unsigned) mt_test_store_double.port);
     }
   }
