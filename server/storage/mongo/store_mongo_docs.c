@@ -311,7 +311,8 @@ mt_mongo_update_cas (mt_store_t *store, mt_mongo_coll_t coll, const char *id,
     bson_destroy (&filter);
     return false;
   }
-  if (expected_version < 1) {
+  if (expected_version < 1 || expected_version == INT64_MAX) {
+    /* No stored document has such a version (and the next one would overflow). */
     bson_destroy (&filter);
     return mt_mongo_cas_missed (store, coll, id, error);
   }
