@@ -55,9 +55,31 @@ const char *const mt_mongo_coll_names[MT_MONGO_COLL_COUNT] = {
 
 static pthread_once_t mt_mongo_init_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The driver's own messages go to mutuad's log (JSON lines, domain "mongoc") instead of
+ * its default handler's plain stderr: errors and warnings as such, the rest at debug level.
+ * A message that could carry a URI's credentials is not repeated.
+ */
+static void
+mt_mongo_log_handler (mongoc_log_level_t level, const char *domain, const char *message, void *data)
+{
+  const char *text =
+    strchr (message, '@') ? "(message withheld: it may quote credentials)" : message;
+
+  (void) data;
+  if (level <= MONGOC_LOG_LEVEL_ERROR) {
+    MT_ERROR ("mongoc %s: %s", domain, text);
+  } else if (level == MONGOC_LOG_LEVEL_WARNING) {
+    MT_WARN ("mongoc %s: %s", domain, text);
+  } else if (level != MONGOC_LOG_LEVEL_TRACE) {
+    MT_DEBUG ("mongoc %s: %s", domain, text);
+  }
+}
+
 static void
 mt_mongo_init_driver (void)
 {
+  mongoc_log_set_handler (mt_mongo_log_handler, NULL);
   mongoc_init ();
 }
 
