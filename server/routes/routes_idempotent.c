@@ -9,7 +9,8 @@
  * (5xx, 429) abandon it, so that a retry executes again.
  *
  * The record, the service's writes and the stored answer are one unit of the store
- * (routes_unit.c): one durable step, committed before anything is sent.
+ * (routes_unit.c): one durable step, committed before any answer is sent (a failed commit
+ * is answered 503 instead).
  */
 #include "routes.h"
 
@@ -124,28 +125,32 @@ mt_route_idempotent_create (mt_request_t *r, const char *collection, mt_route_cr
     char hash[MT_IDEMPOTENCY_HASH_HEX_SIZE];
     mt_idempotency_hash (mt_request_method (r), mt_request_path (r), mt_request_body (r), hash);
     if (!mt_idempotency_begin (ctx, key, hash, &idem, &outcome, &error)) {
-      mt_route_unit_abort (r);
-      mt_reply_problem (r, &error);
+      if (mt_route_unit_commit (r)) {
+        mt_reply_problem (r, &error);
+      }
       goto done;
     }
     if (outcome == MT_IDEMPOTENCY_REPLAY) {
-      mt_route_unit_abort (r); /* nothing written */
-      mt_idempotency_stored_answer (&idem, &answer);
-      mt_send_answer (r, &answer);
+      if (mt_route_unit_commit (r)) {
+        mt_idempotency_stored_answer (&idem, &answer);
+        mt_send_answer (r, &answer);
+      }
       goto done;
     }
   }
   bson_destroy (&created_doc);
   created = create (ctx, mt_request_body (r), &created_doc, id, &error);
   if (!key) {
-    if (!created) {
-      mt_route_unit_abort (r);
-      mt_reply_problem (r, &error);
-    } else if (mt_route_unit_commit (r)) {
+    if (!mt_route_unit_commit (r)) {
+      goto done;
+    }
+    if (created) {
       char location[96];
       snprintf (location, sizeof location, "%s/%s", collection, id);
       mt_request_set_header (r, "Location", location);
       mt_reply_json_versioned (r, 201, &created_doc);
+    } else {
+      mt_reply_problem (r, &error);
     }
     goto done;
   }
@@ -166,8 +171,9 @@ mt_route_idempotent_create (mt_request_t *r, const char *collection, mt_route_cr
     if (!mt_idempotency_finish (ctx, &idem, &answer, &finish_error)) {
       MT_WARN ("idempotency record not released: %s", finish_error.message);
     }
-    mt_route_unit_abort (r);
-    mt_reply_problem (r, &error);
+    if (mt_route_unit_commit (r)) {
+      mt_reply_problem (r, &error);
+    }
     goto done;
   }
   answer = (mt_idempotency_answer_t){
@@ -188,8 +194,6 @@ mt_route_idempotent_create (mt_request_t *r, const char *collection, mt_route_cr
       MT_WARN ("idempotency answer not stored: %s", finish_error.message);
     }
   }
-  /* The answer (201 or a kept problem) is stored with what it reports: both durable before
-   * it is sent. */
   if (!mt_route_unit_commit (r)) {
     goto done;
   }

@@ -4,9 +4,12 @@
  * A handler that writes several documents opens a unit on the request's store handle (the
  * handle of its loop, used by one request at a time: the handler runs to its answer on the
  * loop thread without yielding), calls its service, then commits the unit BEFORE answering:
- * a write is never acknowledged before it is durable. A commit that fails has written
- * nothing; the request is answered 503 with Retry-After (retrying is safe) rather than its
- * 2xx. Routes that hash passwords (Argon2) must not hold a unit: it holds the write lock.
+ * a write is never acknowledged before it is durable. The unit is committed whether the
+ * service succeeded or refused: services do not rely on units to undo (a refusal may record
+ * something, such as a refused payment put in the review queue), so both adapters keep the
+ * same data. A commit that fails has written nothing; the request is answered 503 with
+ * Retry-After (retrying is safe) rather than its answer. Routes that hash passwords (Argon2)
+ * must not hold a unit: it holds the write lock.
  */
 #include "routes.h"
 
@@ -39,12 +42,4 @@ mt_route_unit_commit (mt_request_t *r)
     return false;
   }
   return true;
-}
-
-void
-mt_route_unit_abort (mt_request_t *r)
-{
-  mt_store_t *store = mt_request_ctx (r)->store;
-
-  store->ops->unit_abort (store);
 }
