@@ -7,7 +7,8 @@
 # (append), since the disk of a shared virtual machine may change speed meanwhile.
 #
 # One owner member with LISTINGS goods (quantity 1, no buffer, no notice), BORROWERS borrower
-# members (--max-active-reservations raised to its maximum, 1000), then wrk with
+# members (--max-active-reservations raised to its maximum, 1000, and no hourly limit:
+# --reservations-per-hour 0), then wrk with
 # bench/reservations.lua: every request asks for another (listing, day) pair, so none
 # conflicts and every answer must be 201 (the run fails otherwise). Then, with strace when it
 # can attach, the number of fsync/fdatasync calls per reservation over a short sequential run.
@@ -48,7 +49,7 @@ admin_password=bench-password-123
 # Cheap password hashing: the set-up signs up hundreds of members; reservations hash nothing.
 MUTUA_ADMIN_EMAIL=$admin_email MUTUA_ADMIN_PASSWORD=$admin_password \
   "$build/server/mutuad" --listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/port" \
-  --threads "$loops" --log-level warn --max-active-reservations 1000 \
+  --threads "$loops" --log-level warn --max-active-reservations 1000 --reservations-per-hour 0 \
   --password-opslimit 1 --password-memlimit-kib 8 >"$work/mutuad.out" 2>"$work/mutuad.err" &
 mutuad_pid=$!
 for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.1; done

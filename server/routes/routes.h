@@ -21,6 +21,13 @@ typedef bool (*mt_route_create_fn) (const mt_ctx_t *ctx, const bson_t *body, bso
 void mt_route_idempotent_create (mt_request_t *r, const char *collection,
                                  mt_route_create_fn create);
 
+/* A unit of writes around one service call (routes_unit.c): begin, call the service, commit
+ * whatever it wrote (success or refusal), then answer. Both answer the problem themselves
+ * and return false when they fail (a failed commit is 503 with Retry-After: nothing was
+ * written). */
+bool mt_route_unit_begin (mt_request_t *r);
+bool mt_route_unit_commit (mt_request_t *r);
+
 /* ops (routes_ops.c) */
 void mt_route_healthz (mt_request_t *r);
 void mt_route_readyz (mt_request_t *r);

@@ -7,6 +7,10 @@
  * of the first request; X-Request-Id is the new request's). The problem rendering is the one
  * of mt_reply_problem (server/http/request.c). Answers the idempotency record must not keep
  * (5xx, 429) abandon it, so that a retry executes again.
+ *
+ * The record, the service's writes and the stored answer are one unit of the store
+ * (routes_unit.c): one durable step, committed before any answer is sent (a failed commit
+ * is answered 503 instead).
  */
 #include "routes.h"
 
@@ -114,22 +118,32 @@ mt_route_idempotent_create (mt_request_t *r, const char *collection, mt_route_cr
 
   mt_idempotency_init (&idem);
   mt_rendered_init (&rendered);
+  if (!mt_route_unit_begin (r)) {
+    goto done;
+  }
   if (key) {
     char hash[MT_IDEMPOTENCY_HASH_HEX_SIZE];
     mt_idempotency_hash (mt_request_method (r), mt_request_path (r), mt_request_body (r), hash);
     if (!mt_idempotency_begin (ctx, key, hash, &idem, &outcome, &error)) {
-      mt_reply_problem (r, &error);
+      if (mt_route_unit_commit (r)) {
+        mt_reply_problem (r, &error);
+      }
       goto done;
     }
     if (outcome == MT_IDEMPOTENCY_REPLAY) {
-      mt_idempotency_stored_answer (&idem, &answer);
-      mt_send_answer (r, &answer);
+      if (mt_route_unit_commit (r)) {
+        mt_idempotency_stored_answer (&idem, &answer);
+        mt_send_answer (r, &answer);
+      }
       goto done;
     }
   }
   bson_destroy (&created_doc);
   created = create (ctx, mt_request_body (r), &created_doc, id, &error);
   if (!key) {
+    if (!mt_route_unit_commit (r)) {
+      goto done;
+    }
     if (created) {
       char location[96];
       snprintf (location, sizeof location, "%s/%s", collection, id);
@@ -157,7 +171,9 @@ mt_route_idempotent_create (mt_request_t *r, const char *collection, mt_route_cr
     if (!mt_idempotency_finish (ctx, &idem, &answer, &finish_error)) {
       MT_WARN ("idempotency record not released: %s", finish_error.message);
     }
-    mt_reply_problem (r, &error);
+    if (mt_route_unit_commit (r)) {
+      mt_reply_problem (r, &error);
+    }
     goto done;
   }
   answer = (mt_idempotency_answer_t){
@@ -177,6 +193,9 @@ mt_route_idempotent_create (mt_request_t *r, const char *collection, mt_route_cr
     if (!mt_idempotency_finish (ctx, &idem, &answer, &finish_error)) {
       MT_WARN ("idempotency answer not stored: %s", finish_error.message);
     }
+  }
+  if (!mt_route_unit_commit (r)) {
+    goto done;
   }
   if (rendered.body.failed) {
     mt_reply_error (r, MT_ERR_INTERNAL, "réponse trop volumineuse", "response too large");

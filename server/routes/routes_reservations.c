@@ -53,11 +53,18 @@ mt_route_reservation_act (mt_request_t *r, mt_reservation_action_t action)
   bson_t reservation;
   mt_error_t error = { 0 };
 
+  /* One durable step for the document, its calendar, audit entry, notifications and outbox
+   * messages (routes_unit.c); what a refusal records (a refused payment) is kept too. */
+  if (!mt_route_unit_begin (r)) {
+    return;
+  }
   if (!mt_reservation_act (mt_request_ctx (r), mt_request_param (r, "id"), action,
                            mt_request_body (r), mt_request_header (r, "If-Match"), &reservation,
                            &error)) {
-    mt_reply_problem (r, &error);
-  } else {
+    if (mt_route_unit_commit (r)) {
+      mt_reply_problem (r, &error);
+    }
+  } else if (mt_route_unit_commit (r)) {
     mt_reply_json_versioned (r, 200, &reservation);
   }
   bson_destroy (&reservation);

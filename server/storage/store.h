@@ -179,6 +179,20 @@ typedef struct mt_store_ops {
    * foreign keys; mongodb: validate). */
   bool (*check_integrity) (mt_store_t *store, mt_error_t *error);
 
+  /* Units. Groups the writes of this handle between unit_begin and unit_commit into one
+   * durable step where the adapter can (sqlite: one BEGIN IMMEDIATE transaction, one sync at
+   * commit; the other handles see none of them before the commit; unit_abort undoes them).
+   * Every op keeps its own contract inside a unit (its own atomicity; an op that fails
+   * changes nothing). An adapter that cannot group (mongodb: every write is durable on its
+   * own, majority + journal) makes them no-ops that succeed, and unit_abort undoes nothing:
+   * callers use units for durability cost only, never to undo. Units do not nest (unit_begin
+   * inside a unit is MT_ERR_INTERNAL, and so is unit_commit outside one). unit_begin may fail with MT_ERR_UNAVAILABLE (another
+   * handle holds the write lock); a failed unit_commit has written nothing and ended the
+   * unit. unit_abort outside a unit does nothing. */
+  bool (*unit_begin) (mt_store_t *store, mt_error_t *error);
+  bool (*unit_commit) (mt_store_t *store, mt_error_t *error);
+  void (*unit_abort) (mt_store_t *store);
+
   /* Networks. Unique: "id", "slug". */
   bool (*network_insert) (mt_store_t *store, const bson_t *network, mt_error_t *error);
   bool (*network_get) (mt_store_t *store, const char *id, bson_t *out, mt_error_t *error);
@@ -383,9 +397,11 @@ typedef struct mt_store_ops {
   bool (*token_purge) (mt_store_t *store, int64_t now_ms, mt_error_t *error);
 } mt_store_ops_t;
 
-/* Every handle starts with this header; adapters embed it as their first member. */
+/* Every handle starts with this header; adapters embed it as their first member (zeroed at
+ * open). */
 struct mt_store {
   const mt_store_ops_t *ops;
+  bool in_unit; /* between unit_begin and unit_commit/unit_abort; kept by the adapter */
 };
 
 typedef struct mt_store_backend_ops {

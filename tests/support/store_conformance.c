@@ -30,7 +30,9 @@
  * kept. Credits ledger: ledger_get, balances (received - sent), the floor check atomic with
  * the append (nothing written when refused; reaching the floor passes; check_floor false
  * ignores it), DUPLICATE changing nothing, ledger_sum 0, and threads with their own handles
- * spending one balance at once spending it exactly, never below the floor.
+ * spending one balance at once spending it exactly, never below the floor. Units: inside one,
+ * inserts, gets, compare-and-set and DUPLICATE behave as outside and the unit goes on after a
+ * failed op; the commit shows the writes to another handle; units do not nest.
  */
 #include "store_conformance.h"
 
@@ -5136,6 +5138,59 @@ concurrent_ledger_spending_never_crosses_the_floor (void **state)
   OK (st->ops->check_integrity (st, &err));
 }
 
+/* ---- Units -------------------------------------------------------------------------------- */
+
+/* Inside a unit every op keeps its contract (a failing op changes nothing and the unit goes
+ * on); the commit makes the writes visible to another handle; units do not nest. */
+static void
+unit_ops_keep_their_contract_and_commit_shows_them (void **state)
+{
+  mt_store_t *st = STORE (state);
+  mt_conf_reservation_t r = { .listing = "lst_unit", .status = "requested", .created_at = 1000 };
+  mt_store_t *other;
+  char id[MT_ID_SIZE], id2[MT_ID_SIZE];
+  bson_t doc, out;
+
+  other = mt_store_open (mt_conf_fixture.backend, &err);
+  assert_non_null (other);
+  OK (st->ops->unit_begin (st, &err));
+  FAILS (MT_ERR_INTERNAL, st->ops->unit_begin (st, &err));
+
+  mt_conf_new_id ("res", id);
+  mt_conf_reservation (&doc, id, &r);
+  OK (st->ops->reservation_insert (st, &doc, &err));
+  FAILS (MT_ERR_DUPLICATE, st->ops->reservation_insert (st, &doc, &err));
+  bson_destroy (&doc);
+  OK (st->ops->reservation_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  OK (st->ops->reservation_update (st, id, 1, &out, &err));
+  FAILS (MT_ERR_STALE, st->ops->reservation_update (st, id, 1, &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->reservation_get (st, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  bson_destroy (&out);
+  /* The unit goes on after the failed ops. */
+  mt_conf_insert_reservation (st, id2, &r);
+  OK (st->ops->unit_commit (st, &err));
+
+  OK (other->ops->reservation_get (other, id, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 2);
+  bson_destroy (&out);
+  OK (other->ops->reservation_get (other, id2, &out, &err));
+  assert_int_equal (mt_conf_version (&out), 1);
+  bson_destroy (&out);
+
+  /* Outside a unit: commit is INTERNAL, abort does nothing; a new unit can start. */
+  FAILS (MT_ERR_INTERNAL, st->ops->unit_commit (st, &err));
+  st->ops->unit_abort (st);
+  OK (st->ops->unit_begin (st, &err));
+  st->ops->unit_abort (st);
+  OK (st->ops->reservation_get (st, id2, &out, &err));
+  bson_destroy (&out);
+  OK (st->ops->check_integrity (st, &err));
+  mt_store_close (other);
+}
+
 /* ---- Runner ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -5145,6 +5200,8 @@ typedef struct {
 
 static const mt_conf_case_t mt_conf_cases[] = {
   { "ping/succeeds", ping_succeeds },
+  { "unit/ops_keep_their_contract_and_commit_shows_them",
+    unit_ops_keep_their_contract_and_commit_shows_them },
   { "integrity/holds_on_empty_and_used_store", integrity_holds_on_empty_and_used_store },
   { "errors/bad_documents_are_internal", bad_documents_are_internal_errors },
   { "network/insert/round_trips_and_forces_version_1", network_round_trips_and_forces_version_1 },

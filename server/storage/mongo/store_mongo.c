@@ -159,6 +159,38 @@ mt_mongo_ping (mt_store_t *base, mt_error_t *error)
   return ok;
 }
 
+/* Units: every write is durable on its own (majority + journal), so there is nothing to
+ * group; only the nesting rule of the port is kept. */
+static bool
+mt_mongo_unit_begin (mt_store_t *base, mt_error_t *error)
+{
+  if (base->in_unit) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "unité d'écriture déjà ouverte",
+                  "write unit already open");
+    return false;
+  }
+  base->in_unit = true;
+  return true;
+}
+
+static bool
+mt_mongo_unit_commit (mt_store_t *base, mt_error_t *error)
+{
+  if (!base->in_unit) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "aucune unité d'écriture ouverte",
+                  "no write unit open");
+    return false;
+  }
+  base->in_unit = false;
+  return true;
+}
+
+static void
+mt_mongo_unit_abort (mt_store_t *base)
+{
+  base->in_unit = false;
+}
+
 /* "validate" of every collection: the server checks its documents and indexes. */
 static bool
 mt_mongo_validate_all (mt_store_t *base, mt_error_t *error)
@@ -203,6 +235,9 @@ mt_mongo_fill_ops (void)
   mt_mongo_ops.close = mt_mongo_close;
   mt_mongo_ops.ping = mt_mongo_ping;
   mt_mongo_ops.check_integrity = mt_mongo_check_integrity;
+  mt_mongo_ops.unit_begin = mt_mongo_unit_begin;
+  mt_mongo_ops.unit_commit = mt_mongo_unit_commit;
+  mt_mongo_ops.unit_abort = mt_mongo_unit_abort;
   mt_mongo_documents_ops (&mt_mongo_ops);
   mt_mongo_reservations_ops (&mt_mongo_ops);
   mt_mongo_listings_ops (&mt_mongo_ops);

@@ -46,6 +46,9 @@ static const char *const mt_sqlite_sql[MT_SQL_COUNT] = {
   [MT_SQL_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
   [MT_SQL_COMMIT] = "COMMIT",
   [MT_SQL_ROLLBACK] = "ROLLBACK",
+  [MT_SQL_SAVEPOINT] = "SAVEPOINT op",
+  [MT_SQL_RELEASE] = "RELEASE op",
+  [MT_SQL_ROLLBACK_TO] = "ROLLBACK TO op",
   [MT_SQL_PING] = "SELECT 1",
 
   [MT_SQL_NETWORK_INSERT] =
@@ -453,24 +456,56 @@ mt_sqlite_run (mt_sqlite_store_t *store, mt_sql_id_t id, const char *what, mt_er
   return mt_sqlite_step_done (store, stmt, what, error);
 }
 
+/* Sets MT_ERR_INTERNAL: the unit's transaction is gone (SQLite rolled it back after an I/O
+ * error inside it), and returns false. */
+static bool
+mt_sqlite_unit_lost (mt_error_t *error)
+{
+  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                "unité d'écriture annulée par SQLite après une erreur",
+                "write unit rolled back by SQLite after an error");
+  return false;
+}
+
 bool
 mt_sqlite_begin (mt_sqlite_store_t *store, mt_error_t *error)
 {
-  return mt_sqlite_run (store, MT_SQL_BEGIN_IMMEDIATE, "begin", error);
+  if (!store->base.in_unit) {
+    return mt_sqlite_run (store, MT_SQL_BEGIN_IMMEDIATE, "begin", error);
+  }
+  if (sqlite3_get_autocommit (store->db)) {
+    return mt_sqlite_unit_lost (error);
+  }
+  store->op_savepoint = mt_sqlite_run (store, MT_SQL_SAVEPOINT, "savepoint", error);
+  return store->op_savepoint;
 }
 
 bool
 mt_sqlite_commit (mt_sqlite_store_t *store, mt_error_t *error)
 {
+  if (store->base.in_unit) {
+    store->op_savepoint = false;
+    return mt_sqlite_run (store, MT_SQL_RELEASE, "release", error);
+  }
   return mt_sqlite_run (store, MT_SQL_COMMIT, "commit", error);
 }
 
 void
 mt_sqlite_rollback (mt_sqlite_store_t *store)
 {
-  if (!sqlite3_get_autocommit (store->db)) {
-    mt_sqlite_run (store, MT_SQL_ROLLBACK, "rollback", NULL);
+  if (sqlite3_get_autocommit (store->db)) {
+    store->op_savepoint = false;
+    return;
   }
+  if (store->base.in_unit) {
+    if (store->op_savepoint) {
+      store->op_savepoint = false;
+      mt_sqlite_run (store, MT_SQL_ROLLBACK_TO, "rollback to", NULL);
+      mt_sqlite_run (store, MT_SQL_RELEASE, "release", NULL);
+    }
+    return;
+  }
+  mt_sqlite_run (store, MT_SQL_ROLLBACK, "rollback", NULL);
 }
 
 /* ---- Connections ------------------------------------------------------------------------- */
@@ -776,6 +811,60 @@ mt_sqlite_ping (mt_store_t *base, mt_error_t *error)
   }
   mt_sqlite_rollback (store);
   return true;
+}
+
+/* Units (store.h): one BEGIN IMMEDIATE transaction, one sync at its COMMIT. */
+static bool
+mt_sqlite_unit_begin (mt_store_t *base, mt_error_t *error)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+
+  if (base->in_unit || !sqlite3_get_autocommit (store->db)) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "unité d'écriture déjà ouverte",
+                  "write unit already open");
+    return false;
+  }
+  if (!mt_sqlite_run (store, MT_SQL_BEGIN_IMMEDIATE, "begin", error)) {
+    return false;
+  }
+  base->in_unit = true;
+  store->op_savepoint = false;
+  return true;
+}
+
+/* A failed COMMIT (the WAL could not be made durable) is rolled back: nothing was written. */
+static bool
+mt_sqlite_unit_commit (mt_store_t *base, mt_error_t *error)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+
+  if (!base->in_unit) {
+    mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "aucune unité d'écriture ouverte",
+                  "no write unit open");
+    return false;
+  }
+  base->in_unit = false;
+  store->op_savepoint = false;
+  if (sqlite3_get_autocommit (store->db)) {
+    return mt_sqlite_unit_lost (error);
+  }
+  if (!mt_sqlite_run (store, MT_SQL_COMMIT, "commit", error)) {
+    mt_sqlite_rollback (store);
+    return false;
+  }
+  return true;
+}
+
+static void
+mt_sqlite_unit_abort (mt_store_t *base)
+{
+  mt_sqlite_store_t *store = mt_sqlite_store (base);
+
+  if (base->in_unit) {
+    base->in_unit = false;
+    store->op_savepoint = false;
+    mt_sqlite_rollback (store);
+  }
 }
 
 /* Row function of PRAGMA integrity_check: one row "ok", or rows describing problems. */
@@ -1100,6 +1189,9 @@ static const mt_store_ops_t mt_sqlite_store_ops = {
   .close = mt_sqlite_close,
   .ping = mt_sqlite_ping,
   .check_integrity = mt_sqlite_check_integrity,
+  .unit_begin = mt_sqlite_unit_begin,
+  .unit_commit = mt_sqlite_unit_commit,
+  .unit_abort = mt_sqlite_unit_abort,
   .network_insert = mt_sqlite_network_insert,
   .network_get = mt_sqlite_network_get,
   .network_list = mt_sqlite_network_list,

@@ -75,6 +75,9 @@ typedef enum {
   MT_SQL_BEGIN_IMMEDIATE = 0,
   MT_SQL_COMMIT,
   MT_SQL_ROLLBACK,
+  MT_SQL_SAVEPOINT, /* an op's own step inside a unit (store.h: units) */
+  MT_SQL_RELEASE,
+  MT_SQL_ROLLBACK_TO, /* undoes the op's step; MT_SQL_RELEASE then ends it */
   MT_SQL_PING,
 
   MT_SQL_NETWORK_INSERT,
@@ -238,6 +241,7 @@ typedef struct {
   mt_store_t base; /* first: a mt_sqlite_store_t * is a mt_store_t * */
   sqlite3 *db;
   sqlite3_stmt *stmts[MT_SQL_COUNT]; /* prepared on first use, finalized by close */
+  bool op_savepoint;                 /* inside a unit: the current op's SAVEPOINT is open */
   /* Statements of the lists built per query shape; finalized by close. */
   mt_sqlite_shape_cache_t search;       /* listing_search */
   mt_sqlite_shape_cache_t reservations; /* reservation_list */
@@ -286,7 +290,13 @@ bool mt_sqlite_fail (sqlite3 *db, int rc, const char *what, mt_error_t *error);
 bool mt_sqlite_step_done (mt_sqlite_store_t *store, sqlite3_stmt *stmt, const char *what,
                           mt_error_t *error);
 
-/* BEGIN IMMEDIATE / COMMIT through the statement cache; rollback is a no-op outside one. */
+/*
+ * The transaction of one op, through the statement cache: BEGIN IMMEDIATE / COMMIT /
+ * ROLLBACK (a no-op outside a transaction). Inside a unit (store->base.in_unit) they are
+ * SAVEPOINT op / RELEASE op / ROLLBACK TO op + RELEASE op, so that the op stays atomic and a
+ * failing op undoes only itself; a unit whose transaction SQLite has already rolled back
+ * (an I/O error) makes begin fail, so that no op writes outside it.
+ */
 bool mt_sqlite_begin (mt_sqlite_store_t *store, mt_error_t *error);
 bool mt_sqlite_commit (mt_sqlite_store_t *store, mt_error_t *error);
 void mt_sqlite_rollback (mt_sqlite_store_t *store);

@@ -10,6 +10,9 @@
  * shared by two accounts), an independent overlap query over the reservations' columns,
  * indexed columns out of step with their documents, cursors tied to their list, bounds of
  * reservation_list, query plans walking indexes, and the reservation statement cache.
+ * Units: outside one each write is a commit, inside one the writes are a single commit
+ * (counted by the WAL hook) hidden from other handles until then, a failing op inside undoes
+ * only itself, unit_abort undoes them all, and a busy database makes unit_begin UNAVAILABLE.
  */
 #include "mt_test.h"
 
@@ -1859,6 +1862,159 @@ query_builder_output_is_always_valid_fts5 (void **state)
   sqlite3_close (db);
 }
 
+/* ---- Units ------------------------------------------------------------------------------- */
+
+/* Counts the commits of a connection (WAL hook: called once per committed transaction, each
+ * one a sync of the WAL with synchronous=FULL). */
+static int
+count_commit (void *count, sqlite3 *db, const char *name, int pages)
+{
+  (void) db;
+  (void) name;
+  (void) pages;
+  (*(int *) count)++;
+  return SQLITE_OK;
+}
+
+/* A member with its first account (email_key @email). */
+static bool
+insert_member_with_account (mt_store_t *st, const char *member_id, const char *account_id,
+                            const char *email)
+{
+  bson_t member = BSON_INITIALIZER;
+  bson_t account = BSON_INITIALIZER;
+  bool ok;
+
+  BSON_APPEND_UTF8 (&member, "id", member_id);
+  BSON_APPEND_UTF8 (&member, "name", member_id);
+  BSON_APPEND_UTF8 (&account, "id", account_id);
+  BSON_APPEND_UTF8 (&account, "email_key", email);
+  BSON_APPEND_UTF8 (&account, "member_id", member_id);
+  mt_error_clear (&err);
+  ok = st->ops->member_insert (st, &member, &account, &err);
+  bson_destroy (&account);
+  bson_destroy (&member);
+  return ok;
+}
+
+static bool
+revoked (mt_store_t *st, const char *jti)
+{
+  bool is = false;
+
+  OK (st->ops->token_is_revoked (st, jti, &is, &err));
+  return is;
+}
+
+static bool
+member_exists (mt_store_t *st, const char *id)
+{
+  bson_t out;
+  bool found = st->ops->member_get (st, id, &out, &err);
+
+  bson_destroy (&out);
+  return found;
+}
+
+/* Outside a unit each write is its own commit; inside one, the writes are one commit that
+ * the other handles do not see before it, and a failing op undoes only itself. */
+static void
+unit_is_one_commit_hidden_until_then (void **state)
+{
+  mt_store_backend_t *backend = mt_store_sqlite_backend_new (env.path, &err);
+  mt_store_t *st = mt_store_open (backend, &err);
+  mt_store_t *other = mt_store_open (backend, &err);
+  int commits = 0;
+
+  assert_non_null (other);
+  sqlite3_wal_hook (mt_sqlite_store (st)->db, count_commit, &commits);
+  OK (st->ops->token_revoke (st, "jti-a", 1, &err));
+  OK (st->ops->token_revoke (st, "jti-b", 1, &err));
+  assert_true (insert_member_with_account (st, "mem_a", "acc_a", "a@example.org"));
+  assert_int_equal (commits, 3);
+
+  commits = 0;
+  OK (st->ops->unit_begin (st, &err));
+  OK (st->ops->token_revoke (st, "jti-c", 1, &err));
+  assert_true (insert_member_with_account (st, "mem_b", "acc_b", "b@example.org"));
+  /* The member row is written before the account's e-mail is found taken: the op is undone,
+   * the unit goes on. */
+  assert_false (insert_member_with_account (st, "mem_c", "acc_c", "b@example.org"));
+  assert_int_equal (err.code, MT_ERR_DUPLICATE);
+  assert_false (member_exists (st, "mem_c"));
+  assert_true (member_exists (st, "mem_b"));
+  assert_true (revoked (st, "jti-c"));
+  assert_false (revoked (other, "jti-c"));
+  assert_false (member_exists (other, "mem_b"));
+  assert_int_equal (commits, 0);
+  OK (st->ops->unit_commit (st, &err));
+  assert_int_equal (commits, 1);
+  assert_true (revoked (other, "jti-c"));
+  assert_true (member_exists (other, "mem_b"));
+  assert_false (member_exists (other, "mem_c"));
+  OK (other->ops->check_integrity (other, &err));
+
+  mt_store_close (other);
+  mt_store_close (st);
+  mt_store_backend_destroy (backend);
+}
+
+/* unit_abort undoes every write of the unit, on its own handle too. */
+static void
+unit_abort_undoes_every_write (void **state)
+{
+  mt_store_backend_t *backend = mt_store_sqlite_backend_new (env.path, &err);
+  mt_store_t *st = mt_store_open (backend, &err);
+  int commits = 0;
+
+  assert_non_null (st);
+  sqlite3_wal_hook (mt_sqlite_store (st)->db, count_commit, &commits);
+  OK (st->ops->unit_begin (st, &err));
+  OK (st->ops->token_revoke (st, "jti-x", 1, &err));
+  assert_true (insert_member_with_account (st, "mem_x", "acc_x", "x@example.org"));
+  st->ops->unit_abort (st);
+  assert_int_equal (commits, 0);
+  assert_false (revoked (st, "jti-x"));
+  assert_false (member_exists (st, "mem_x"));
+  /* The handle works on as before: the same writes, each its own commit. */
+  assert_true (insert_member_with_account (st, "mem_x", "acc_x", "x@example.org"));
+  assert_int_equal (commits, 1);
+  OK (st->ops->check_integrity (st, &err));
+
+  mt_store_close (st);
+  mt_store_backend_destroy (backend);
+}
+
+/* Another process holding the write lock: unit_begin is UNAVAILABLE (after the busy
+ * timeout) and no unit is left open. */
+static void
+unit_begin_on_busy_database_is_unavailable (void **state)
+{
+  mt_store_backend_t *backend = mt_store_sqlite_backend_new (env.path, &err);
+  mt_store_t *st = mt_store_open (backend, &err);
+  sqlite3 *raw;
+
+  assert_non_null (st);
+  raw = raw_open (env.path);
+  raw_exec (raw, "BEGIN IMMEDIATE");
+  mt_error_clear (&err);
+  assert_false (st->ops->unit_begin (st, &err));
+  assert_int_equal (err.code, MT_ERR_UNAVAILABLE);
+  assert_true (err.retry_after > 0);
+  mt_error_clear (&err);
+  assert_false (st->ops->unit_commit (st, &err));
+  assert_int_equal (err.code, MT_ERR_INTERNAL);
+  raw_exec (raw, "ROLLBACK");
+  sqlite3_close (raw);
+
+  OK (st->ops->unit_begin (st, &err));
+  OK (st->ops->token_revoke (st, "jti-after", 1, &err));
+  OK (st->ops->unit_commit (st, &err));
+  assert_true (revoked (st, "jti-after"));
+  mt_store_close (st);
+  mt_store_backend_destroy (backend);
+}
+
 #define SQLITE_TEST(name, fn)                                                                      \
   {                                                                                                \
     name, fn, setup_fresh, teardown_fresh, NULL                                                    \
@@ -1887,6 +2043,11 @@ main (void)
     SQLITE_TEST ("store/sqlite/integrity/detects_bad_blob_and_broken_reference",
                  integrity_detects_bad_blob_and_broken_reference),
     SQLITE_TEST ("store/sqlite/busy/write_is_unavailable", busy_database_is_unavailable),
+    SQLITE_TEST ("store/sqlite/unit/one_commit_hidden_until_then",
+                 unit_is_one_commit_hidden_until_then),
+    SQLITE_TEST ("store/sqlite/unit/abort_undoes_every_write", unit_abort_undoes_every_write),
+    SQLITE_TEST ("store/sqlite/unit/begin_on_busy_database_is_unavailable",
+                 unit_begin_on_busy_database_is_unavailable),
     SQLITE_TEST ("store/sqlite/cursor/refuses_unknown_member", cursor_of_unknown_member_is_refused),
     SQLITE_TEST ("store/sqlite/migrations/1_to_2_keeps_data", migration_1_to_2_keeps_data),
     SQLITE_TEST ("store/sqlite/listing/full_text_stays_in_step", full_text_stays_in_step),

@@ -1,0 +1,45 @@
+/*
+ * routes_unit: one write request = one durable step of the store (store.h: units).
+ *
+ * A handler that writes several documents opens a unit on the request's store handle (the
+ * handle of its loop, used by one request at a time: the handler runs to its answer on the
+ * loop thread without yielding), calls its service, then commits the unit BEFORE answering:
+ * a write is never acknowledged before it is durable. The unit is committed whether the
+ * service succeeded or refused: services do not rely on units to undo (a refusal may record
+ * something, such as a refused payment put in the review queue), so both adapters keep the
+ * same data. A commit that fails has written nothing; the request is answered 503 with
+ * Retry-After (retrying is safe) rather than its answer. Routes that hash passwords (Argon2)
+ * must not hold a unit: it holds the write lock.
+ */
+#include "routes.h"
+
+bool
+mt_route_unit_begin (mt_request_t *r)
+{
+  mt_store_t *store = mt_request_ctx (r)->store;
+  mt_error_t error = { 0 };
+
+  if (!store->ops->unit_begin (store, &error)) {
+    mt_reply_problem (r, &error);
+    return false;
+  }
+  return true;
+}
+
+bool
+mt_route_unit_commit (mt_request_t *r)
+{
+  mt_store_t *store = mt_request_ctx (r)->store;
+  mt_error_t error = { 0 };
+
+  if (!store->ops->unit_commit (store, &error)) {
+    /* Nothing was written: the same request may be made again. */
+    error.code = MT_ERR_UNAVAILABLE;
+    if (!error.retry_after) {
+      error.retry_after = 1;
+    }
+    mt_reply_problem (r, &error);
+    return false;
+  }
+  return true;
+}
