@@ -207,8 +207,38 @@ still_answers (void)
   it_expect (world.requester.token, "GET", path, NULL, 200);
 }
 
+/* POST /v1/reservations/@id/approve as the owner: the status (a problem document when 5xx). */
+static int
+approve (const char *id)
+{
+  mt_http_response_t resp;
+  char path[128];
+  int status;
+
+  snprintf (path, sizeof path, "/v1/reservations/%s/approve", id);
+  it_call (world.owner.token, "POST", path, NULL, "{}", &resp);
+  status = resp.status;
+  if (status >= 500) {
+    assert_true (resp.has_json);
+  }
+  mt_http_response_destroy (&resp);
+  return status;
+}
+
+/* The status of reservation @id, as its borrower reads it, into @out. */
+static void
+reservation_status (const char *id, char *out, size_t size)
+{
+  char path[128];
+
+  snprintf (path, sizeof path, "/v1/reservations/%s", id);
+  lh_get_string (world.requester.token, path, "status", out, size);
+}
+
 /* The fault cycle of @trace/@inject: writes before (2xx), during (5xx), after (2xx), then a
- * restart without strace: every 2xx there, `mutuad check` clean; the log says @logged. */
+ * restart without strace: every 2xx there, `mutuad check` clean; the log says @logged. A
+ * transition (approve) during the fault is 5xx and leaves the reservation as it was; after
+ * the fault it succeeds, and survives the restart. */
 static void
 writes_fail_during_fault_then_recover (const char *trace, const char *inject, const char *logged)
 {
@@ -216,9 +246,18 @@ writes_fail_during_fault_then_recover (const char *trace, const char *inject, co
   char output[8192];
   int check;
 
+  char approving[MT_ID_SIZE], status[32];
+
   release_write_lock (); /* when store_unavailable failed */
   fh_world_setup (&world);
   write_each (200, 201, acked);
+  {
+    /* One more request, for the transition (not among the writes checked as "requested"). */
+    char type[128];
+    int created =
+      fh_write (it_server.port, &world, it_admin, FH_RESERVATION, 23, approving, type, sizeof type);
+    assert_int_equal (created, 201);
+  }
   if (!fault_on (trace, inject)) {
     fh_world_destroy (&world);
     skip ();
@@ -226,8 +265,17 @@ writes_fail_during_fault_then_recover (const char *trace, const char *inject, co
   /* Twice: a first failure must not leave the store broken for the next writes. */
   write_each (500, 503, acked);
   write_each (500, 503, acked);
+  {
+    int answered = approve (approving);
+    if (answered < 500 || answered > 503) {
+      fail_msg ("approve during the fault: status %d, expected 500 to 503", answered);
+    }
+  }
   still_answers ();
   fault_off ();
+  reservation_status (approving, status, sizeof status);
+  assert_string_equal (status, "requested"); /* the refused transition left nothing */
+  assert_int_equal (approve (approving), 200);
   write_each (200, 201, acked);
   write_each (200, 201, acked);
   for (int kind = 0; kind < FH_KINDS; kind++) {
@@ -243,6 +291,8 @@ writes_fail_during_fault_then_recover (const char *trace, const char *inject, co
   it_admin = mt_test_server_login_admin (&it_server);
   assert_non_null (it_admin);
   fh_assert_present (&world, acked);
+  reservation_status (approving, status, sizeof status);
+  assert_string_equal (status, "approved");
   {
     char *log = mt_test_server_log (&it_server, NULL);
     /* The operator sees why in the log. */
