@@ -164,6 +164,10 @@ statement_is_ones_own_newest_first (void **state)
   it_signup (nets, true, &b);
   it_colleague (&a, "staff", &a_staff);
   for (int i = 0; i < 7; i++) {
+    /* 2 ms apart: each grant its own "created_at" millisecond, so that "newest first" has
+     * one answer (entries of one millisecond are ordered by their random ids). */
+    struct timespec apart = { 0, 2000000 };
+    nanosleep (&apart, NULL);
     admin_grant (a.member_id, i + 1, grant_ids[i], sizeof grant_ids[i]);
   }
   admin_grant (b.member_id, 100, NULL, 0);
