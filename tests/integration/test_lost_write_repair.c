@@ -132,7 +132,7 @@ lost_write_is_repaired (void **state)
   assert_int_equal (status, 201);
   log = mt_test_server_log (&it_server, NULL);
   assert_non_null (log);
-  assert_non_null (strstr (log, "removed"));
+  assert_non_null (strstr (log, "removed by reconciliation"));
   free (log);
   /* The first reservation was never touched. */
   it_expect (borrower.token, "GET", "/v1/reservations", NULL, 200);
