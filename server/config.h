@@ -34,6 +34,7 @@ typedef struct mt_config {
   int64_t threads;
   int64_t workers;
   int64_t worker_queue;
+  int64_t write_batch_max;
   int64_t max_connections;
   int64_t max_body_bytes;
   int64_t max_header_bytes;

@@ -71,6 +71,21 @@ mt_completion_queue_run (evutil_socket_t fd, short what, void *arg)
   }
 }
 
+bool
+mt_completion_queue_post (mt_completion_queue_t *queue, mt_job_fn done, void *arg)
+{
+  mt_job_t *job = calloc (1, sizeof *job);
+
+  if (!job) {
+    return false;
+  }
+  job->done = done;
+  job->arg = arg;
+  job->queue = queue;
+  mt_completion_queue_push (queue, job);
+  return true;
+}
+
 mt_completion_queue_t *
 mt_completion_queue_new (struct event_base *base)
 {

@@ -30,6 +30,10 @@ void mt_workers_destroy (mt_workers_t *workers);
 bool mt_workers_submit (mt_workers_t *workers, mt_completion_queue_t *queue, mt_job_fn work,
                         mt_job_fn done, void *arg);
 
+/* Runs @done(@arg) on the thread of @queue's event loop, from any thread. Returns false only
+ * when memory runs out. */
+bool mt_completion_queue_post (mt_completion_queue_t *queue, mt_job_fn done, void *arg);
+
 /* Jobs waiting or running right now (for /metrics). */
 size_t mt_workers_pending (mt_workers_t *workers);
 

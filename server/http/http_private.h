@@ -7,6 +7,7 @@
 #define MT_HTTP_PRIVATE_H
 
 #include "app.h"
+#include "committer.h"
 #include "guard.h"
 #include "request.h"
 #include "router.h"
@@ -69,6 +70,7 @@ struct mt_loop {
 
 struct mt_server {
   mt_app_t *app;
+  mt_committer_t *committer; /* NULL: each write request commits its own unit on its loop */
   mt_loop_t *loops;
   int loop_count;
   int port;
@@ -89,5 +91,14 @@ void mt_conn_free_all (mt_loop_t *loop);
 
 /* request.c */
 void mt_request_dispatch (struct evhttp_request *req, void *arg);
+
+/* request.c, for the committer (committer.c). */
+mt_completion_queue_t *mt_request_completions (mt_request_t *r);
+/* Committer thread: runs @r's handler inside the batch's unit of @store; the reply is kept. */
+void mt_request_run_in_batch (mt_request_t *r, mt_store_t *store, int64_t now_ms);
+/* Committer thread: the batch's outcome for @r (@error NULL: committed). */
+void mt_request_batch_result (mt_request_t *r, const mt_error_t *error);
+/* @r's loop thread (a completion): sends the kept reply, or the batch's 503. */
+void mt_request_batch_done (void *r);
 
 #endif

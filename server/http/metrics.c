@@ -185,8 +185,14 @@ mt_metrics_render (mt_metrics_t *metrics, const mt_metrics_gauges_t *gauges, mt_
                   "# TYPE mutua_http_requests_in_flight gauge\nmutua_http_requests_in_flight %lld\n"
                   "# HELP mutua_worker_jobs Jobs queued or running on the worker pool.\n"
                   "# TYPE mutua_worker_jobs gauge\nmutua_worker_jobs %lld\n"
+                  "# HELP mutua_write_batches_total Group commits of write requests.\n"
+                  "# TYPE mutua_write_batches_total counter\nmutua_write_batches_total %lld\n"
+                  "# HELP mutua_write_batch_requests_total Write requests in those commits.\n"
+                  "# TYPE mutua_write_batch_requests_total counter\n"
+                  "mutua_write_batch_requests_total %lld\n"
                   "# HELP mutua_uptime_seconds Seconds since start.\n"
                   "# TYPE mutua_uptime_seconds gauge\nmutua_uptime_seconds %lld\n",
                   (long long) gauges->connections, (long long) gauges->in_flight,
-                  (long long) gauges->worker_jobs, (long long) gauges->uptime_s);
+                  (long long) gauges->worker_jobs, (long long) gauges->write_batches,
+                  (long long) gauges->write_batch_requests, (long long) gauges->uptime_s);
 }

@@ -44,6 +44,14 @@ struct mt_request {
   size_t raw_body_len;
   bool replied;
   char client_addr[64];
+  /* Group commit (committer.h): the handler runs on the committer inside its unit, and its
+   * reply is kept here until the batch's commit says whether it may go. */
+  bool in_batch;
+  bool batch_failed;
+  mt_error_t batch_error;
+  int held_status;
+  struct evbuffer *held_body;
+  size_t held_len;
 };
 
 /* --- small helpers ------------------------------------------------------------------------ */
@@ -390,13 +398,32 @@ mt_request_log (mt_request_t *r, int status, size_t bytes, int64_t duration_us)
   bson_destroy (&fields);
 }
 
-/* Sends @body (may be NULL) and frees the request. */
+/* Sends the reply made by mt_request_send, records it and frees the request (loop thread). */
+static void
+mt_request_finish (mt_request_t *r, int status, struct evbuffer *buf, size_t len)
+{
+  int64_t duration;
+
+  if (r->conn) {
+    evhttp_request_set_on_complete_cb (r->req, mt_request_complete_cb, r->conn);
+  }
+  evhttp_send_reply (r->req, status, NULL, buf);
+  if (buf) {
+    evbuffer_free (buf);
+  }
+  duration = mt_time_monotonic_us () - r->started_us;
+  mt_metrics_record (r->loop->server->app->metrics, r->route_index, status, duration);
+  mt_request_log (r, status, len, duration);
+  mt_request_free (r);
+}
+
+/* Makes the reply with @body (may be NULL), then sends it and frees the request; inside a
+ * write batch, keeps it until the batch is committed (mt_request_batch_done). */
 static void
 mt_request_send (mt_request_t *r, int status, const char *content_type, const void *body,
                  size_t len)
 {
   struct evbuffer *buf = evbuffer_new ();
-  int64_t duration;
 
   if (r->replied) {
     MT_ERROR ("second reply to request %s ignored", r->id);
@@ -417,17 +444,13 @@ mt_request_send (mt_request_t *r, int status, const char *content_type, const vo
   } else if (buf && body && len) {
     evbuffer_add (buf, body, len);
   }
-  if (r->conn) {
-    evhttp_request_set_on_complete_cb (r->req, mt_request_complete_cb, r->conn);
+  if (r->in_batch) {
+    r->held_status = status;
+    r->held_body = buf;
+    r->held_len = len;
+    return;
   }
-  evhttp_send_reply (r->req, status, NULL, buf);
-  if (buf) {
-    evbuffer_free (buf);
-  }
-  duration = mt_time_monotonic_us () - r->started_us;
-  mt_metrics_record (r->loop->server->app->metrics, r->route_index, status, duration);
-  mt_request_log (r, status, len, duration);
-  mt_request_free (r);
+  mt_request_finish (r, status, buf, len);
 }
 
 void
@@ -582,6 +605,86 @@ mt_reply_error (mt_request_t *r, mt_error_code_t code, const char *message_fr,
   mt_error_t error;
   mt_error_set (&error, MT_DOMAIN_HTTP, code, "%s%.0s", "%.0s%s", message_fr, message_en);
   mt_reply_problem (r, &error);
+}
+
+/* --- write units and the committer ------------------------------------------------------- */
+
+mt_unit_place_t
+mt_request_unit_place (mt_request_t *r)
+{
+  mt_committer_t *committer = r->loop->server->committer;
+
+  if (r->in_batch) {
+    return MT_UNIT_INSIDE;
+  }
+  if (!committer) {
+    return MT_UNIT_HERE;
+  }
+  if (mt_committer_submit (committer, r)) {
+    return MT_UNIT_QUEUED;
+  }
+  mt_error_t error;
+  mt_error_set (&error, MT_DOMAIN_HTTP, MT_ERR_UNAVAILABLE,
+                "serveur en cours d'arrêt ou surchargé, réessayez dans un instant",
+                "server stopping or overloaded, retry in a moment");
+  error.retry_after = 1;
+  mt_reply_problem (r, &error);
+  return MT_UNIT_REPLIED;
+}
+
+bool
+mt_request_in_batch (const mt_request_t *r)
+{
+  return r->in_batch;
+}
+
+mt_completion_queue_t *
+mt_request_completions (mt_request_t *r)
+{
+  return r->loop->completions;
+}
+
+void
+mt_request_run_in_batch (mt_request_t *r, mt_store_t *store, int64_t now_ms)
+{
+  r->in_batch = true;
+  r->ctx.store = store;
+  r->ctx.now_ms = now_ms;
+  r->route->handler (r);
+  if (!r->replied) {
+    MT_ERROR ("request %s: handler ended without a reply in a write batch", r->id);
+    mt_reply_error (r, MT_ERR_INTERNAL, "erreur interne", "internal error");
+  }
+  r->ctx.store = r->loop->store;
+}
+
+void
+mt_request_batch_result (mt_request_t *r, const mt_error_t *error)
+{
+  r->batch_failed = error != NULL;
+  if (error) {
+    r->batch_error = *error;
+  }
+}
+
+void
+mt_request_batch_done (void *arg)
+{
+  mt_request_t *r = arg;
+
+  r->in_batch = false;
+  if (!r->batch_failed) {
+    mt_request_finish (r, r->held_status, r->held_body, r->held_len);
+    return;
+  }
+  /* The kept reply never goes: the batch's writes were undone. */
+  evhttp_clear_headers (evhttp_request_get_output_headers (r->req));
+  if (r->held_body) {
+    evbuffer_free (r->held_body);
+    r->held_body = NULL;
+  }
+  r->replied = false;
+  mt_reply_problem (r, &r->batch_error);
 }
 
 /* --- deferred work ------------------------------------------------------------------------ */

@@ -100,6 +100,20 @@ void mt_reply_empty (mt_request_t *r, int status);
 void mt_reply_bytes (mt_request_t *r, int status, const char *content_type, const void *data,
                      size_t len);
 
+/* --- Write units ------------------------------------------------------------------------ */
+
+/* Where a handler's unit runs (routes_unit.c; group commit: committer.h). */
+typedef enum {
+  MT_UNIT_HERE,    /* no committer: the handler opens and commits its own unit */
+  MT_UNIT_INSIDE,  /* the handler runs on the committer, inside the batch's unit */
+  MT_UNIT_QUEUED,  /* handed to the committer, which runs the handler again: return now */
+  MT_UNIT_REPLIED, /* the committer refused it (stopping): 503 sent, return now */
+} mt_unit_place_t;
+
+mt_unit_place_t mt_request_unit_place (mt_request_t *r);
+/* True while the handler runs on the committer (its reply waits for the batch's commit). */
+bool mt_request_in_batch (const mt_request_t *r);
+
 /* --- Deferred work ----------------------------------------------------------------------- */
 
 typedef void (*mt_work_fn) (void *arg);                       /* runs on a worker thread */

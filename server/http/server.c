@@ -173,6 +173,13 @@ mt_server_new (mt_app_t *app, mt_error_t *error)
       return NULL;
     }
   }
+  if (app->config.write_batch_max > 0 && server->loops[0].store->ops->group_commit) {
+    server->committer = mt_committer_new (app, (int) app->config.write_batch_max, error);
+    if (!server->committer) {
+      mt_server_destroy (server);
+      return NULL;
+    }
+  }
   return server;
 }
 
@@ -340,6 +347,9 @@ mt_server_destroy (mt_server_t *server)
   if (!server) {
     return;
   }
+  /* First, while the loops still run: the last batch's replies go through them. */
+  mt_committer_destroy (server->committer);
+  server->committer = NULL;
   for (int i = 0; i < server->loop_count; i++) {
     mt_loop_t *loop = &server->loops[i];
     if (loop->started) {
@@ -383,4 +393,10 @@ int64_t
 mt_server_in_flight (const mt_server_t *server)
 {
   return atomic_load (&server->in_flight);
+}
+
+void
+mt_server_write_batches (const mt_server_t *server, int64_t *batches, int64_t *requests)
+{
+  mt_committer_counts (server->committer, batches, requests);
 }

@@ -53,5 +53,7 @@ bool mt_server_add_periodic (mt_server_t *server, int64_t interval_ms, mt_server
 
 int64_t mt_server_connections (const mt_server_t *server);
 int64_t mt_server_in_flight (const mt_server_t *server);
+/* Group commits so far and the write requests they carried (0 and 0 without group commit). */
+void mt_server_write_batches (const mt_server_t *server, int64_t *batches, int64_t *requests);
 
 #endif

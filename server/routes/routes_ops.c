@@ -56,6 +56,7 @@ mt_route_metrics (mt_request_t *r)
   };
   mt_buf_t out;
 
+  mt_server_write_batches (app->server, &gauges.write_batches, &gauges.write_batch_requests);
   mt_buf_init (&out, 16 * 1024 * 1024);
   mt_metrics_render (app->metrics, &gauges, &out);
   mt_reply_bytes (r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);

@@ -10,6 +10,12 @@
  * same data. A commit that fails has written nothing; the request is answered 503 with
  * Retry-After (retrying is safe) rather than its answer. Routes that hash passwords (Argon2)
  * must not hold a unit: it holds the write lock.
+ *
+ * With group commit (http/committer.h), mt_route_unit_begin hands the request to the
+ * committer and returns false; the committer runs the handler again inside its batch's
+ * unit, where mt_route_unit_begin and mt_route_unit_commit return true at once and the reply
+ * waits for the batch's commit. A handler therefore begins its unit before doing anything
+ * else, so that running it twice does nothing twice.
  */
 #include "routes.h"
 
@@ -19,6 +25,15 @@ mt_route_unit_begin (mt_request_t *r)
   mt_store_t *store = mt_request_ctx (r)->store;
   mt_error_t error = { 0 };
 
+  switch (mt_request_unit_place (r)) {
+  case MT_UNIT_INSIDE:
+    return true;
+  case MT_UNIT_QUEUED:
+  case MT_UNIT_REPLIED:
+    return false;
+  case MT_UNIT_HERE:
+    break;
+  }
   if (!store->ops->unit_begin (store, &error)) {
     mt_reply_problem (r, &error);
     return false;
@@ -32,6 +47,9 @@ mt_route_unit_commit (mt_request_t *r)
   mt_store_t *store = mt_request_ctx (r)->store;
   mt_error_t error = { 0 };
 
+  if (mt_request_in_batch (r)) {
+    return true; /* the committer commits the batch, then sends the reply or a 503 */
+  }
   if (!store->ops->unit_commit (store, &error)) {
     /* Nothing was written: the same request may be made again. */
     error.code = MT_ERR_UNAVAILABLE;

@@ -170,6 +170,10 @@ typedef struct {
 
 typedef struct mt_store_ops {
   const char *name; /* "sqlite", "mongodb" */
+  /* True when the units of several requests may share one unit of one handle, one after the
+   * other (sqlite: one transaction, one sync for all): the server then commits write
+   * requests by batches (http/committer.h). False (mongodb): each request its own unit. */
+  bool group_commit;
 
   void (*close) (mt_store_t *store);
   /* True when the store can take a write now (readiness; sqlite: the write lock is taken and

@@ -25,17 +25,13 @@
  * The test skips (with the reason) when strace is absent or cannot attach (ptrace forbidden).
  */
 #include "faults_helpers.h"
+#include "strace_helpers.h"
 
-#include <dirent.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sqlite3.h>
-
-extern char **environ;
 
 static fh_world_t world;
 static sqlite3 *locker; /* holds the database's write lock in store_unavailable */
-static pid_t strace_pid = -1;
 static int writes_made;
 
 static void release_write_lock (void);
@@ -57,119 +53,11 @@ teardown (void **state)
 {
   (void) state;
   release_write_lock ();
-  if (strace_pid > 0) {
-    kill (strace_pid, SIGKILL);
-    waitpid (strace_pid, NULL, 0);
-    strace_pid = -1;
-  }
+  sh_strace_kill ();
   free (it_admin);
   it_admin = NULL;
   mt_test_server_destroy (&it_server);
   return 0;
-}
-
-/* The path of strace in PATH, or false. */
-static bool
-find_strace (char *out, size_t size)
-{
-  static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", NULL };
-
-  for (int i = 0; dirs[i]; i++) {
-    snprintf (out, size, "%s/strace", dirs[i]);
-    if (access (out, X_OK) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/* True when every thread of @pid is traced by @tracer. */
-static bool
-all_threads_traced (pid_t pid, pid_t tracer)
-{
-  char dir_path[64];
-  DIR *dir;
-  struct dirent *entry;
-  int threads = 0;
-  int traced = 0;
-
-  snprintf (dir_path, sizeof dir_path, "/proc/%d/task", (int) pid);
-  dir = opendir (dir_path);
-  if (!dir) {
-    return false;
-  }
-  while ((entry = readdir (dir))) {
-    char path[512], line[256];
-    FILE *f;
-
-    if (entry->d_name[0] == '.') {
-      continue;
-    }
-    threads++;
-    snprintf (path, sizeof path, "%s/%s/status", dir_path, entry->d_name);
-    f = fopen (path, "r");
-    if (!f) {
-      continue;
-    }
-    while (fgets (line, sizeof line, f)) {
-      long value;
-      if (sscanf (line, "TracerPid: %ld", &value) == 1) {
-        traced += value == (long) tracer;
-        break;
-      }
-    }
-    fclose (f);
-  }
-  closedir (dir);
-  return threads > 0 && traced == threads;
-}
-
-/*
- * Attaches strace to the running mutuad with @trace (-e trace=) and @inject (-e inject=).
- * @return false (after saying why) when strace is absent or cannot attach.
- */
-static bool
-fault_on (const char *trace, const char *inject)
-{
-  char strace[PATH_MAX], pid[16], trace_arg[128], inject_arg[128];
-  char f[] = "-f", q[] = "-qqq", o[] = "-o", null[] = "/dev/null", p[] = "-p", e1[] = "-e",
-       e2[] = "-e";
-  char *argv[] = { strace, f, q, o, null, p, pid, e1, trace_arg, e2, inject_arg, NULL };
-
-  if (!find_strace (strace, sizeof strace)) {
-    mt_test_say_skip ("faults/disk",
-                      "strace is not installed (scripts/install-deps.sh installs it)");
-    return false;
-  }
-  snprintf (pid, sizeof pid, "%d", (int) it_server.pid);
-  snprintf (trace_arg, sizeof trace_arg, "trace=%s", trace);
-  snprintf (inject_arg, sizeof inject_arg, "inject=%s", inject);
-  assert_int_equal (posix_spawn (&strace_pid, strace, NULL, NULL, argv, environ), 0);
-  for (int waited = 0; !all_threads_traced (it_server.pid, strace_pid); waited++) {
-    int status;
-
-    if (waitpid (strace_pid, &status, WNOHANG) == strace_pid) {
-      strace_pid = -1;
-      mt_test_say_skip ("faults/disk", "strace cannot attach to mutuad (ptrace forbidden here?)");
-      return false;
-    }
-    assert_true (waited < LH_POLL_MAX_MS);
-    lh_sleep_ms (1);
-  }
-  return true;
-}
-
-/* Stops strace: it detaches and mutuad goes on as before. */
-static void
-fault_off (void)
-{
-  int status = 0;
-
-  assert_true (strace_pid > 0);
-  kill (strace_pid, SIGTERM);
-  assert_int_equal (waitpid (strace_pid, &status, 0), strace_pid);
-  strace_pid = -1;
-  assert_true (all_threads_traced (it_server.pid, 0)); /* TracerPid 0: detached */
 }
 
 /* One write of each kind; each must answer a status in [@low, @high]; 2xx ids into @acked. */
@@ -258,7 +146,7 @@ writes_fail_during_fault_then_recover (const char *trace, const char *inject, co
       fh_write (it_server.port, &world, it_admin, FH_RESERVATION, 23, approving, type, sizeof type);
     assert_int_equal (created, 201);
   }
-  if (!fault_on (trace, inject)) {
+  if (!sh_fault_on (it_server.pid, trace, inject, "faults/disk")) {
     fh_world_destroy (&world);
     skip ();
   }
@@ -272,7 +160,7 @@ writes_fail_during_fault_then_recover (const char *trace, const char *inject, co
     }
   }
   still_answers ();
-  fault_off ();
+  sh_fault_off (it_server.pid);
   reservation_status (approving, status, sizeof status);
   assert_string_equal (status, "requested"); /* the refused transition left nothing */
   assert_int_equal (approve (approving), 200);

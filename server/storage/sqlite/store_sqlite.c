@@ -1186,6 +1186,7 @@ done:
 
 static const mt_store_ops_t mt_sqlite_store_ops = {
   .name = "sqlite",
+  .group_commit = true,
   .close = mt_sqlite_close,
   .ping = mt_sqlite_ping,
   .check_integrity = mt_sqlite_check_integrity,
