@@ -16,6 +16,7 @@
 # usage: bench/reservations.sh [SECONDS] [CONNECTIONS] [LISTINGS] [BORROWERS] [LOOPS]
 #                                            (defaults 10 32 2000 200, LOOPS = nproc: the
 #                                             event-loop threads of mutuad, --threads)
+# BENCH_MUTUAD_ARGS: more options for mutuad, e.g. "--write-batch-max 0" (no group commit).
 # Prints a Markdown table; docs/BENCHMARKS.md records the figures and this command.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,13 +45,15 @@ mkdir -p "$work/data"
 "$build/bench/bench_fsync_ceiling" "$work" 5 append | tail -n 1 >"$work/ceiling.append"
 "$build/bench/bench_fsync_ceiling" "$work" 5 overwrite | tail -n 1 >"$work/ceiling.overwrite"
 
+read -r -a extra_args <<<"${BENCH_MUTUAD_ARGS:-}"
 admin_email=admin@bench.test
 admin_password=bench-password-123
 # Cheap password hashing: the set-up signs up hundreds of members; reservations hash nothing.
 MUTUA_ADMIN_EMAIL=$admin_email MUTUA_ADMIN_PASSWORD=$admin_password \
   "$build/server/mutuad" --listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/port" \
   --threads "$loops" --log-level warn --max-active-reservations 1000 --reservations-per-hour 0 \
-  --password-opslimit 1 --password-memlimit-kib 8 >"$work/mutuad.out" 2>"$work/mutuad.err" &
+  --password-opslimit 1 --password-memlimit-kib 8 "${extra_args[@]}" \
+  >"$work/mutuad.out" 2>"$work/mutuad.err" &
 mutuad_pid=$!
 for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.1; done
 port=$(cat "$work/port")
@@ -127,6 +130,24 @@ cpu_ms=$(( ($(cpu_ticks) - cpu_before) * 1000 / $(getconf CLK_TCK) ))
 # The disk of a shared virtual machine changes speed: measure the ceiling again right after.
 "$build/bench/bench_fsync_ceiling" "$work" 5 append | tail -n 1 >"$work/ceiling.after"
 
+# The run leaves the outbox dispatcher a backlog (a notification per reservation, each marked
+# by its own durable write): wait until it is drained (at most 5 minutes) so that its syncs
+# are not counted below, and say how long it took.
+backlog=$(/usr/bin/python3 - "$work/data/mutua.db" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+def pending():
+    now_ms = int(time.time() * 1000)
+    return db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'"
+                      " AND next_attempt_at_ms <= ?", (now_ms,)).fetchone()[0]
+start, first = time.monotonic(), pending()
+while pending() and time.monotonic() - start < 300:
+    time.sleep(0.2)
+print(f"{first} message(s) pending after the run, drained in {time.monotonic() - start:.1f} s"
+      if not pending() else f"{first} message(s) pending after the run, not drained in 300 s")
+PY
+)
+
 # Durable writes per reservation: strace counts the syncs of a short sequential run (each
 # request on its own, so the count is not blurred by concurrency).
 syncs="n/a"
@@ -171,9 +192,9 @@ PY
 fi
 
 /usr/bin/python3 - "$work/wrk.out" "$work/ceiling.append" "$work/ceiling.overwrite" "$syncs" \
-  "$cpu_ms" "$work/ceiling.after" <<'PY'
+  "$cpu_ms" "$work/ceiling.after" "$backlog" <<'PY'
 import re, sys
-wrk_path, append_path, overwrite_path, syncs, cpu_ms, after_path = sys.argv[1:]
+wrk_path, append_path, overwrite_path, syncs, cpu_ms, after_path, backlog = sys.argv[1:]
 text = open(wrk_path).read()
 if re.search(r"Non-2xx or 3xx responses: (\d+)", text):
     sys.exit("some reservations were refused:\n" + text)
@@ -193,6 +214,7 @@ print(f"| latency p50 / p90 / p99 | {lat['50']} / {lat['90']} / {lat['99']} |")
 print(f"| mutuad CPU time per reservation (user + system) | "
       f"{int(cpu_ms) / int(created.group(1)):.2f} ms |")
 print(f"| fsync/fdatasync calls per reservation (strace, sequential) | {syncs} |")
+print(f"| outbox backlog left by the run (dispatcher) | {backlog} |")
 print(f"| ceiling, append 512 B + fdatasync | {float(a['writes_per_s']):,.0f} writes/s "
       f"(p50 {a['p50_us']} µs, p99 {a['p99_us']} µs) |")
 print(f"| ceiling, overwrite 512 B + fdatasync | {float(o['writes_per_s']):,.0f} writes/s "
