@@ -25,8 +25,8 @@ typedef struct {
   int64_t connections;
   int64_t in_flight;
   int64_t worker_jobs;
-  int64_t write_batches;         /* group commits made (or failed) */
-  int64_t write_batch_requests;  /* write requests they carried */
+  int64_t write_batches;        /* group commits made (or failed) */
+  int64_t write_batch_requests; /* write requests they carried */
   int64_t uptime_s;
 } mt_metrics_gauges_t;
 

@@ -87,8 +87,7 @@ sh_fault_on (pid_t pid, const char *trace, const char *inject, const char *test_
   char *argv[] = { strace, f, q, o, null, p, pid_arg, e1, trace_arg, e2, inject_arg, NULL };
 
   if (!sh_find_strace (strace, sizeof strace)) {
-    mt_test_say_skip (test_name,
-                      "strace is not installed (scripts/install-deps.sh installs it)");
+    mt_test_say_skip (test_name, "strace is not installed (scripts/install-deps.sh installs it)");
     return false;
   }
   snprintf (pid_arg, sizeof pid_arg, "%d", (int) pid);
