@@ -78,7 +78,7 @@ class Mutuad:
         self.proc = subprocess.Popen(
             [os.path.join(self.build, "server", "mutuad"), "--listen", "127.0.0.1:0",
              "--data-dir", self.data_dir, "--port-file", port_file, "--log-level", "warn",
-             "--max-active-reservations", "1000"] + self.extra,
+             "--max-active-reservations", "1000", "--reservations-per-hour", "0"] + self.extra,
             env=env, stdout=subprocess.DEVNULL, stderr=open(self.data_dir + ".err", "ab"))
         while not (os.path.exists(port_file) and open(port_file).read().strip()):
             if self.proc.poll() is not None or time.monotonic() - started > 300:
