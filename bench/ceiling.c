@@ -4,7 +4,10 @@
  * Benchmarks run it beside mutuad with the bytes mutuad answered, so that mutuad's figures
  * read as a fraction of what libevent alone can do here.
  *
- *   bench_ceiling PORT THREADS BODY_FILE [CONTENT_TYPE]
+ *   bench_ceiling PORT THREADS BODY_FILE [CONTENT_TYPE [HEADERS_FILE]]
+ *
+ * HEADERS_FILE: more headers, one "Name: value" per line (those mutuad sent with the body),
+ * so that the ceiling writes the same bytes; evhttp adds Date and Content-Length itself.
  */
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -21,9 +24,16 @@
 #include <unistd.h>
 
 typedef struct {
+  char name[128];
+  char value[1024];
+} bench_header_t;
+
+typedef struct {
   const char *body;
   size_t len;
   const char *content_type;
+  const bench_header_t *headers;
+  size_t header_count;
   int fd;
   pthread_t thread;
 } bench_loop_t;
@@ -49,6 +59,10 @@ bench_answer (struct evhttp_request *req, void *arg)
   setsockopt (bufferevent_getfd (bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   evhttp_add_header (evhttp_request_get_output_headers (req), "Content-Type", loop->content_type);
+  for (size_t i = 0; i < loop->header_count; i++) {
+    evhttp_add_header (evhttp_request_get_output_headers (req), loop->headers[i].name,
+                       loop->headers[i].value);
+  }
   evbuffer_add_reference (out, loop->body, loop->len, NULL, NULL);
   evhttp_send_reply (req, 200, "OK", out);
   evbuffer_free (out);
@@ -88,9 +102,43 @@ bench_run (void *arg)
   return NULL;
 }
 
+/* Reads "Name: value" lines of @path into @out (at most @max); returns how many. */
+static size_t
+bench_read_headers (const char *path, bench_header_t *out, size_t max)
+{
+  FILE *f = fopen (path, "r");
+  char line[1200];
+  size_t count = 0;
+
+  if (!f) {
+    perror (path);
+    exit (1);
+  }
+  while (count < max && fgets (line, sizeof line, f)) {
+    char *colon = strchr (line, ':');
+    char *value;
+    if (!colon) {
+      continue;
+    }
+    *colon = '\0';
+    value = colon + 1;
+    while (*value == ' ') {
+      value++;
+    }
+    value[strcspn (value, "\r\n")] = '\0';
+    snprintf (out[count].name, sizeof out[count].name, "%s", line);
+    snprintf (out[count].value, sizeof out[count].value, "%s", value);
+    count++;
+  }
+  fclose (f);
+  return count;
+}
+
 int
 main (int argc, char **argv)
 {
+  static bench_header_t headers[64];
+  size_t header_count = 0;
   int port;
   int threads;
   FILE *f;
@@ -99,7 +147,7 @@ main (int argc, char **argv)
   bench_loop_t *loops;
 
   if (argc < 4) {
-    fprintf (stderr, "usage: %s PORT THREADS BODY_FILE [CONTENT_TYPE]\n", argv[0]);
+    fprintf (stderr, "usage: %s PORT THREADS BODY_FILE [CONTENT_TYPE [HEADERS_FILE]]\n", argv[0]);
     return 2;
   }
   port = (int) strtol (argv[1], NULL, 10);
@@ -115,17 +163,22 @@ main (int argc, char **argv)
     return 1;
   }
   fclose (f);
+  if (argc > 5) {
+    header_count = bench_read_headers (argv[5], headers, sizeof headers / sizeof headers[0]);
+  }
   evthread_use_pthreads ();
   loops = calloc ((size_t) threads, sizeof *loops);
   for (int i = 0; i < threads; i++) {
     loops[i].body = body;
     loops[i].len = (size_t) size;
     loops[i].content_type = argc > 4 ? argv[4] : "application/json; charset=utf-8";
+    loops[i].headers = headers;
+    loops[i].header_count = header_count;
     loops[i].fd = bench_listen (port);
     pthread_create (&loops[i].thread, NULL, bench_run, &loops[i]);
   }
-  printf ("ceiling listening on 127.0.0.1:%d with %d threads, %ld-byte body\n", port, threads,
-          size);
+  printf ("ceiling listening on 127.0.0.1:%d with %d threads, %ld-byte body, %zu more headers\n",
+          port, threads, size, header_count);
   fflush (stdout);
   pthread_join (loops[0].thread, NULL);
   return 0;

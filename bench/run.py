@@ -143,7 +143,7 @@ class Api:
         if resp.status not in expect:
             sys.exit(f"bench: {method} {path}: {resp.status} {data[:300]!r}")
         if raw:
-            return data, resp.getheader("Content-Type")
+            return data, resp.getheaders()
         return json.loads(data) if data else None
 
     def login(self, email, password=PASSWORD):
@@ -224,16 +224,31 @@ def fsync_ceiling(build, directory, seconds):
                 p99_us=float(fields["p99_us"]))
 
 
-class Ceiling:
-    """bench_ceiling answering the bytes of @body, as many threads as cores."""
+# Headers evhttp writes itself on every reply (and the ceiling's own Content-Type argument).
+CEILING_OWN_HEADERS = {"date", "content-length", "connection", "transfer-encoding",
+                       "content-type"}
 
-    def __init__(self, build, work, name, body, content_type):
+
+class Ceiling:
+    """bench_ceiling answering the bytes of @body with @headers (the status line's headers
+    mutuad sent, as (name, value) pairs), as many threads as cores."""
+
+    def __init__(self, build, work, name, body, headers):
         path = os.path.join(work, name + ".body")
         open(path, "wb").write(body)
+        headers_path = os.path.join(work, name + ".headers")
+        content_type = "application/json; charset=utf-8"
+        with open(headers_path, "w") as out:
+            for key, value in headers:
+                if key.lower() == "content-type":
+                    content_type = value
+                elif key.lower() not in CEILING_OWN_HEADERS:
+                    out.write(f"{key}: {value}\n")
         self.port = free_port()
         self.proc = subprocess.Popen(
             [os.path.join(build, "bench", "bench_ceiling"), str(self.port),
-             str(os.cpu_count() or 1), path, content_type], stdout=subprocess.PIPE)
+             str(os.cpu_count() or 1), path, content_type, headers_path],
+            stdout=subprocess.PIPE)
         self.proc.stdout.readline()  # "ceiling listening on ..."
 
     def cpu_s(self):
@@ -362,8 +377,8 @@ def main():
             log(name)
             reads_file = os.path.join(work, f"read{index}.txt")
             open(reads_file, "w").write(path + "\n")
-            body, content_type = api.call("GET", path, raw=True)
-            ceiling = Ceiling(build, work, f"read{index}", body, content_type)
+            body, headers = api.call("GET", path, raw=True)
+            ceiling = Ceiling(build, work, f"read{index}", body, headers)
             env = dict(BENCH_READS=reads_file)
             m = measured(server, lambda: wrk(url, seconds, CONNECTIONS, env))
             c = measured(ceiling, lambda: wrk(f"http://127.0.0.1:{ceiling.port}", seconds,
@@ -504,8 +519,8 @@ def report(args, profile, host, commit, elapsed, rows, res, mixed, rss, startups
     w("### Reads (closed loop: 32 connections, as fast as answers come)")
     w("")
     w("Each read alone, anonymous, one URL; the ceiling is `bench_ceiling` answering the very "
-      "bytes mutuad answered (an evhttp server with mutuad's socket settings, one loop per "
-      "core). CPU: the server's average use during the run, in vCPUs.")
+      "bytes mutuad answered, its body and its headers (an evhttp server with mutuad's socket "
+      "settings, one loop per core). CPU: the server's average use during the run, in vCPUs.")
     w("")
     w("| request | body | mutuad req/s | p50 / p99 | mutuad CPU | ceiling req/s | p50 / p99 "
       "| ceiling CPU | ratio |")

@@ -103,6 +103,17 @@ mt_buf_appendf (mt_buf_t *buf, const char *format, ...)
   if (buf->failed) {
     return false;
   }
+  /* Formatted once into the room there is; again only when it did not fit. */
+  if (buf->data && buf->cap > buf->len) {
+    va_start (ap, format);
+    n = vsnprintf (buf->data + buf->len, buf->cap - buf->len, format, ap);
+    va_end (ap);
+    if (n >= 0 && (size_t) n < buf->cap - buf->len) {
+      buf->len += (size_t) n; /* within max: the capacity never exceeds max + 1 */
+      return true;
+    }
+    buf->data[buf->len] = '\0';
+  }
   va_start (ap, format);
   n = vsnprintf (NULL, 0, format, ap);
   va_end (ap);
@@ -115,6 +126,24 @@ mt_buf_appendf (mt_buf_t *buf, const char *format, ...)
   va_end (ap);
   buf->len += (size_t) n;
   return true;
+}
+
+bool
+mt_buf_append_int (mt_buf_t *buf, int64_t value)
+{
+  char digits[24];
+  size_t at = sizeof digits;
+  /* Negated as unsigned, so that INT64_MIN has its digits too. */
+  uint64_t magnitude = value < 0 ? 0 - (uint64_t) value : (uint64_t) value;
+
+  do {
+    digits[--at] = (char) ('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude);
+  if (value < 0) {
+    digits[--at] = '-';
+  }
+  return mt_buf_append (buf, digits + at, sizeof digits - at);
 }
 
 const char *

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
   char *data;  /* owned; NULL until the first append */
@@ -31,6 +32,8 @@ void mt_buf_reset (mt_buf_t *buf);
 bool mt_buf_append (mt_buf_t *buf, const void *data, size_t len);
 bool mt_buf_append_str (mt_buf_t *buf, const char *str);
 bool mt_buf_append_char (mt_buf_t *buf, char c);
+/* @value in decimal ("-12"), without printf. */
+bool mt_buf_append_int (mt_buf_t *buf, int64_t value);
 bool mt_buf_appendf (mt_buf_t *buf, const char *format, ...)
   __attribute__ ((format (printf, 2, 3)));
 

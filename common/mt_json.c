@@ -756,8 +756,21 @@ mt_json_append_string (mt_buf_t *buf, const char *str, size_t len)
   mt_buf_append_char (buf, '"');
   while (i < len) {
     size_t start = i;
-    while (i < len && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' && s[i] < 0x80) {
-      i++;
+    /* One run of what is written as it is: printable ASCII but '"' and '\\', and whole valid
+     * UTF-8 sequences (French text is full of them). */
+    while (i < len) {
+      if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' && s[i] < 0x80) {
+        i++;
+      } else if (s[i] >= 0x80) {
+        uint32_t cp;
+        size_t n = mt_utf8_decode (s + i, len - i, &cp);
+        if (n == 0) {
+          break;
+        }
+        i += n;
+      } else {
+        break;
+      }
     }
     if (i > start) {
       mt_buf_append (buf, str + start, i - start);
@@ -766,15 +779,8 @@ mt_json_append_string (mt_buf_t *buf, const char *str, size_t len)
       break;
     }
     if (s[i] >= 0x80) {
-      uint32_t cp;
-      size_t n = mt_utf8_decode (s + i, len - i, &cp);
-      if (n == 0) {
-        mt_buf_append_str (buf, "\xef\xbf\xbd"); /* U+FFFD keeps the output valid */
-        i++;
-      } else {
-        mt_buf_append (buf, str + i, n);
-        i += n;
-      }
+      mt_buf_append_str (buf, "\xef\xbf\xbd"); /* U+FFFD keeps the output valid */
+      i++;
       continue;
     }
     switch (s[i]) {
@@ -891,16 +897,16 @@ mt_json_append_value (mt_buf_t *buf, const bson_iter_t *iter_in)
     break;
   }
   case BSON_TYPE_INT32:
-    mt_buf_appendf (buf, "%d", (int) bson_iter_int32 (&iter));
+    mt_buf_append_int (buf, bson_iter_int32 (&iter));
     break;
   case BSON_TYPE_INT64:
-    mt_buf_appendf (buf, "%lld", (long long) bson_iter_int64 (&iter));
+    mt_buf_append_int (buf, bson_iter_int64 (&iter));
     break;
   case BSON_TYPE_TIMESTAMP: {
     uint32_t t;
     uint32_t inc;
     bson_iter_timestamp (&iter, &t, &inc);
-    mt_buf_appendf (buf, "%u", t);
+    mt_buf_append_int (buf, t);
     break;
   }
   case BSON_TYPE_DECIMAL128: {

@@ -191,6 +191,17 @@ mt_time_is_rfc3339 (const char *text, size_t len)
   return true;
 }
 
+/* Writes @value as @width digits at @out (the value fits: callers check). */
+static char *
+mt_time_put_digits (char *out, unsigned value, int width)
+{
+  for (int i = width - 1; i >= 0; i--) {
+    out[i] = (char) ('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
+}
+
 size_t
 mt_time_format_rfc3339 (int64_t ms, char out[MT_TIME_RFC3339_MAX])
 {
@@ -201,17 +212,40 @@ mt_time_format_rfc3339 (int64_t ms, char out[MT_TIME_RFC3339_MAX])
   int64_t year;
   unsigned month;
   unsigned day;
+  char *p = out;
   int n;
 
   mt_time_civil_from_days (days, &year, &month, &day);
-  if (millis) {
-    n = snprintf (out, MT_TIME_RFC3339_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ",
-                  (long long) year, month, day, (unsigned) (rem / 3600), (unsigned) (rem / 60 % 60),
-                  (unsigned) (rem % 60), (unsigned) millis);
-  } else {
-    n = snprintf (out, MT_TIME_RFC3339_MAX, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long) year,
-                  month, day, (unsigned) (rem / 3600), (unsigned) (rem / 60 % 60),
-                  (unsigned) (rem % 60));
+  if (year < 0 || year > 9999) {
+    /* Beyond four digits (never a date of the platform): the general formatter. */
+    if (millis) {
+      n = snprintf (out, MT_TIME_RFC3339_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ",
+                    (long long) year, month, day, (unsigned) (rem / 3600),
+                    (unsigned) (rem / 60 % 60), (unsigned) (rem % 60), (unsigned) millis);
+    } else {
+      n = snprintf (out, MT_TIME_RFC3339_MAX, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long) year,
+                    month, day, (unsigned) (rem / 3600), (unsigned) (rem / 60 % 60),
+                    (unsigned) (rem % 60));
+    }
+    return n > 0 ? (size_t) n : 0;
   }
-  return n > 0 ? (size_t) n : 0;
+  /* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" digit by digit: this runs for every date of every reply. */
+  p = mt_time_put_digits (p, (unsigned) year, 4);
+  *p++ = '-';
+  p = mt_time_put_digits (p, month, 2);
+  *p++ = '-';
+  p = mt_time_put_digits (p, day, 2);
+  *p++ = 'T';
+  p = mt_time_put_digits (p, (unsigned) (rem / 3600), 2);
+  *p++ = ':';
+  p = mt_time_put_digits (p, (unsigned) (rem / 60 % 60), 2);
+  *p++ = ':';
+  p = mt_time_put_digits (p, (unsigned) (rem % 60), 2);
+  if (millis) {
+    *p++ = '.';
+    p = mt_time_put_digits (p, (unsigned) millis, 3);
+  }
+  *p++ = 'Z';
+  *p = '\0';
+  return (size_t) (p - out);
 }

@@ -181,8 +181,9 @@ mt_router_match_path (const mt_compiled_route_t *cr, const char *path, mt_route_
       size_t size = sizeof scratch;
       if (match) {
         size_t k = match->param_count++;
-        snprintf (match->params[k].name, sizeof match->params[k].name, "%.*s",
-                  (int) cr->segments[seg].len, cr->segments[seg].text);
+        /* Pattern names are shorter than the field (checked when compiled). */
+        memcpy (match->params[k].name, cr->segments[seg].text, cr->segments[seg].len);
+        match->params[k].name[cr->segments[seg].len] = '\0';
         value = match->params[k].value;
         size = sizeof match->params[k].value;
       }
@@ -195,6 +196,22 @@ mt_router_match_path (const mt_compiled_route_t *cr, const char *path, mt_route_
     seg++;
   }
   return *p == '\0' && seg == cr->segment_count;
+}
+
+/* The number of segments of @path ("/" has none; "/v1/listings/x" three). A route with
+ * another count cannot match: the tables are walked comparing only those that can. */
+static size_t
+mt_router_path_segments (const char *path, size_t len)
+{
+  size_t count = 0;
+
+  if (len == 1 && path[0] == '/') {
+    return 0;
+  }
+  for (size_t i = 0; i < len; i++) {
+    count += path[i] == '/';
+  }
+  return count;
 }
 
 static void
@@ -212,6 +229,7 @@ mt_router_match (const mt_router_t *router, const char *method, const char *path
                  mt_route_match_t *match, char *allow, size_t allow_size)
 {
   const char *wanted = strcmp (method, "HEAD") == 0 ? "GET" : method;
+  size_t segments = mt_router_path_segments (path, strlen (path));
   bool path_known = false;
   bool found = false;
 
@@ -220,11 +238,17 @@ mt_router_match (const mt_router_t *router, const char *method, const char *path
   }
   for (size_t i = 0; i < router->count; i++) {
     const mt_compiled_route_t *cr = &router->routes[i];
+    bool wanted_method;
     mt_route_match_t scratch;
+
+    if (cr->segment_count != segments) {
+      continue;
+    }
+    wanted_method = !found && strcmp (cr->route->method, wanted) == 0;
     /* Parameters are decoded here too: a path whose segment does not decode (%2F, %00, a
      * bad escape) matches no route at all, and is 404 rather than 405. */
     scratch.param_count = 0;
-    if (!mt_router_match_path (cr, path, &scratch)) {
+    if (!mt_router_match_path (cr, path, wanted_method ? match : &scratch)) {
       continue;
     }
     path_known = true;
@@ -234,11 +258,9 @@ mt_router_match (const mt_router_t *router, const char *method, const char *path
         mt_router_add_allow (allow, allow_size, "HEAD");
       }
     }
-    if (!found && strcmp (cr->route->method, wanted) == 0) {
-      if (mt_router_match_path (cr, path, match)) {
-        match->index = i;
-        found = true;
-      }
+    if (wanted_method) {
+      match->index = i;
+      found = true;
     }
   }
   if (allow && path_known) {
@@ -262,9 +284,11 @@ mt_router_max_body (const mt_router_t *router, const char *method, const char *p
   }
   memcpy (clean, path, len);
   clean[len] = '\0';
+  size_t segments = mt_router_path_segments (clean, len);
   for (size_t i = 0; i < router->count; i++) {
     const mt_compiled_route_t *cr = &router->routes[i];
-    if (strcmp (cr->route->method, method) == 0 && mt_router_match_path (cr, clean, NULL)) {
+    if (cr->segment_count == segments && strcmp (cr->route->method, method) == 0 &&
+        mt_router_match_path (cr, clean, NULL)) {
       return cr->route->max_body;
     }
   }

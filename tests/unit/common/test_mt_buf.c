@@ -3,6 +3,7 @@
 
 #include "mt_buf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,52 @@ refuses_beyond_its_maximum_and_stays_failed (void **state)
   mt_buf_destroy (&buf);
 }
 
+/* appendf formats into the room left when it fits, and grows (formatting again) when not:
+ * both give the same text, at every boundary of the capacity. */
+static void
+appendf_at_every_fill_of_the_capacity (void **state)
+{
+  char expected[256];
+
+  for (size_t prefix = 0; prefix < 70; prefix++) {
+    mt_buf_t buf;
+    mt_buf_init (&buf, 1024);
+    for (size_t i = 0; i < prefix; i++) {
+      mt_buf_append_char (&buf, 'a');
+    }
+    assert_true (mt_buf_appendf (&buf, "%s-%05d", "vélo", 42));
+    memset (expected, 'a', prefix);
+    snprintf (expected + prefix, sizeof expected - prefix, "%s-%05d", "vélo", 42);
+    assert_string_equal (mt_buf_cstr (&buf), expected);
+    assert_int_equal (buf.len, strlen (expected));
+    mt_buf_destroy (&buf);
+  }
+}
+
+static void
+append_int_writes_decimal (void **state)
+{
+  mt_buf_t buf;
+
+  mt_buf_init (&buf, 1024);
+  assert_true (mt_buf_append_int (&buf, 0));
+  mt_buf_append_char (&buf, ' ');
+  assert_true (mt_buf_append_int (&buf, -7));
+  mt_buf_append_char (&buf, ' ');
+  assert_true (mt_buf_append_int (&buf, 1234567890123LL));
+  mt_buf_append_char (&buf, ' ');
+  assert_true (mt_buf_append_int (&buf, INT64_MAX));
+  mt_buf_append_char (&buf, ' ');
+  assert_true (mt_buf_append_int (&buf, INT64_MIN));
+  assert_string_equal (mt_buf_cstr (&buf),
+                       "0 -7 1234567890123 9223372036854775807 -9223372036854775808");
+  mt_buf_destroy (&buf);
+  mt_buf_init (&buf, 3);
+  assert_false (mt_buf_append_int (&buf, 1000)); /* beyond the maximum */
+  assert_true (buf.failed);
+  mt_buf_destroy (&buf);
+}
+
 static void
 steal_hands_over_the_allocation (void **state)
 {
@@ -71,6 +118,8 @@ main (void)
   const struct CMUnitTest tests[] = {
     MT_TEST ("buf/appends_and_terminates", appends_and_terminates),
     MT_TEST ("buf/refuses_beyond_its_maximum", refuses_beyond_its_maximum_and_stays_failed),
+    MT_TEST ("buf/appendf_at_every_fill_of_the_capacity", appendf_at_every_fill_of_the_capacity),
+    MT_TEST ("buf/append_int_writes_decimal", append_int_writes_decimal),
     MT_TEST ("buf/steal_hands_over_the_allocation", steal_hands_over_the_allocation),
   };
   return cmocka_run_group_tests_name ("common/mt_buf", tests, NULL, NULL);

@@ -84,6 +84,13 @@ formats_round_trip (void **state)
   assert_string_equal (out, "2026-06-12T10:00:00.007Z");
   mt_time_format_rfc3339 (-1, out);
   assert_string_equal (out, "1969-12-31T23:59:59.999Z");
+  assert_int_equal (mt_time_format_rfc3339 (253402300799999LL, out), 24);
+  assert_string_equal (out, "9999-12-31T23:59:59.999Z");
+  /* Beyond four digits of year: still written whole. */
+  assert_int_equal (mt_time_format_rfc3339 (253402300800000LL, out), 21);
+  assert_string_equal (out, "10000-01-01T00:00:00Z");
+  mt_time_format_rfc3339 (-62167219200000LL, out);
+  assert_string_equal (out, "0000-01-01T00:00:00Z");
   for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
     mt_time_format_rfc3339 (samples[i], out);
     assert_true (parse (out) == samples[i]);
