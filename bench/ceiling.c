@@ -126,8 +126,12 @@ bench_read_headers (const char *path, bench_header_t *out, size_t max)
       value++;
     }
     value[strcspn (value, "\r\n")] = '\0';
-    snprintf (out[count].name, sizeof out[count].name, "%s", line);
-    snprintf (out[count].value, sizeof out[count].value, "%s", value);
+    if (strlen (line) >= sizeof out[count].name || strlen (value) >= sizeof out[count].value) {
+      fprintf (stderr, "%s: header too long, skipped\n", path);
+      continue;
+    }
+    memcpy (out[count].name, line, strlen (line) + 1);
+    memcpy (out[count].value, value, strlen (value) + 1);
     count++;
   }
   fclose (f);
