@@ -91,6 +91,13 @@ mt_buf_append_str (mt_buf_t *buf, const char *str)
 bool
 mt_buf_append_char (mt_buf_t *buf, char c)
 {
+  /* The JSON writer appends its quotes, commas and brackets one by one: room is the usual
+   * case (the capacity never exceeds max + 1, so this stays within max). */
+  if (!buf->failed && buf->len + 1 < buf->cap) {
+    buf->data[buf->len++] = c;
+    buf->data[buf->len] = '\0';
+    return true;
+  }
   return mt_buf_append (buf, &c, 1);
 }
 
