@@ -24,6 +24,7 @@
 #include "sqlite/store_sqlite_private.h"
 #include "store_text.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,8 @@ pragmas_are_set (void **state)
   raw = mt_sqlite_store (st)->db;
   assert_int_equal (raw_int (raw, "PRAGMA synchronous"), 2); /* FULL */
   assert_int_equal (raw_int (raw, "PRAGMA foreign_keys"), 1);
-  assert_int_equal (raw_int (raw, "PRAGMA busy_timeout"), MT_SQLITE_BUSY_TIMEOUT_MS);
+  /* The store's own busy handler waits instead (busy/waits_for_a_brief_lock). */
+  assert_int_equal (raw_int (raw, "PRAGMA busy_timeout"), 0);
   assert_int_equal (raw_int (raw, "PRAGMA temp_store"), 2); /* MEMORY */
 
   mt_store_close (st);
@@ -413,6 +415,41 @@ busy_database_is_unavailable (void **state)
   sqlite3_close (raw);
 
   OK (st->ops->token_revoke (st, "jti-busy", 1, &err));
+  mt_store_close (st);
+  mt_store_backend_destroy (backend);
+}
+
+/* Holds the write lock of another connection for 50 ms, then releases it. */
+static void *
+hold_write_lock_briefly (void *arg)
+{
+  sqlite3 *raw = arg;
+
+  usleep (50 * 1000);
+  raw_exec (raw, "COMMIT");
+  return NULL;
+}
+
+/* A lock held for a moment by another connection (a commit of the committer or of the
+ * dispatcher) is waited for: the write succeeds once it is released, well within the busy
+ * timeout. */
+static void
+busy_waits_for_a_brief_lock (void **state)
+{
+  mt_store_backend_t *backend;
+  mt_store_t *st;
+  sqlite3 *raw;
+  pthread_t holder;
+
+  backend = mt_store_sqlite_backend_new (env.path, &err);
+  st = mt_store_open (backend, &err);
+  assert_non_null (st);
+  raw = raw_open (env.path);
+  raw_exec (raw, "BEGIN IMMEDIATE");
+  assert_int_equal (pthread_create (&holder, NULL, hold_write_lock_briefly, raw), 0);
+  OK (st->ops->token_revoke (st, "jti-waited", 1, &err));
+  pthread_join (holder, NULL);
+  sqlite3_close (raw);
   mt_store_close (st);
   mt_store_backend_destroy (backend);
 }
@@ -2043,6 +2080,7 @@ main (void)
     SQLITE_TEST ("store/sqlite/integrity/detects_bad_blob_and_broken_reference",
                  integrity_detects_bad_blob_and_broken_reference),
     SQLITE_TEST ("store/sqlite/busy/write_is_unavailable", busy_database_is_unavailable),
+    SQLITE_TEST ("store/sqlite/busy/waits_for_a_brief_lock", busy_waits_for_a_brief_lock),
     SQLITE_TEST ("store/sqlite/unit/one_commit_hidden_until_then",
                  unit_is_one_commit_hidden_until_then),
     SQLITE_TEST ("store/sqlite/unit/abort_undoes_every_write", unit_abort_undoes_every_write),
