@@ -609,6 +609,19 @@ mt_reply_error (mt_request_t *r, mt_error_code_t code, const char *message_fr,
 
 /* --- write units and the committer ------------------------------------------------------- */
 
+/* 503 with Retry-After: a queue (workers, committer) refused the request. */
+static void
+mt_reply_overloaded (mt_request_t *r)
+{
+  mt_error_t error;
+
+  mt_error_set (&error, MT_DOMAIN_HTTP, MT_ERR_UNAVAILABLE,
+                "serveur surchargé ou en cours d'arrêt, réessayez dans un instant",
+                "server overloaded or stopping, retry in a moment");
+  error.retry_after = 1;
+  mt_reply_problem (r, &error);
+}
+
 mt_unit_place_t
 mt_request_unit_place (mt_request_t *r)
 {
@@ -623,12 +636,7 @@ mt_request_unit_place (mt_request_t *r)
   if (mt_committer_submit (committer, r)) {
     return MT_UNIT_QUEUED;
   }
-  mt_error_t error;
-  mt_error_set (&error, MT_DOMAIN_HTTP, MT_ERR_UNAVAILABLE,
-                "serveur en cours d'arrêt ou surchargé, réessayez dans un instant",
-                "server stopping or overloaded, retry in a moment");
-  error.retry_after = 1;
-  mt_reply_problem (r, &error);
+  mt_reply_overloaded (r);
   return MT_UNIT_REPLIED;
 }
 
@@ -731,14 +739,7 @@ mt_request_defer (mt_request_t *r, mt_work_fn work, mt_work_done_fn done, void *
     }
     free (d);
   }
-  {
-    mt_error_t error;
-    mt_error_set (&error, MT_DOMAIN_HTTP, MT_ERR_UNAVAILABLE,
-                  "serveur surchargé, réessayez dans un instant",
-                  "server overloaded, retry in a moment");
-    error.retry_after = 1;
-    mt_reply_problem (r, &error);
-  }
+  mt_reply_overloaded (r);
   return false;
 }
 
