@@ -348,12 +348,29 @@ mt_sqlite_bad_document (const char *what, const char *field, mt_error_t *error)
 
 /* ---- Statement cache and transactions ---------------------------------------------------- */
 
+/* Sets MT_ERR_INTERNAL: the unit's transaction is gone (SQLite rolled it back after an I/O
+ * error inside it), and returns false. */
+static bool
+mt_sqlite_unit_lost (mt_error_t *error)
+{
+  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
+                "unité d'écriture annulée par SQLite après une erreur",
+                "write unit rolled back by SQLite after an error");
+  return false;
+}
+
 bool
 mt_sqlite_stmt (mt_sqlite_store_t *store, mt_sql_id_t id, sqlite3_stmt **out, mt_error_t *error)
 {
   int rc;
 
   *out = NULL;
+  /* Inside a unit whose transaction SQLite has rolled back (after an I/O error or a full
+   * disk), no statement runs: it would write on its own, outside the unit that failed, and
+   * with group commit outside the batch that is about to answer 503. */
+  if (store->base.in_unit && sqlite3_get_autocommit (store->db)) {
+    return mt_sqlite_unit_lost (error);
+  }
   if (id < 0 || id >= MT_SQL_COUNT || !mt_sqlite_sql[id]) {
     mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL, "requête SQL inconnue (%d)",
                   "unknown SQL statement (%d)", (int) id);
@@ -456,17 +473,6 @@ mt_sqlite_run (mt_sqlite_store_t *store, mt_sql_id_t id, const char *what, mt_er
     return false;
   }
   return mt_sqlite_step_done (store, stmt, what, error);
-}
-
-/* Sets MT_ERR_INTERNAL: the unit's transaction is gone (SQLite rolled it back after an I/O
- * error inside it), and returns false. */
-static bool
-mt_sqlite_unit_lost (mt_error_t *error)
-{
-  mt_error_set (error, MT_DOMAIN_STORE, MT_ERR_INTERNAL,
-                "unité d'écriture annulée par SQLite après une erreur",
-                "write unit rolled back by SQLite after an error");
-  return false;
 }
 
 bool

@@ -2022,6 +2022,38 @@ unit_abort_undoes_every_write (void **state)
   mt_store_backend_destroy (backend);
 }
 
+/* A unit whose transaction SQLite rolled back by itself (as after an I/O error or a full
+ * disk; here a ROLLBACK on the connection) writes nothing more: every later op of the unit
+ * fails instead of running on its own, and the commit reports the loss. */
+static void
+unit_lost_writes_nothing_more (void **state)
+{
+  mt_store_backend_t *backend = mt_store_sqlite_backend_new (env.path, &err);
+  mt_store_t *st = mt_store_open (backend, &err);
+
+  assert_non_null (st);
+  OK (st->ops->unit_begin (st, &err));
+  OK (st->ops->token_revoke (st, "jti-before-loss", 1, &err));
+  assert_int_equal (sqlite3_exec (mt_sqlite_store (st)->db, "ROLLBACK", NULL, NULL, NULL),
+                    SQLITE_OK);
+  mt_error_clear (&err);
+  assert_false (st->ops->token_revoke (st, "jti-after-loss", 1, &err));
+  assert_int_equal (err.code, MT_ERR_INTERNAL);
+  assert_false (insert_member_with_account (st, "mem_lost", "acc_lost", "lost@example.org"));
+  mt_error_clear (&err);
+  assert_false (st->ops->unit_commit (st, &err));
+  assert_int_equal (err.code, MT_ERR_INTERNAL);
+  assert_false (revoked (st, "jti-before-loss"));
+  assert_false (revoked (st, "jti-after-loss"));
+  assert_false (member_exists (st, "mem_lost"));
+  /* The handle works on. */
+  OK (st->ops->token_revoke (st, "jti-after-loss", 1, &err));
+  assert_true (revoked (st, "jti-after-loss"));
+
+  mt_store_close (st);
+  mt_store_backend_destroy (backend);
+}
+
 /* Another process holding the write lock: unit_begin is UNAVAILABLE (after the busy
  * timeout) and no unit is left open. */
 static void
@@ -2084,6 +2116,7 @@ main (void)
     SQLITE_TEST ("store/sqlite/unit/one_commit_hidden_until_then",
                  unit_is_one_commit_hidden_until_then),
     SQLITE_TEST ("store/sqlite/unit/abort_undoes_every_write", unit_abort_undoes_every_write),
+    SQLITE_TEST ("store/sqlite/unit/lost_writes_nothing_more", unit_lost_writes_nothing_more),
     SQLITE_TEST ("store/sqlite/unit/begin_on_busy_database_is_unavailable",
                  unit_begin_on_busy_database_is_unavailable),
     SQLITE_TEST ("store/sqlite/cursor/refuses_unknown_member", cursor_of_unknown_member_is_refused),
