@@ -213,24 +213,16 @@ mt_time_format_rfc3339 (int64_t ms, char out[MT_TIME_RFC3339_MAX])
   unsigned month;
   unsigned day;
   char *p = out;
-  int n;
 
   mt_time_civil_from_days (days, &year, &month, &day);
+  /* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" digit by digit: this runs for every date of every reply.
+   * A year beyond four digits (never a date of the platform) goes through printf: at most
+   * 10 characters from an int64 of milliseconds, so the whole text fits the 32 bytes. */
   if (year < 0 || year > 9999) {
-    /* Beyond four digits (never a date of the platform): the general formatter. */
-    if (millis) {
-      n = snprintf (out, MT_TIME_RFC3339_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ",
-                    (long long) year, month, day, (unsigned) (rem / 3600),
-                    (unsigned) (rem / 60 % 60), (unsigned) (rem % 60), (unsigned) millis);
-    } else {
-      n = snprintf (out, MT_TIME_RFC3339_MAX, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long) year,
-                    month, day, (unsigned) (rem / 3600), (unsigned) (rem / 60 % 60),
-                    (unsigned) (rem % 60));
-    }
-    return n > 0 ? (size_t) n : 0;
+    p += snprintf (p, 16, "%04lld", (long long) year);
+  } else {
+    p = mt_time_put_digits (p, (unsigned) year, 4);
   }
-  /* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" digit by digit: this runs for every date of every reply. */
-  p = mt_time_put_digits (p, (unsigned) year, 4);
   *p++ = '-';
   p = mt_time_put_digits (p, month, 2);
   *p++ = '-';

@@ -17,9 +17,9 @@
 #define MT_LOG_DOMAIN "http"
 
 struct mt_committer {
-  mt_app_t *app;
   mt_store_t *store;
   size_t batch_max;
+  mt_request_t **batch; /* the batch being run (the thread's own) */
   pthread_mutex_t lock;
   pthread_cond_t queued_cond;
   mt_request_t **queue; /* FIFO of waiting requests, queue[0] first */
@@ -76,10 +76,9 @@ static void *
 mt_committer_main (void *arg)
 {
   mt_committer_t *committer = arg;
-  mt_request_t **batch = calloc (committer->batch_max, sizeof *batch);
 
   pthread_mutex_lock (&committer->lock);
-  while (batch) {
+  while (true) {
     size_t count;
     while (committer->queued == 0 && !committer->stopping) {
       pthread_cond_wait (&committer->queued_cond, &committer->lock);
@@ -88,28 +87,15 @@ mt_committer_main (void *arg)
       break; /* stopping, and nothing left */
     }
     count = committer->queued < committer->batch_max ? committer->queued : committer->batch_max;
-    memcpy (batch, committer->queue, count * sizeof *batch);
+    memcpy (committer->batch, committer->queue, count * sizeof *committer->batch);
     committer->queued -= count;
-    memmove (committer->queue, committer->queue + count, committer->queued * sizeof *batch);
+    memmove (committer->queue, committer->queue + count,
+             committer->queued * sizeof *committer->queue);
     pthread_mutex_unlock (&committer->lock);
-    mt_committer_run_batch (committer, batch, count);
+    mt_committer_run_batch (committer, committer->batch, count);
     pthread_mutex_lock (&committer->lock);
   }
-  if (!batch) {
-    /* Cannot run batches: refuse what comes, answer what waits. */
-    mt_error_t error;
-    mt_error_set (&error, MT_DOMAIN_HTTP, MT_ERR_UNAVAILABLE, "mémoire insuffisante",
-                  "out of memory");
-    error.retry_after = 1;
-    committer->stopping = true;
-    for (size_t i = 0; i < committer->queued; i++) {
-      mt_request_batch_result (committer->queue[i], &error);
-      mt_committer_return (committer->queue[i]);
-    }
-    committer->queued = 0;
-  }
   pthread_mutex_unlock (&committer->lock);
-  free (batch);
   return NULL;
 }
 
@@ -122,10 +108,15 @@ mt_committer_new (mt_app_t *app, int batch_max, mt_error_t *error)
     mt_error_set (error, MT_DOMAIN_HTTP, MT_ERR_INTERNAL, "mémoire insuffisante", "out of memory");
     return NULL;
   }
-  committer->app = app;
   committer->batch_max = (size_t) batch_max;
   pthread_mutex_init (&committer->lock, NULL);
   pthread_cond_init (&committer->queued_cond, NULL);
+  committer->batch = calloc (committer->batch_max, sizeof *committer->batch);
+  if (!committer->batch) {
+    mt_error_set (error, MT_DOMAIN_HTTP, MT_ERR_INTERNAL, "mémoire insuffisante", "out of memory");
+    mt_committer_destroy (committer);
+    return NULL;
+  }
   committer->store = mt_store_open (app->backend, error);
   if (!committer->store) {
     mt_committer_destroy (committer);
@@ -156,6 +147,7 @@ mt_committer_destroy (mt_committer_t *committer)
     pthread_join (committer->thread, NULL);
   }
   mt_store_close (committer->store);
+  free (committer->batch);
   free (committer->queue);
   pthread_cond_destroy (&committer->queued_cond);
   pthread_mutex_destroy (&committer->lock);

@@ -47,8 +47,7 @@ struct mt_request {
   /* Group commit (committer.h): the handler runs on the committer inside its unit, and its
    * reply is kept here until the batch's commit says whether it may go. */
   bool in_batch;
-  bool batch_failed;
-  mt_error_t batch_error;
+  mt_error_t batch_error; /* code MT_ERR_NONE: the batch was committed */
   int held_status;
   struct evbuffer *held_body;
   size_t held_len;
@@ -669,7 +668,6 @@ mt_request_run_in_batch (mt_request_t *r, mt_store_t *store, int64_t now_ms)
 void
 mt_request_batch_result (mt_request_t *r, const mt_error_t *error)
 {
-  r->batch_failed = error != NULL;
   if (error) {
     r->batch_error = *error;
   }
@@ -681,7 +679,7 @@ mt_request_batch_done (void *arg)
   mt_request_t *r = arg;
 
   r->in_batch = false;
-  if (!r->batch_failed) {
+  if (r->batch_error.code == MT_ERR_NONE) {
     mt_request_finish (r, r->held_status, r->held_body, r->held_len);
     return;
   }

@@ -481,9 +481,7 @@ mt_sqlite_begin (mt_sqlite_store_t *store, mt_error_t *error)
   if (!store->base.in_unit) {
     return mt_sqlite_run (store, MT_SQL_BEGIN_IMMEDIATE, "begin", error);
   }
-  if (sqlite3_get_autocommit (store->db)) {
-    return mt_sqlite_unit_lost (error);
-  }
+  /* In a unit SQLite has rolled back, mt_sqlite_stmt refuses the savepoint. */
   store->op_savepoint = mt_sqlite_run (store, MT_SQL_SAVEPOINT, "savepoint", error);
   return store->op_savepoint;
 }

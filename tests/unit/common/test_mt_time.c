@@ -91,6 +91,16 @@ formats_round_trip (void **state)
   assert_string_equal (out, "10000-01-01T00:00:00Z");
   mt_time_format_rfc3339 (-62167219200000LL, out);
   assert_string_equal (out, "0000-01-01T00:00:00Z");
+  /* The extremes of an int64 of milliseconds still fit, whole (INT64_MIN itself is not a
+   * date: the floor division of seconds would overflow). */
+  {
+    size_t n = mt_time_format_rfc3339 (INT64_MAX, out);
+    assert_int_equal (n, strlen (out));
+    assert_true (n < MT_TIME_RFC3339_MAX);
+    n = mt_time_format_rfc3339 (INT64_MIN + 1000, out);
+    assert_int_equal (n, strlen (out));
+    assert_true (out[0] == '-');
+  }
   for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
     mt_time_format_rfc3339 (samples[i], out);
     assert_true (parse (out) == samples[i]);
